@@ -1,0 +1,5 @@
+"""`python -m papersync` runs the command line."""
+
+from papersync.cli import main
+
+raise SystemExit(main())
