@@ -143,3 +143,16 @@ class Match:
     candidates: tuple[Candidate, ...] = ()
     decided_by: DecidedBy = DecidedBy.AUTO
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A paper as the exporters see it: its metadata, pinned citation key and every mention."""
+
+    key: str
+    """The paper's identity (`Ids.key()`): what the lock file pins names under."""
+    paper: Paper
+    citekey: str
+    mentions: tuple[Mention, ...] = ()
+    status: Status = Status.MATCHED
+    """`ambiguous` only when the user asked to include uncertain matches."""
