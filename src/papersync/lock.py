@@ -39,6 +39,13 @@ class Decision:
     title: str | None = None
     score: float = 0.0
     decided_by: DecidedBy = DecidedBy.AUTO
+    retry: bool = False
+    """A source failed while deciding: ask again next run instead of trusting `unresolved`."""
+
+    @property
+    def settled(self) -> bool:
+        """Whether a run may reuse this decision without asking any source again."""
+        return self.decided_by is DecidedBy.USER or not self.retry
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,7 @@ def _decision(path: Path, key: str, value: Any) -> Decision:
         title=str(value["title"]) if value.get("title") else None,
         score=float(value.get("score") or 0.0),
         decided_by=decided_by,
+        retry=bool(value.get("retry", False)),
     )
 
 
@@ -160,6 +168,8 @@ def _decision_dict(decision: Decision) -> dict[str, Any]:
     if decision.score:
         out["score"] = round(decision.score, 3)
     out["decided_by"] = str(decision.decided_by)
+    if decision.retry:
+        out["retry"] = True
     return out
 
 

@@ -1,0 +1,278 @@
+"""Load `papersync.yaml` into validated, frozen settings; every error names the file and key path.
+
+`${VAR}` in any string is replaced from the environment; relative paths resolve against the
+config file's folder; environment variables (`PAPERSYNC_ARXIV_URL`, …) override base URLs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import types
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import yaml
+from platformdirs import user_cache_dir
+
+CONFIG_NAME = "papersync.yaml"
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased as one line: `file: key.path: what is wrong`."""
+
+
+@dataclass(frozen=True)
+class PatternSettings:
+    """How the log marks titles and dates; empty means papersync's defaults."""
+
+    title_markers: tuple[str, ...] = ()
+    """Regexes with one group capturing the title, e.g. `<u>(.+?)</u>`."""
+    date_headings: tuple[str, ...] = ()
+    """Regexes matching a heading line, with named groups `year`, `month` and optional `day`."""
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ArxivSettings:
+    enabled: bool = True
+    url: str = "https://export.arxiv.org"
+    interval: float = 3.0
+    """Seconds between requests: arXiv's terms of use ask for one every three seconds."""
+
+
+@dataclass(frozen=True)
+class SemanticScholarSettings:
+    enabled: bool = True
+    url: str = "https://api.semanticscholar.org"
+    api_key: str | None = None
+    interval: float | None = None
+    """Seconds between requests; default 1 s with an API key, 3 s without."""
+
+
+@dataclass(frozen=True)
+class CrossrefSettings:
+    enabled: bool = True
+    url: str = "https://api.crossref.org"
+    mailto: str | None = None
+    interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    catalog: CatalogSettings = CatalogSettings()
+    arxiv: ArxivSettings = ArxivSettings()
+    semanticscholar: SemanticScholarSettings = SemanticScholarSettings()
+    crossref: CrossrefSettings = CrossrefSettings()
+    timeout: float = 20.0
+    retries: int = 4
+
+
+@dataclass(frozen=True)
+class BibtexSettings:
+    path: Path | None = None
+    dialect: str = "bibtex"
+    citekey: str | None = None
+    ascii: bool = False
+    """Convert non-ASCII to LaTeX escapes (for classic bibtex); biber reads UTF-8 as is."""
+
+
+@dataclass(frozen=True)
+class VaultSettings:
+    path: Path | None = None
+    templates: Path | None = None
+    include_unresolved: bool = False
+
+
+@dataclass(frozen=True)
+class CslSettings:
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class ZoteroSettings:
+    library_id: str | None = None
+    library_type: str = "user"
+    api_key: str | None = None
+    url: str = "https://api.zotero.org"
+    collection: str | None = None
+    tags: tuple[str, ...] = ("papersync",)
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    bibtex: BibtexSettings = BibtexSettings()
+    vault: VaultSettings = VaultSettings()
+    csl: CslSettings = CslSettings()
+    zotero: ZoteroSettings = ZoteroSettings()
+
+
+@dataclass(frozen=True)
+class Config:
+    notes: tuple[str, ...] = ()
+    """Note files or globs, relative to the config file's folder."""
+    state_dir: Path = Path(".")
+    cache_dir: Path = field(default_factory=lambda: Path(user_cache_dir("papersync")))
+    patterns: PatternSettings = PatternSettings()
+    sources: SourceSettings = SourceSettings()
+    export: ExportSettings = ExportSettings()
+    source_file: Path | None = field(default=None, compare=False)
+    """The YAML this came from; None when running without a config file."""
+
+    def note_files(self) -> list[Path]:
+        """Every file the `notes` entries name, globs expanded, in a stable order."""
+        base = self.source_file.parent if self.source_file else Path.cwd()
+        found: dict[Path, None] = {}
+        for entry in self.notes:
+            pattern = Path(entry).expanduser()
+            if not pattern.is_absolute():
+                pattern = base / pattern
+            if any(ch in entry for ch in "*?["):
+                anchor = Path(pattern.anchor)
+                matches = sorted(anchor.glob(str(pattern.relative_to(anchor))))
+                found.update(dict.fromkeys(matches))
+            else:
+                found[pattern] = None
+        return list(found)
+
+
+_ENV_URLS = {
+    ("sources", "arxiv", "url"): "PAPERSYNC_ARXIV_URL",
+    ("sources", "semanticscholar", "url"): "PAPERSYNC_S2_URL",
+    ("sources", "crossref", "url"): "PAPERSYNC_CROSSREF_URL",
+    ("export", "zotero", "url"): "PAPERSYNC_ZOTERO_URL",
+}
+_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def load(path: Path | None, *, required: bool = False) -> Config:
+    """Read the config at `path`; without one (and not `required`), defaults around the cwd."""
+    if path is None or (not path.exists() and not required):
+        config = Config(state_dir=Path.cwd())
+        return _apply_environment(config)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    base = path.resolve().parent
+    built = _build(Config, data, (), path, base)
+    config = replace(built, source_file=path.resolve())
+    if "state_dir" not in data:
+        config = replace(config, state_dir=base)
+    return _validate_choices(_apply_environment(config))
+
+
+def _apply_environment(config: Config) -> Config:
+    for keys, var in _ENV_URLS.items():
+        value = os.environ.get(var)
+        if value:
+            config = _replace_path(config, keys, value.rstrip("/"))
+    if cache := os.environ.get("PAPERSYNC_CACHE_DIR"):
+        config = replace(config, cache_dir=Path(cache))
+    if (key := os.environ.get("S2_API_KEY")) and not config.sources.semanticscholar.api_key:
+        config = _replace_path(config, ("sources", "semanticscholar", "api_key"), key)
+    if (key := os.environ.get("ZOTERO_API_KEY")) and not config.export.zotero.api_key:
+        config = _replace_path(config, ("export", "zotero", "api_key"), key)
+    return config
+
+
+def _replace_path(obj: Any, keys: tuple[str, ...], value: Any) -> Any:
+    head, *rest = keys
+    inner = _replace_path(getattr(obj, head), tuple(rest), value) if rest else value
+    return replace(obj, **{head: inner})
+
+
+def _build(cls: type, data: Mapping[str, Any], path: tuple[str, ...], file: Path, base: Path) -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name: f for f in fields(cls) if f.name != "source_file"}
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        where = (*path, str(key))
+        if key not in known:
+            raise ConfigError(f"{file}: {'.'.join(where)}: unknown key")
+        values[key] = _coerce(hints[key], raw, where, file, base)
+    for name, spec in known.items():
+        if name not in values and spec.default is MISSING and spec.default_factory is MISSING:
+            raise ConfigError(f"{file}: {'.'.join((*path, name))}: missing")
+    return cls(**values)
+
+
+def _coerce(hint: Any, raw: Any, where: tuple[str, ...], file: Path, base: Path) -> Any:
+    key = ".".join(where)
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(hint) if a is not type(None)]
+        if raw is None:
+            return None
+        return _coerce(options[0], raw, where, file, base)
+    if isinstance(raw, str):
+        raw = _interpolate(raw, key, file)
+    if is_dataclass(hint):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{file}: {key}: expected a mapping")
+        return _build(hint, raw, where, file, base)  # type: ignore[arg-type]
+    if origin is tuple:
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{file}: {key}: expected a list of strings")
+        return tuple(_interpolate(i, key, file) for i in items)
+    if hint is Path:
+        if not isinstance(raw, str):
+            raise ConfigError(f"{file}: {key}: expected a string")
+        value = Path(raw).expanduser()
+        return value if value.is_absolute() else base / value
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{file}: {key}: expected true or false")
+        return raw
+    if hint is float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise ConfigError(f"{file}: {key}: expected a number")
+        return float(raw)
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ConfigError(f"{file}: {key}: expected a whole number")
+        return raw
+    if hint is str:
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return str(raw)
+        if not isinstance(raw, str):
+            raise ConfigError(f"{file}: {key}: expected a string")
+        return raw
+    raise ConfigError(f"{file}: {key}: unsupported setting")
+
+
+def _interpolate(text: str, key: str, file: Path) -> str:
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{file}: {key}: environment variable {name} is not set")
+        return os.environ[name]
+
+    return _ENV_VAR.sub(sub, text)
+
+
+def _validate_choices(config: Config) -> Config:
+    """Checks that span one key but not its type: allowed words."""
+    file = config.source_file or Path(CONFIG_NAME)
+    if config.export.bibtex.dialect not in ("bibtex", "biblatex"):
+        raise ConfigError(f"{file}: export.bibtex.dialect: expected `bibtex` or `biblatex`")
+    if config.export.zotero.library_type not in ("user", "group"):
+        raise ConfigError(f"{file}: export.zotero.library_type: expected `user` or `group`")
+    return config
