@@ -1,0 +1,225 @@
+"""arXiv through the `arxiv` package: ids fetched in batches, titles as OR-ed `ti:` phrase queries.
+
+The package builds the query URLs and parses the Atom feed into its `Result` model; its
+`Client` hard-wires a session without timeout and sleeps on its own clock, so `_PacedClient`
+routes the one fetch it makes through our `Http` (pacing, retries, timeouts, cache) instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import arxiv
+from arxiv import _feed
+from lxml import etree
+
+from papersync.match import identity, normalise
+from papersync.model import Author, Ids, Mention, Paper, PaperKind
+from papersync.sources import Found
+from papersync.sources.http import Http, MalformedResponse, Response, SourceError
+
+NAME = "arxiv"
+INTERVAL = 3.0
+"""arXiv's terms of use: no more than one request every three seconds."""
+
+_NEW_ID = re.compile(r"^\d{4}\.\d{4,5}$")
+_OLD_ID = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}$")
+_VERSION = re.compile(r"v\d+$")
+_STOPWORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in", "is", "it"}
+    | {"of", "on", "or", "the", "to", "via", "what", "when", "with"}
+)
+_PHRASE_WORDS = 12
+"""Longer titles are searched by their distinctive words rather than as one phrase."""
+_DISTINCTIVE_WORDS = 8
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "le", "la"})
+
+
+def is_arxiv_id(value: str) -> bool:
+    """A bare arXiv id, new (`2104.12255`) or old style (`astro-ph/0601001`), no version."""
+    return bool(_NEW_ID.match(value) or _OLD_ID.match(value))
+
+
+def bare_id(value: str) -> str:
+    """`2104.12255v1` → `2104.12255`: papers are identified without their version."""
+    return _VERSION.sub("", value.strip())
+
+
+def title_clause(title: str) -> str | None:
+    """One title as an arXiv query clause, or None when nothing searchable is left.
+
+    Only ASCII letters and digits survive: quotes, brackets, colons, `+` and the like are what
+    the query syntax chokes on, and arXiv's analyser splits on them anyway. A long title becomes
+    an AND of its longest non-stopwords, which tolerates a word the log got wrong.
+    """
+    ascii_text = unicodedata.normalize("NFKD", normalise(title)).encode("ascii", "ignore")
+    words = re.findall(r"[a-z0-9]+", ascii_text.decode("ascii"))
+    if not words or all(w in _STOPWORDS for w in words):
+        return None
+    if len(words) <= _PHRASE_WORDS:
+        return f'ti:"{" ".join(words)}"'
+    content = [w for w in dict.fromkeys(words) if w not in _STOPWORDS]
+    keep = set(sorted(content, key=len, reverse=True)[:_DISTINCTIVE_WORDS])
+    return "(" + " AND ".join(f"ti:{w}" for w in content if w in keep) + ")"
+
+
+def title_query(clauses: Iterable[str]) -> str:
+    return " OR ".join(clauses)
+
+
+def split_name(name: str) -> Author:
+    """`Peter H. N. de With` → given `Peter H. N.`, family `de With`: arXiv gives one string."""
+    words = name.split()
+    if len(words) < 2:
+        return Author(family=name.strip())
+    cut = len(words) - 1
+    while cut > 1 and words[cut - 1].casefold() in _PARTICLES:
+        cut -= 1
+    return Author(family=" ".join(words[cut:]), given=" ".join(words[:cut]))
+
+
+def paper_from_result(result: Any) -> Paper:
+    """An `arxiv.Result` as our `Paper`: a preprint, with the DOI arXiv records when it has one."""
+    short = bare_id(str(result.get_short_id()))
+    published = result.published
+    return Paper(
+        ids=Ids(arxiv=short, doi=result.doi.strip().lower() if result.doi else None),
+        title=" ".join(str(result.title).split()),
+        source=NAME,
+        authors=tuple(split_name(a.name) for a in result.authors),
+        year=published.year if published else None,
+        date=published.date().isoformat() if published else None,
+        kind=PaperKind.PREPRINT,
+        abstract=" ".join(str(result.summary).split()) or None,
+        url=f"https://arxiv.org/abs/{short}",
+        primary_class=result.primary_category or None,
+        raw=result,
+    )
+
+
+def parse_feed(body: bytes) -> tuple[Paper, ...]:
+    """An Atom feed's entries as Papers; a body that is not well-formed XML is malformed."""
+    check_feed(body, "arXiv feed")
+    return tuple(paper_from_result(r) for r in _feed.parse(body).results)
+
+
+def check_feed(body: bytes, where: str) -> None:
+    """Reject what the package's recovering parser would half-read: truncated or broken XML."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise MalformedResponse(f"malformed Atom from {where}: {exc}") from exc
+    if root is None or etree.QName(root).localname != "feed":
+        raise MalformedResponse(f"malformed Atom from {where}: no <feed> element")
+
+
+class _PacedClient(arxiv.Client):  # type: ignore[misc]
+    """The package's client with its fetch routed through `Http`; its paging and parsing kept."""
+
+    def __init__(self, http: Http, base_url: str, page_size: int) -> None:
+        super().__init__(page_size=page_size, delay_seconds=0.0, num_retries=0)
+        self.query_url_format = f"{base_url}/api/query?{{}}"
+        self._http = http
+
+    def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:
+        response = self._http.get(url, validate=_validate)
+        return _feed.parse(response.body)
+
+
+def _validate(response: Response) -> None:
+    check_feed(response.body, response.url.split("?")[0])
+
+
+class ArxivSource:
+    """Candidates from arXiv: by id where the log gave one, else by batched title queries."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        http: Http,
+        base_url: str = "https://export.arxiv.org",
+        *,
+        interval: float = INTERVAL,
+        titles_per_query: int = 8,
+        results_per_title: int = 10,
+        ids_per_query: int = 100,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = http
+        self._titles_per_query = titles_per_query
+        self._results_per_title = results_per_title
+        self._ids_per_query = ids_per_query
+        http.pace(self.base_url, interval)
+
+    def candidates(self, mentions: Sequence[Mention]) -> Found:
+        by_id: dict[str, str] = {}
+        by_title: dict[str, str] = {}
+        found: dict[str, tuple[Paper, ...]] = {}
+        failed: dict[str, str] = {}
+        for mention in mentions:
+            key = identity(mention)
+            if mention.ids.arxiv:
+                arxiv_id = bare_id(mention.ids.arxiv)
+                if is_arxiv_id(arxiv_id):
+                    by_id.setdefault(key, arxiv_id)
+                else:
+                    failed[key] = f"not an arXiv id: {mention.ids.arxiv}"
+            elif key not in by_title:
+                clause = title_clause(mention.title)
+                if clause is None:
+                    found[key] = ()
+                else:
+                    by_title[key] = clause
+        papers, errors = self._by_ids(sorted(set(by_id.values())))
+        for key, arxiv_id in by_id.items():
+            if arxiv_id in errors:
+                failed[key] = errors[arxiv_id]
+            else:
+                found[key] = (papers[arxiv_id],) if arxiv_id in papers else ()
+        keys = list(by_title)
+        for start in range(0, len(keys), self._titles_per_query):
+            batch = keys[start : start + self._titles_per_query]
+            clauses = list(dict.fromkeys(by_title[k] for k in batch))
+            try:
+                result = self._search(title_query(clauses), len(clauses))
+            except SourceError as exc:
+                failed.update((k, str(exc)) for k in batch)
+                continue
+            found.update((k, result) for k in batch)
+        return Found(candidates=found, failed=failed)
+
+    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
+        wanted = {i: bare_id(i.arxiv) for i in ids if i.arxiv and is_arxiv_id(bare_id(i.arxiv))}
+        papers, _ = self._by_ids(sorted(set(wanted.values())))
+        return {i: papers[a] for i, a in wanted.items() if a in papers}
+
+    def _by_ids(self, ids: Sequence[str]) -> tuple[dict[str, Paper], dict[str, str]]:
+        """Papers by bare id, and the reason per id whose batch failed."""
+        papers: dict[str, Paper] = {}
+        errors: dict[str, str] = {}
+        for start in range(0, len(ids), self._ids_per_query):
+            batch = list(ids[start : start + self._ids_per_query])
+            search = arxiv.Search(id_list=batch, max_results=len(batch))
+            try:
+                results = list(self._client(len(batch)).results(search))
+            except SourceError as exc:
+                errors.update((i, str(exc)) for i in batch)
+                continue
+            for result in results:
+                paper = paper_from_result(result)
+                if paper.ids.arxiv:
+                    papers[paper.ids.arxiv] = paper
+        return papers, errors
+
+    def _search(self, query: str, titles: int) -> tuple[Paper, ...]:
+        size = titles * self._results_per_title
+        search = arxiv.Search(query=query, max_results=size)
+        return tuple(paper_from_result(r) for r in self._client(size).results(search))
+
+    def _client(self, page_size: int) -> _PacedClient:
+        return _PacedClient(self._http, self.base_url, page_size)
