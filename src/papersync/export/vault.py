@@ -1,0 +1,791 @@
+"""The Obsidian vault: a note per paper, a note per reading day, an index, all linked both ways.
+
+Rendering (names, properties, Jinja2 templates, merging into what is on disk) is pure; only
+`VaultExporter.export` reads and writes files. papersync owns the frontmatter keys it writes
+and the text between its region markers; everything else in the vault is the person's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+import yaml
+
+from papersync import atomic
+from papersync.export import Outcome
+from papersync.lock import Lock, Pins
+from papersync.match import identity
+from papersync.model import Match, Mention, MentionKind, Reference, Status
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PAPERS_DIR = "Papers"
+UNRESOLVED_DIR = "Papers/Unresolved"
+DAYS_DIR = "Reading log"
+INDEX_NOTE = "Reading index.md"
+CONFLICT_SUFFIX = ".papersync-conflict"
+
+PAPER_KEYS = (
+    "title", "aliases", "authors", "year", "citekey", "arxiv", "doi", "url", "venue",
+    "tags", "status", "read", "zotero", "resolved", "in_log",
+)  # fmt: skip
+"""Frontmatter keys papersync owns in a paper note, in the order it writes them."""
+DAY_KEYS = ("date", "tags", "in_log")
+MERGED_LISTS = frozenset({"aliases", "tags"})
+"""Owned list keys to which a person may add items of their own; those items are kept."""
+
+MAX_NAME_CHARS = 120
+MAX_NAME_BYTES = 180
+"""UTF-8 bytes; leaves room for ` (12)`, the conflict suffix and `.md` under the 255-byte limit."""
+
+_BEGIN = re.compile(r"^%% papersync:begin(?: hash=(?P<hash>[0-9a-f]*))? %%[ \t]*\r?$", re.M)
+_END = re.compile(r"^%% papersync:end %%[ \t]*\r?$", re.M)
+_FORBIDDEN = str.maketrans(
+    {
+        ":": " - ",
+        "/": "-",
+        "\\": "-",
+        "|": "-",
+        '"': "'",
+        "?": "",
+        "*": "",
+        "<": "",
+        ">": "",
+        "#": "",
+        "^": "",
+        "[": "(",
+        "]": ")",
+    }
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)}
+)
+_KEY_LINE = re.compile(r"""^(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#\-?:][^:\n]*?)[ \t]*:(?:[ \t]|\r?$)""")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_PROTECTED = re.compile(r"`[^`\n]*`|\[\[[^\]\n]*\]\]|\[[^\]\n]*\]\([^)\n]*\)|<?https?://\S+")
+
+
+# ---------------------------------------------------------------- names
+
+
+def note_name(title: str) -> str:
+    """A file name (without `.md`) from a title, valid on Windows, macOS and Linux.
+
+    Also free of the characters Obsidian cannot link to (`# ^ [ ] |`), and bounded in length.
+    """
+    name = unicodedata.normalize("NFC", title).translate(_FORBIDDEN)
+    name = " ".join(_CONTROL.sub(" ", name).split())
+    if len(name) > MAX_NAME_CHARS or len(name.encode()) > MAX_NAME_BYTES:
+        name = _shorten(name)
+    name = name.strip(" .")
+    if not name:
+        return "Untitled"
+    if name.split(".")[0].strip().casefold() in _RESERVED:
+        name = f"{name} (paper)"
+    return name
+
+
+def _shorten(name: str) -> str:
+    """Cut at a word boundary where one is near the limit, else mid-word."""
+    cut = name[:MAX_NAME_CHARS]
+    while len(cut.encode()) > MAX_NAME_BYTES:
+        cut = cut[:-1]
+    head, _, _ = cut.rpartition(" ")
+    return head if len(head) >= len(cut) * 2 // 3 else cut
+
+
+def _fold(name: str) -> str:
+    """File names collide when they differ only in case or normalisation (macOS, Windows)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def assign_names(
+    wanted: Sequence[tuple[str, str]], pinned: Mapping[str, str], taken: Iterable[str]
+) -> dict[str, str]:
+    """Give each `(key, title)` a note name: its pinned one, else a free name from the title.
+
+    Deterministic: pinned names are honoured in key order; new ones are chosen in key order,
+    a clash gaining ` (2)`, ` (3)`… Names in `taken` (other files, other pins) are avoided.
+    """
+    used = {_fold(name) for name in taken}
+    names: dict[str, str] = {}
+    fresh: list[tuple[str, str]] = []
+    for key, title in sorted(wanted):
+        pin = pinned.get(key)
+        if pin and _fold(pin) not in used:
+            names[key] = pin
+            used.add(_fold(pin))
+        else:
+            fresh.append((key, title))
+    for key, title in fresh:
+        base = note_name(title)
+        name, n = base, 1
+        while _fold(name) in used:
+            n += 1
+            name = f"{base} ({n})"
+        names[key] = name
+        used.add(_fold(name))
+    return names
+
+
+# ---------------------------------------------------------------- frontmatter
+
+
+class _Dumper(yaml.SafeDumper):
+    """Indents list items under their key, as Obsidian writes its properties."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def dump_property(key: str, value: Any) -> str:
+    return yaml.dump(
+        {key: value}, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+        default_flow_style=False, width=2**31 - 1,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Block:
+    key: str | None
+    """The top-level key this text defines; None for comments and blank lines between keys."""
+    text: str
+
+
+def _lines(text: str) -> list[str]:
+    """Split after each `\\n` only: `str.splitlines` would also split on `\\r`, U+2028…"""
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    return [*out, parts[-1]] if parts[-1] else out
+
+
+def split_frontmatter(text: str) -> tuple[str | None, str]:
+    """`(inner, rest)`: the YAML between the `---` lines (None when there is none) and the body."""
+    first = text.split("\n", 1)[0]
+    if first.rstrip("\r") != "---" or "\n" not in text:
+        return None, text
+    offset = len(first) + 1
+    for line in _lines(text[offset:]):
+        if line.rstrip("\r\n") == "---":
+            end = offset + len(line)
+            return text[len(first) + 1 : offset], text[end:]
+        offset += len(line)
+    return None, text
+
+
+def _frontmatter_open(text: str) -> tuple[str, str]:
+    """The exact opening and closing `---` lines, so a CRLF file keeps its line endings."""
+    first = text.split("\n", 1)[0] + "\n"
+    inner, rest = split_frontmatter(text)
+    assert inner is not None
+    closing = text[len(first) + len(inner) : len(text) - len(rest)]
+    return first, closing
+
+
+def frontmatter_blocks(inner: str) -> list[_Block]:
+    """Cut YAML frontmatter into top-level keys, keeping every byte: joined, they are `inner`."""
+    blocks: list[_Block] = []
+    pending: list[str] = []
+    for line in _lines(inner):
+        match = _KEY_LINE.match(line)
+        if match:
+            blocks.extend(_Block(None, p) for p in pending)
+            pending = []
+            blocks.append(_Block(match["key"].strip("'\""), line))
+        elif line.strip() == "" or line.startswith("#"):
+            pending.append(line)
+        elif blocks and blocks[-1].key is not None and line[0] in " \t-":
+            blocks[-1] = _Block(blocks[-1].key, blocks[-1].text + "".join(pending) + line)
+            pending = []
+        else:
+            blocks.extend(_Block(None, p) for p in [*pending, line])
+            pending = []
+    blocks.extend(_Block(None, p) for p in pending)
+    return blocks
+
+
+def _parsed(block: _Block) -> tuple[bool, Any]:
+    try:
+        data = yaml.safe_load(block.text.replace("\r\n", "\n"))
+    except yaml.YAMLError:
+        return False, None
+    if not isinstance(data, dict) or block.key not in data:
+        return False, None
+    return True, data[block.key]
+
+
+def _with_extras(ours: list[Any], theirs: Any) -> list[Any]:
+    """Our items first, then the items a person added, in their order."""
+    items = theirs if isinstance(theirs, list) else [] if theirs is None else [theirs]
+    return ours + [item for item in items if item not in ours]
+
+
+def merge_frontmatter(
+    inner: str, properties: Mapping[str, Any], owned: Sequence[str], newline: str = "\n"
+) -> str:
+    """Set the owned keys to `properties`, touching no other byte of the frontmatter.
+
+    An owned key whose parsed value already equals ours keeps its text, however formatted;
+    an owned key absent from `properties` is removed; a new one goes after its predecessor
+    in `owned` order (else first).
+    """
+    blocks = frontmatter_blocks(inner)
+    out: list[_Block] = []
+    seen: set[str] = set()
+    for block in blocks:
+        key = block.key
+        if key is None or key not in owned:
+            out.append(block)
+            continue
+        if key not in properties or key in seen:
+            continue
+        seen.add(key)
+        ok, value = _parsed(block)
+        wanted = properties[key]
+        if key in MERGED_LISTS and isinstance(wanted, list):
+            wanted = _with_extras(wanted, value if ok else None)
+        if ok and value == wanted:
+            out.append(block)
+        else:
+            text = dump_property(key, wanted).replace("\n", newline)
+            if not block.text.endswith("\n"):
+                text = text.rstrip("\r\n")
+            out.append(_Block(key, text))
+    for key in owned:
+        if key in properties and key not in seen:
+            earlier = [i for i, b in enumerate(out) if b.key in owned[: owned.index(key)]]
+            at = earlier[-1] + 1 if earlier else 0
+            if at and not out[at - 1].text.endswith("\n"):
+                out[at - 1] = _Block(out[at - 1].key, out[at - 1].text + newline)
+            out.insert(at, _Block(key, dump_property(key, properties[key]).replace("\n", newline)))
+            seen.add(key)
+    return "".join(block.text for block in out)
+
+
+# ---------------------------------------------------------------- the managed region
+
+
+def region_hash(content: str) -> str:
+    return hashlib.sha256(content.replace("\r\n", "\n").encode()).hexdigest()[:12]
+
+
+def region_block(content: str, newline: str = "\n") -> str:
+    text = f"%% papersync:begin hash={region_hash(content)} %%\n{content}%% papersync:end %%\n"
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+@dataclass(frozen=True)
+class _Region:
+    start: int
+    end: int
+    """`text[start:end]` is the whole region, marker lines included."""
+    content: str
+    hash: str | None
+
+    @property
+    def edited(self) -> bool:
+        """True when a person changed the text since papersync last wrote it."""
+        return self.hash != region_hash(self.content)
+
+
+def find_region(body: str) -> _Region | None:
+    begin = _BEGIN.search(body)
+    if begin is None:
+        return None
+    end = _END.search(body, begin.end())
+    if end is None:
+        return None
+    content_start = begin.end() + 1 if body[begin.end() : begin.end() + 1] == "\n" else begin.end()
+    stop = end.end() + 1 if body[end.end() : end.end() + 1] == "\n" else end.end()
+    return _Region(begin.start(), stop, body[content_start : end.start()], begin["hash"])
+
+
+@dataclass(frozen=True)
+class Merged:
+    text: str
+    conflict: bool = False
+    """The person edited the managed region: their text was kept, ours goes beside it."""
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def merge_note(
+    existing: str | None, properties: Mapping[str, Any], owned: Sequence[str], region: str
+) -> Merged:
+    """The note as it should be on disk: the person's text kept, papersync's parts refreshed."""
+    if existing is None:
+        front = "".join(dump_property(k, properties[k]) for k in owned if k in properties)
+        return Merged((f"---\n{front}---\n" if front else "") + region_block(region))
+    newline = _newline(existing)
+    inner, body = split_frontmatter(existing)
+    if inner is not None:
+        opening, closing = _frontmatter_open(existing)
+        head = opening + merge_frontmatter(inner, properties, owned, newline) + closing
+    elif any(k in properties for k in owned):
+        front = "".join(dump_property(k, properties[k]) for k in owned if k in properties)
+        head = f"---\n{front}---\n".replace("\n", newline)
+    else:
+        head = ""
+    found = find_region(body)
+    if found is None:
+        gap = "" if not body or body.endswith("\n") else newline
+        return Merged(head + body + gap + region_block(region, newline))
+    current = found.content.replace("\r\n", "\n")
+    if found.edited and current != region:
+        return Merged(head + body, conflict=True)
+    return Merged(head + body[: found.start] + region_block(region, newline) + body[found.end :])
+
+
+def retire_note(existing: str, notice: str) -> str | None:
+    """A note whose paper or day left the log: None to delete it, else the text to keep.
+
+    Kept (marked `in_log: false`) when it holds any of the person's writing: text outside the
+    region, frontmatter keys papersync does not own, or edits inside the region.
+    """
+    inner, body = split_frontmatter(existing)
+    theirs = [b for b in frontmatter_blocks(inner or "") if b.key not in (*PAPER_KEYS, *DAY_KEYS)]
+    found = find_region(body)
+    outside = body if found is None else body[: found.start] + body[found.end :]
+    personal = outside.strip() or any(b.text.strip() for b in theirs)
+    if found is not None and not found.edited and not personal:
+        return None
+    region = found.content if found is not None and found.edited else notice
+    return merge_note(existing, {"in_log": False}, ("in_log",), region).text
+
+
+# ---------------------------------------------------------------- linking
+
+
+def link_words(text: str, targets: Mapping[str, str], exclude: str = "") -> tuple[str, list[str]]:
+    """Turn a word equal to another paper's alias or citekey into a wikilink to its note.
+
+    Conservative: whole words only (no letters or digits either side, so `BLIP2` never links
+    `BLIP`), case-insensitive, never inside code, existing links or URLs, never to `exclude`.
+    `targets` maps folded alias → wikilink target. Returns the text and the targets linked.
+    """
+    usable = {a: t for a, t in targets.items() if t != exclude}
+    if not usable:
+        return text, []
+    words = "|".join(re.escape(a) for a in sorted(usable, key=lambda a: (-len(a), a)))
+    pattern = re.compile(rf"(?<![\w\-.])({words})(?![\w\-]|\.\w)", re.IGNORECASE)
+    linked: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        target = usable[match[1].casefold()]
+        if target not in linked:
+            linked.append(target)
+        return f"[[{target}|{match[1]}]]"
+
+    out: list[str] = []
+    last = 0
+    for protected in _PROTECTED.finditer(text):
+        out.append(pattern.sub(replace, text[last : protected.start()]))
+        out.append(protected[0])
+        last = protected.end()
+    out.append(pattern.sub(replace, text[last:]))
+    return "".join(out), linked
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class Note:
+    """One note papersync wants in the vault: where, its owned properties and region."""
+
+    path: str
+    """Relative to the vault, POSIX separators."""
+    properties: Mapping[str, Any]
+    owned: tuple[str, ...]
+    region: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A paper note to be: a reference, or a group of unresolved mentions of one title."""
+
+    key: str
+    title: str
+    mentions: tuple[Mention, ...]
+    reference: Reference | None
+
+
+def _read_dates(mentions: Iterable[Mention]) -> list[dt.date]:
+    return sorted(
+        {m.date for m in mentions if m.date and m.kind in (MentionKind.READ, MentionKind.LINK)}
+    )
+
+
+def _entries(references: Sequence[Reference], unresolved: Sequence[Match]) -> list[_Entry]:
+    entries = [_Entry(r.key, r.paper.title, r.mentions, r) for r in references]
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for match in unresolved:
+        groups[f"unresolved:{identity(match.mention)}"].append(match.mention)
+    for key, mentions in sorted(groups.items()):
+        entries.append(_Entry(key, mentions[0].full_title, tuple(mentions), None))
+    return entries
+
+
+def _paper_properties(
+    entry: _Entry, aliases: Sequence[str], pins: Pins, dates: Sequence[dt.date]
+) -> dict[str, Any]:
+    props: dict[str, Any] = {"title": entry.title}
+    if aliases:
+        props["aliases"] = list(aliases)
+    ref = entry.reference
+    if ref is not None:
+        paper = ref.paper
+        authors = [a.family if a.literal else a.display for a in paper.authors]
+        optional: dict[str, Any] = {
+            "authors": authors or None,
+            "year": paper.year,
+            "citekey": ref.citekey,
+            "arxiv": paper.ids.arxiv,
+            "doi": paper.ids.doi,
+            "url": paper.url,
+            "venue": paper.venue,
+        }
+        props.update({k: v for k, v in optional.items() if v})
+        props["tags"] = ["paper"]
+    else:
+        props["tags"] = ["paper", "unresolved"]
+    props["status"] = "read" if dates else "to-read"
+    if dates:
+        props["read"] = list(dates)
+    if ref is not None and pins.zotero_key:
+        props["zotero"] = f"zotero://select/library/items/{pins.zotero_key}"
+    if ref is None:
+        props["resolved"] = False
+    return props
+
+
+def _aliases(entries: Sequence[_Entry], names: Mapping[str, str]) -> dict[str, list[str]]:
+    """Each note's aliases (the log's own short names, the citekey), dropping any that two notes
+    share or that equal another note's name, so every alias resolves to exactly one note."""
+    wanted: dict[str, list[str]] = {}
+    for entry in entries:
+        own = [m.alias for m in entry.mentions if m.alias]
+        if entry.reference is not None:
+            own.append(entry.reference.citekey)
+        seen: list[str] = []
+        for alias in own:
+            folded = {_fold(s) for s in [*seen, names[entry.key]]}
+            if _fold(alias) not in folded:
+                seen.append(alias)
+        wanted[entry.key] = seen
+    claims = Counter(_fold(a) for aliases in wanted.values() for a in aliases)
+    claims.update(_fold(name) for name in names.values())
+    return {k: [a for a in v if claims[_fold(a)] == 1] for k, v in wanted.items()}
+
+
+class Renderer:
+    """Jinja2 templates: the person's folder first, papersync's defaults for whatever is missing."""
+
+    def __init__(self, templates: Path | None = None) -> None:
+        search = [str(templates)] if templates is not None else []
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([*search, str(DEFAULT_TEMPLATES)]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, template: str, **context: Any) -> str:
+        text = self.env.get_template(template).render(**context)
+        text = "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
+        return _BLANK_RUNS.sub("\n\n", text) + "\n"
+
+
+def plan(
+    references: Sequence[Reference],
+    unresolved: Sequence[Match],
+    lock: Lock,
+    existing: Iterable[str],
+    renderer: Renderer,
+    include_unresolved: bool = False,
+) -> tuple[list[Note], dict[str, str]]:
+    """Every note the vault should hold, and the paper key → note name of each paper note.
+
+    `existing` lists the vault's Markdown files (relative POSIX paths): their names are
+    avoided for new notes, and decide whether a link needs its folder to be unambiguous.
+    """
+    existing = list(existing)
+    entries = _entries(references, unresolved if include_unresolved else ())
+    days = sorted({d for e in entries for d in _read_dates(e.mentions)})
+    fixed = [str(d) for d in days] + [PurePosixPath(INDEX_NOTE).stem]
+    pinned = {r.key: n for r in references if (n := lock.pins(r.key).note)}
+    ours = {f"{PAPERS_DIR}/{n}.md" for n in pinned.values()}
+    others = [
+        PurePosixPath(p).stem
+        for p in existing
+        if p not in ours and not p.startswith(f"{UNRESOLVED_DIR}/")
+    ]
+    unresolved_files = [
+        PurePosixPath(p).stem for p in existing if p.startswith(f"{UNRESOLVED_DIR}/")
+    ]
+    reserved = [p.note for p in lock.papers.values() if p.note and p.note not in pinned.values()]
+    names = assign_names(
+        [(e.key, e.title) for e in entries if e.reference],
+        pinned,
+        [*fixed, *others, *unresolved_files, *reserved],
+    )
+    names |= assign_names(
+        [(e.key, e.title) for e in entries if not e.reference],
+        {},
+        [*fixed, *others, *reserved, *names.values()],
+    )
+    folder = {e.key: PAPERS_DIR if e.reference else UNRESOLVED_DIR for e in entries}
+    paths = {e.key: f"{folder[e.key]}/{names[e.key]}.md" for e in entries}
+    planned = [*paths.values(), *(f"{DAYS_DIR}/{d}.md" for d in days), INDEX_NOTE]
+    stems = Counter(_fold(PurePosixPath(p).stem) for p in {*existing, *planned})
+
+    def target(path: str) -> str:
+        """Obsidian's "shortest path when possible": the bare name unless another file shares it."""
+        pure = PurePosixPath(path)
+        return pure.stem if stems[_fold(pure.stem)] == 1 else str(pure.with_suffix(""))
+
+    def link(path: str) -> str:
+        pure = PurePosixPath(path)
+        tgt = target(path)
+        return f"[[{tgt}]]" if tgt == pure.stem else f"[[{tgt}|{pure.stem}]]"
+
+    def day_link(day: dt.date) -> str:
+        return link(f"{DAYS_DIR}/{day}.md")
+
+    aliases = _aliases(entries, names)
+    word_targets = {
+        _fold(a): target(paths[e.key])
+        for e in entries
+        for a in aliases[e.key]
+        if len(a) >= 3 and not a.isdigit()
+    }
+    notes: list[Note] = []
+    status: dict[str, str] = {}
+    for entry in entries:
+        ref = entry.reference
+        pins = lock.pins(entry.key) if ref else Pins()
+        dates = _read_dates(entry.mentions)
+        props = _paper_properties(entry, aliases[entry.key], pins, dates)
+        status[entry.key] = props["status"]
+        readings: list[dict[str, Any]] = []
+        mentioned: list[str] = []
+        for mention in sorted(
+            entry.mentions, key=lambda m: (m.date or dt.date.min, m.file, m.line)
+        ):
+            body, linked = link_words(
+                mention.body.strip("\n"), word_targets, target(paths[entry.key])
+            )
+            mentioned.extend(t for t in linked if t not in mentioned)
+            dated = mention.date is not None and mention.kind != MentionKind.TO_READ
+            readings.append({
+                "date": str(mention.date) if mention.date else None,
+                "day_link": day_link(mention.date) if dated and mention.date else None,
+                "kind": str(mention.kind),
+                "section": mention.section,
+                "source": f"{mention.file}:{mention.line}",
+                "raw": mention.raw,
+                "body": body.rstrip(),
+            })  # fmt: skip
+        paper = ref.paper if ref else None
+        region = renderer.render(
+            "paper.md.j2",
+            title=entry.title,
+            unresolved=ref is None,
+            uncertain=ref is not None and ref.status == Status.AMBIGUOUS,
+            authors=props.get("authors", []),
+            year=props.get("year"),
+            venue=props.get("venue"),
+            citekey=ref.citekey if ref else None,
+            arxiv=props.get("arxiv"),
+            doi=props.get("doi"),
+            url=props.get("url"),
+            zotero=props.get("zotero"),
+            abstract=paper.abstract if paper and paper.abstract else None,
+            status=props["status"],
+            days=[day_link(d) for d in dates],
+            readings=readings,
+            mentioned=[f"[[{t}]]" for t in mentioned],
+            index_link=link(INDEX_NOTE),
+        )
+        notes.append(Note(paths[entry.key], props, PAPER_KEYS, region))
+
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for entry in entries:
+        for day in _read_dates(entry.mentions):
+            first = min((m.file, m.line) for m in entry.mentions if m.date == day)
+            by_day[day].append({
+                "link": link(paths[entry.key]),
+                "title": entry.title,
+                "unresolved": entry.reference is None,
+                "order": first,
+            })  # fmt: skip
+    for i, day in enumerate(days):
+        papers = sorted(by_day[day], key=lambda p: p["order"])
+        region = renderer.render(
+            "day.md.j2",
+            date=str(day),
+            papers=papers,
+            previous=day_link(days[i - 1]) if i else None,
+            next=day_link(days[i + 1]) if i + 1 < len(days) else None,
+            index_link=link(INDEX_NOTE),
+        )
+        props = {"date": day, "tags": ["reading-log"]}
+        notes.append(Note(f"{DAYS_DIR}/{day}.md", props, DAY_KEYS, region))
+
+    months: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        for month in sorted({f"{d:%Y-%m}" for d in _read_dates(entry.mentions)}):
+            months[month].append(link(paths[entry.key]))
+    pending = [link(paths[e.key]) for e in entries if e.reference and status[e.key] == "to-read"]
+    still_unresolved = [
+        {
+            "title": m.mention.full_title,
+            "source": f"{m.mention.file}:{m.mention.line}",
+            "link": link(paths[f"unresolved:{identity(m.mention)}"])
+            if include_unresolved
+            else None,
+        }
+        for m in unresolved
+    ]
+    region = renderer.render(
+        "index.md.j2",
+        months=[
+            {"month": k, "count": len(v), "papers": sorted(v)} for k, v in sorted(months.items())
+        ],
+        to_read=sorted(pending),
+        unresolved=still_unresolved,
+        days=[day_link(d) for d in days],
+        papers=len(references),
+    )
+    notes.append(Note(INDEX_NOTE, {}, (), region))
+    return notes, names
+
+
+# ---------------------------------------------------------------- the exporter
+
+
+def _vault_files(root: Path) -> list[str]:
+    """The vault's Markdown files as Obsidian sees them: skips `.obsidian`, `.trash`…"""
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.md")
+        if not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def _conflict_path(path: str) -> str:
+    pure = PurePosixPath(path)
+    return str(pure.with_name(f"{pure.stem}{CONFLICT_SUFFIX}.md"))
+
+
+def _conflict_text(path: str, region: str) -> str:
+    return (
+        f"%% papersync: this is what papersync would have written in the managed region of "
+        f"[[{PurePosixPath(path).stem}]]; you edited that region, so your version was kept. "
+        "Copy what you want over, then delete this file. %%\n\n" + region
+    )
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+class VaultExporter:
+    """Writes the vault under `out`; `templates` may override any of the three templates."""
+
+    name = "vault"
+
+    def __init__(
+        self, out: Path, templates: Path | None = None, include_unresolved: bool = False
+    ) -> None:
+        self.out = out
+        self.renderer = Renderer(templates)
+        self.include_unresolved = include_unresolved
+
+    def export(
+        self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
+    ) -> Outcome:
+        files = _vault_files(self.out)
+        notes, names = plan(
+            references, unresolved, lock, files, self.renderer, self.include_unresolved
+        )
+        written: list[str] = []
+        problems: list[str] = []
+        counts: Counter[str] = Counter()
+        unchanged = 0
+        wanted = {note.path for note in notes}
+        for note in notes:
+            path = self.out / note.path
+            existing = _read(path)
+            if existing is not None and note.owned != PAPER_KEYS and find_region(existing) is None:
+                problems.append(f"{note.path}: not a papersync note; left as it is")
+                continue
+            merged = merge_note(existing, note.properties, note.owned, note.region)
+            if merged.conflict:
+                counts["conflicts"] += 1
+                conflict = _conflict_path(note.path)
+                problems.append(
+                    f"{note.path}: you edited papersync's region; kept yours, ours is in {conflict}"
+                )
+                if atomic.write_text(self.out / conflict, _conflict_text(note.path, note.region)):
+                    written.append(conflict)
+            if atomic.write_text(path, merged.text):
+                written.append(note.path)
+            else:
+                unchanged += 1
+        stale = [
+            f"{PAPERS_DIR}/{pins.note}.md"
+            for key, pins in sorted(lock.papers.items())
+            if pins.note and key not in names
+        ]
+        stale += [
+            f for f in files
+            if f.startswith((f"{UNRESOLVED_DIR}/", f"{DAYS_DIR}/"))
+            and not PurePosixPath(f).stem.endswith(CONFLICT_SUFFIX)
+        ]  # fmt: skip
+        for rel in sorted(set(stale) - wanted):
+            path = self.out / rel
+            text = _read(path)
+            if text is None or find_region(split_frontmatter(text)[1]) is None:
+                continue
+            kept = retire_note(text, "No longer in the reading log.\n")
+            if kept is None:
+                path.unlink()
+                counts["removed"] += 1
+            else:
+                counts["kept"] += 1
+                if atomic.write_text(path, kept):
+                    written.append(rel)
+        pins = {
+            key: dataclasses.replace(lock.pins(key), note=name)
+            for key, name in names.items()
+            if not key.startswith("unresolved:") and lock.pins(key).note != name
+        }
+        counts["papers"] = len(references)
+        counts["days"] = sum(1 for n in notes if n.owned == DAY_KEYS)
+        return Outcome(
+            written=tuple(written),
+            unchanged=unchanged,
+            pins=pins,
+            problems=tuple(problems),
+            counts=dict(counts),
+        )
