@@ -7,6 +7,7 @@ routes the one fetch it makes through our `Http` (pacing, retries, timeouts, cac
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,8 @@ from papersync.match import identity, normalise
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
 from papersync.sources import Found
 from papersync.sources.http import Http, MalformedResponse, Response, SourceError
+
+log = logging.getLogger(__name__)
 
 NAME = "arxiv"
 INTERVAL = 3.0
@@ -195,7 +198,9 @@ class ArxivSource:
 
     def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
         wanted = {i: bare_id(i.arxiv) for i in ids if i.arxiv and is_arxiv_id(bare_id(i.arxiv))}
-        papers, _ = self._by_ids(sorted(set(wanted.values())))
+        papers, errors = self._by_ids(sorted(set(wanted.values())))
+        for reason in dict.fromkeys(errors.values()):
+            log.warning("arXiv lookup failed: %s", reason)
         return {i: papers[a] for i, a in wanted.items() if a in papers}
 
     def _by_ids(self, ids: Sequence[str]) -> tuple[dict[str, Paper], dict[str, str]]:

@@ -1,0 +1,211 @@
+"""Crossref REST: works by DOI for DOIs in the notes, bibliographic search for titles left over.
+
+Many recommender-system and networking papers are not on arXiv but have a DOI; Crossref knows
+their venue, volume, pages and publisher. `mailto` puts our requests in the polite pool.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from papersync.match import identity
+from papersync.model import Author, Ids, Mention, Paper, PaperKind
+from papersync.sources import Found
+from papersync.sources.http import Http, MalformedResponse, Response, SourceError
+
+log = logging.getLogger(__name__)
+
+NAME = "crossref"
+INTERVAL = 1.0
+ROWS = 5
+
+KINDS = {
+    "journal-article": PaperKind.ARTICLE,
+    "proceedings-article": PaperKind.CONFERENCE,
+    "book": PaperKind.BOOK,
+    "book-chapter": PaperKind.BOOK,
+    "monograph": PaperKind.BOOK,
+    "edited-book": PaperKind.BOOK,
+    "posted-content": PaperKind.PREPRINT,
+    "report": PaperKind.REPORT,
+}
+"""Crossref work types that are papers; others (datasets, components, reviews) are skipped."""
+
+_JATS_TITLE = re.compile(r"<(?:jats:)?title[^>]*>.*?</(?:jats:)?title>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def strip_jats(text: str) -> str:
+    """Crossref abstracts are JATS XML: drop the `Abstract` heading and every tag."""
+    text = _JATS_TITLE.sub(" ", text)
+    return " ".join(html.unescape(_TAG.sub(" ", text)).split())
+
+
+def _first(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    text = " ".join(str(value).split()) if value else ""
+    return html.unescape(_TAG.sub("", text)) or None
+
+
+def _date(work: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """Year and ISO date (as precise as given) from `issued`, else the print/online dates."""
+    for field in ("issued", "published", "published-print", "published-online"):
+        parts = ((work.get(field) or {}).get("date-parts") or [[]])[0]
+        numbers = [int(p) for p in parts if isinstance(p, int | str) and str(p).isdigit()]
+        if numbers:
+            year = numbers[0]
+            return year, "-".join([f"{year:04d}", *(f"{n:02d}" for n in numbers[1:3])])
+    return None, None
+
+
+def _author(person: Mapping[str, Any]) -> Author | None:
+    if person.get("family"):
+        return Author(family=str(person["family"]).strip(), given=str(person.get("given") or ""))
+    if person.get("name"):
+        return Author(family=str(person["name"]).strip(), literal=True)
+    return None
+
+
+def parse_work(work: Mapping[str, Any]) -> Paper | None:
+    """One Crossref work as a Paper; None when it is not a paper or has no title or DOI."""
+    kind = KINDS.get(str(work.get("type")))
+    title = _first(work.get("title"))
+    doi = work.get("DOI")
+    if kind is None or not title or not doi:
+        return None
+    subtitle = _first(work.get("subtitle"))
+    if subtitle and subtitle.casefold() not in title.casefold():
+        title = f"{title}: {subtitle}"
+    year, date = _date(work)
+    authors = (_author(p) for p in work.get("author") or () if isinstance(p, Mapping))
+    abstract = work.get("abstract")
+    return Paper(
+        ids=Ids(doi=str(doi).lower()),
+        title=title,
+        source=NAME,
+        authors=tuple(a for a in authors if a is not None),
+        year=year,
+        date=date,
+        venue=_first(work.get("container-title")),
+        kind=kind,
+        abstract=strip_jats(abstract) or None if isinstance(abstract, str) else None,
+        url=work.get("URL") or None,
+        publisher=_first(work.get("publisher")),
+        volume=_first(work.get("volume")),
+        issue=_first(work.get("issue")),
+        pages=_first(work.get("page")),
+        raw=work,
+    )
+
+
+def parse_work_payload(body: Any) -> Paper | None:
+    """A `/works/{doi}` body: `{"status": "ok", "message-type": "work", "message": {...}}`."""
+    if not isinstance(body, Mapping) or body.get("message-type") != "work":
+        raise MalformedResponse("malformed work from Crossref: no work message")
+    message = body.get("message")
+    return parse_work(message) if isinstance(message, Mapping) else None
+
+
+def parse_work_list(body: Any) -> tuple[Paper, ...]:
+    """A `/works?query…` body: `{"message-type": "work-list", "message": {"items": [...]}}`."""
+    if not isinstance(body, Mapping) or body.get("message-type") != "work-list":
+        raise MalformedResponse("malformed work list from Crossref: no work-list message")
+    items = (body.get("message") or {}).get("items")
+    if not isinstance(items, list):
+        raise MalformedResponse("malformed work list from Crossref: no items")
+    papers = (parse_work(i) for i in items if isinstance(i, Mapping))
+    return tuple(p for p in papers if p is not None)
+
+
+class CrossrefSource:
+    """Candidates by DOI where the log gave one, else by a bibliographic title query."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        http: Http,
+        base_url: str = "https://api.crossref.org",
+        *,
+        mailto: str | None = None,
+        interval: float = INTERVAL,
+        rows: int = ROWS,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = http
+        self._polite = {"mailto": mailto} if mailto else {}
+        self._rows = rows
+        http.pace(self.base_url, interval)
+
+    def candidates(self, mentions: Sequence[Mention]) -> Found:
+        found: dict[str, tuple[Paper, ...]] = {}
+        failed: dict[str, str] = {}
+        for mention in mentions:
+            key = identity(mention)
+            if key in found or key in failed:
+                continue
+            try:
+                if mention.ids.doi:
+                    paper = self.work(mention.ids.doi)
+                    found[key] = (paper,) if paper else ()
+                elif mention.title.strip():
+                    found[key] = self.search(mention.title)
+                else:
+                    found[key] = ()
+            except SourceError as exc:
+                failed[key] = str(exc)
+        return Found(candidates=found, failed=failed)
+
+    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
+        """Records for ids carrying a DOI; a failed or unknown DOI is simply absent."""
+        papers: dict[Ids, Paper] = {}
+        for ids_ in dict.fromkeys(ids):
+            if not ids_.doi:
+                continue
+            try:
+                paper = self.work(ids_.doi)
+            except SourceError as exc:
+                log.warning("Crossref lookup of %s failed: %s", ids_.doi, exc)
+                continue
+            if paper is not None:
+                papers[ids_] = paper
+        return papers
+
+    def work(self, doi: str) -> Paper | None:
+        """The work with this DOI, None when Crossref does not know it (404)."""
+        response = self._http.get(
+            f"{self.base_url}/works/{quote(doi.strip().lower(), safe='/:()')}",
+            params=self._polite,
+            accept=(200, 404),
+            validate=_validate_work,
+        )
+        if response.status == 404:
+            return None
+        return parse_work_payload(response.json())
+
+    def search(self, title: str) -> tuple[Paper, ...]:
+        response = self._http.get(
+            f"{self.base_url}/works",
+            params={
+                "query.bibliographic": " ".join(title.split()),
+                "rows": self._rows,
+                **self._polite,
+            },
+            validate=_validate_list,
+        )
+        return parse_work_list(response.json())
+
+
+def _validate_work(response: Response) -> None:
+    if response.status == 200:
+        parse_work_payload(response.json())
+
+
+def _validate_list(response: Response) -> None:
+    parse_work_list(response.json())

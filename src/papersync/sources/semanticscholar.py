@@ -1,0 +1,266 @@
+"""Semantic Scholar Graph API v1: title match for what arXiv did not settle, batch enrichment.
+
+`/paper/search/match` returns at most one paper per title (a 404 "Title match not found" means
+no candidate, not a failure); its `matchScore` is not a probability, so `match.py` decides.
+`/paper/batch` adds the DOI, venue, publication types and date a preprint gained when published.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from papersync.match import identity
+from papersync.model import Ids, Mention, Paper, PaperKind
+from papersync.sources import Found
+from papersync.sources.arxiv import bare_id, split_name
+from papersync.sources.http import Http, MalformedResponse, Response, SourceError
+
+log = logging.getLogger(__name__)
+
+NAME = "semanticscholar"
+FIELDS = (
+    "externalIds,title,authors,year,venue,publicationVenue,publicationTypes,publicationDate,"
+    "journal,abstract"
+)
+BATCH_LIMIT = 500
+INTERVAL_WITH_KEY = 1.0
+INTERVAL_WITHOUT_KEY = 3.0
+"""Without a key requests share a public pool; Semantic Scholar asks for restraint."""
+
+_ARXIV_VENUES = frozenset({"arxiv", "arxiv.org"})
+_KINDS = {
+    "journal": PaperKind.ARTICLE,
+    "conference": PaperKind.CONFERENCE,
+    "JournalArticle": PaperKind.ARTICLE,
+    "Conference": PaperKind.CONFERENCE,
+    "Book": PaperKind.BOOK,
+    "BookSection": PaperKind.BOOK,
+}
+
+
+def match_query(title: str) -> str:
+    """Plain words: hyphens and markup make Semantic Scholar's title search miss."""
+    text = re.sub(r"[*_`~<>]+", " ", title)
+    text = re.sub(r"(?<=\w)-(?=\w)", " ", text)
+    return " ".join(text.split())
+
+
+def _venue(payload: Mapping[str, Any]) -> tuple[str | None, PaperKind | None]:
+    """The published venue and what kind of publication it makes this; arXiv is no venue."""
+    publication_venue = payload.get("publicationVenue") or {}
+    journal = payload.get("journal") or {}
+    for name in (publication_venue.get("name"), journal.get("name"), payload.get("venue")):
+        if name and name.strip().casefold() not in _ARXIV_VENUES:
+            venue = " ".join(str(name).split())
+            break
+    else:
+        return None, None
+    kind = _KINDS.get(str(publication_venue.get("type") or ""))
+    for publication_type in payload.get("publicationTypes") or ():
+        kind = kind or _KINDS.get(publication_type)
+    if kind is None and journal.get("name") == venue:
+        kind = PaperKind.ARTICLE
+    return venue, kind
+
+
+def parse_paper(payload: Mapping[str, Any]) -> Paper | None:
+    """One Graph API paper object as a Paper; None for a null batch slot or a titleless record."""
+    if not payload or not payload.get("title"):
+        return None
+    external = payload.get("externalIds") or {}
+    arxiv_id = external.get("ArXiv")
+    doi = external.get("DOI")
+    venue, kind = _venue(payload)
+    journal = payload.get("journal") or {}
+    published = venue is not None
+    return Paper(
+        ids=Ids(
+            arxiv=bare_id(str(arxiv_id)) if arxiv_id else None,
+            doi=str(doi).lower() if doi else None,
+            s2=payload.get("paperId"),
+            dblp=external.get("DBLP"),
+        ),
+        title=" ".join(str(payload["title"]).split()),
+        source=NAME,
+        authors=tuple(split_name(a["name"]) for a in payload.get("authors") or () if a.get("name")),
+        year=payload.get("year"),
+        date=payload.get("publicationDate") or None,
+        venue=venue,
+        kind=kind or (PaperKind.PREPRINT if arxiv_id or not published else PaperKind.ARTICLE),
+        abstract=payload.get("abstract") or None,
+        url=f"https://arxiv.org/abs/{bare_id(str(arxiv_id))}" if arxiv_id else None,
+        volume=_clean(journal.get("volume")) if published else None,
+        pages=_clean(journal.get("pages")) if published else None,
+        raw=payload,
+    )
+
+
+def _clean(value: Any) -> str | None:
+    text = " ".join(str(value or "").split())
+    return text or None
+
+
+def parse_match(body: Any) -> tuple[Paper, ...]:
+    """A `/paper/search/match` body: `{"data": [paper with matchScore]}`."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+        raise MalformedResponse("malformed title match from Semantic Scholar: no data list")
+    papers = (parse_paper(item) for item in body["data"] if isinstance(item, Mapping))
+    return tuple(p for p in papers if p is not None)
+
+
+def parse_batch(body: Any, expected: int) -> list[Paper | None]:
+    """A `/paper/batch` body: one slot per requested id, in order, null where unknown."""
+    if not isinstance(body, list) or len(body) != expected:
+        raise MalformedResponse("malformed batch from Semantic Scholar: wrong number of slots")
+    return [parse_paper(item) if isinstance(item, Mapping) else None for item in body]
+
+
+def merge(paper: Paper, found: Paper) -> Paper:
+    """`paper` with what Semantic Scholar adds: a published preprint keeps its arXiv id."""
+    published = found.venue is not None
+    return replace(
+        paper,
+        ids=Ids(
+            arxiv=paper.ids.arxiv or found.ids.arxiv,
+            doi=_better_doi(paper.ids.doi, found.ids.doi),
+            s2=paper.ids.s2 or found.ids.s2,
+            dblp=paper.ids.dblp or found.ids.dblp,
+        ),
+        authors=paper.authors or found.authors,
+        year=paper.year or found.year,
+        venue=found.venue if published else paper.venue,
+        kind=found.kind if published else paper.kind,
+        date=found.date if published and found.date else paper.date or found.date,
+        abstract=paper.abstract or found.abstract,
+        volume=paper.volume or found.volume,
+        pages=paper.pages or found.pages,
+        source=paper.source if NAME in paper.source else f"{paper.source}+{NAME}",
+    )
+
+
+def _better_doi(ours: str | None, theirs: str | None) -> str | None:
+    """A publisher's DOI beats arXiv's own DataCite one (10.48550/arxiv.…)."""
+    if ours and not ours.startswith("10.48550/"):
+        return ours
+    return theirs or ours
+
+
+def batch_id(ids: Ids) -> str | None:
+    """How the batch endpoint names a paper we know: arXiv id, else DOI, else its own id."""
+    if ids.arxiv:
+        return f"ARXIV:{ids.arxiv}"
+    if ids.doi:
+        return f"DOI:{ids.doi}"
+    return ids.s2
+
+
+class SemanticScholarSource:
+    """Candidates by title match; full records by batch; enrichment of papers others found."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        http: Http,
+        base_url: str = "https://api.semanticscholar.org",
+        *,
+        api_key: str | None = None,
+        interval: float | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = http
+        self._headers = {"x-api-key": api_key} if api_key else {}
+        default = INTERVAL_WITH_KEY if api_key else INTERVAL_WITHOUT_KEY
+        http.pace(self.base_url, default if interval is None else interval)
+
+    def candidates(self, mentions: Sequence[Mention]) -> Found:
+        found: dict[str, tuple[Paper, ...]] = {}
+        failed: dict[str, str] = {}
+        by_id: dict[str, Ids] = {}
+        for mention in mentions:
+            key = identity(mention)
+            if key in found or key in failed or key in by_id:
+                continue
+            if mention.ids:
+                by_id[key] = mention.ids
+                continue
+            query = match_query(mention.title)
+            if not query:
+                found[key] = ()
+                continue
+            try:
+                found[key] = self.match(query)
+            except SourceError as exc:
+                failed[key] = str(exc)
+        if by_id:
+            try:
+                papers = self._batch(list(by_id.values()))
+            except SourceError as exc:
+                failed.update((k, str(exc)) for k in by_id)
+            else:
+                found.update((k, (papers[i],) if i in papers else ()) for k, i in by_id.items())
+        return Found(candidates=found, failed=failed)
+
+    def match(self, title: str) -> tuple[Paper, ...]:
+        """The single closest title match, or nothing; raises `SourceError` on failure."""
+        response = self._http.get(
+            f"{self.base_url}/graph/v1/paper/search/match",
+            params={"query": title, "fields": FIELDS},
+            headers=self._headers,
+            accept=(200, 404),
+            validate=_validate_match,
+        )
+        if response.status == 404:
+            return ()
+        return parse_match(response.json())
+
+    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
+        """Records by id; when the service fails the papers are simply absent (logged)."""
+        try:
+            return self._batch(ids)
+        except SourceError as exc:
+            log.warning("Semantic Scholar lookup failed: %s", exc)
+            return {}
+
+    def _batch(self, ids: Sequence[Ids]) -> dict[Ids, Paper]:
+        """Records by id through `/paper/batch`; raises `SourceError` when a batch fails."""
+        named = {i: batch_id(i) for i in dict.fromkeys(ids)}
+        wanted = list(dict.fromkeys(n for n in named.values() if n))
+        papers: dict[str, Paper] = {}
+        for start in range(0, len(wanted), BATCH_LIMIT):
+            chunk = wanted[start : start + BATCH_LIMIT]
+            response = self._http.post(
+                f"{self.base_url}/graph/v1/paper/batch",
+                params={"fields": FIELDS},
+                json_body={"ids": chunk},
+                headers=self._headers,
+                validate=functools.partial(_validate_batch, expected=len(chunk)),
+            )
+            for name, paper in zip(chunk, parse_batch(response.json(), len(chunk)), strict=True):
+                if paper is not None:
+                    papers[name] = paper
+        return {i: papers[n] for i, n in named.items() if n in papers}
+
+    def enrich(self, papers: Sequence[Paper]) -> tuple[Paper, ...]:
+        """Each paper with the DOI, venue, kind and date Semantic Scholar knows; unchanged when
+        it knows nothing or cannot be reached (enrichment is a bonus, never a failure)."""
+        try:
+            found = self._batch([p.ids for p in papers])
+        except SourceError as exc:
+            log.warning("Semantic Scholar enrichment skipped: %s", exc)
+            return tuple(papers)
+        return tuple(merge(p, found[p.ids]) if p.ids in found else p for p in papers)
+
+
+def _validate_match(response: Response) -> None:
+    if response.status == 200:
+        parse_match(response.json())
+
+
+def _validate_batch(response: Response, expected: int) -> None:
+    parse_batch(response.json(), expected)
