@@ -29,7 +29,7 @@ class PatternSettings:
     """How the log marks titles and dates; empty means papersync's defaults."""
 
     title_markers: tuple[str, ...] = ()
-    """Regexes with one group capturing the title, e.g. `<u>(.+?)</u>`."""
+    """Literal pairs around a title, written `OPEN CLOSE`: `《 》`, `<u> </u>`, `** **`."""
     date_headings: tuple[str, ...] = ()
     """Regexes matching a heading line, with named groups `year`, `month` and optional `day`."""
 

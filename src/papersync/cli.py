@@ -1,0 +1,342 @@
+"""The `papersync` command: argument parsing, output and exit codes, nothing more.
+
+Exit codes: 0 all good · 1 anything else · 2 usage or config error · 3 partial result
+(unresolved mentions, a failed source or failed items).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from papersync import __version__, commands
+from papersync.config import CONFIG_NAME, Config, ConfigError, load
+from papersync.lock import LockError
+from papersync.model import Match, Mention
+from papersync.sync import RunLockedError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not hasattr(args, "run"):
+        _parser().print_help()
+        return EXIT_USAGE
+    try:
+        config = load(args.config or Path(CONFIG_NAME), required=args.config is not None)
+        result: int = args.run(args, config)
+        return result
+    except ConfigError as exc:
+        print(f"papersync: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (LockError, RunLockedError, commands.CommandError) as exc:
+        print(f"papersync: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("papersync: interrupted; everything already fetched is cached", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help=f"the config file (default: {CONFIG_NAME} in the current folder)",
+    )
+    parser = _Parser(
+        prog="papersync",
+        description="Keep a Markdown paper-reading log in sync with BibTeX, Zotero and Obsidian.",
+    )
+    parser.add_argument("--version", action="version", version=f"papersync {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_: str, run: Callable[[argparse.Namespace, Config], int]) -> Any:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(run=run)
+        return p
+
+    p = command("scan", "list the mentions of papers found in reading logs", _scan)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="reading-log files")
+    p.add_argument("--json", action="store_true", help="print a JSON array of mentions")
+
+    p = command("catalog", "manage the local catalog used for offline resolution", _no_action)
+    csub = p.add_subparsers(title="actions", metavar="ACTION", parser_class=_Parser)
+    ip = csub.add_parser("import", parents=[common], help="add records to the local catalog")
+    ip.set_defaults(run=_catalog_import)
+    ip.add_argument("file", type=Path, help="the file to import")
+    ip.add_argument(
+        "--format",
+        choices=("arxiv-jsonl", "bibtex", "csl-json"),
+        default=None,
+        help="the file's format (default: from its extension)",
+    )
+
+    p = command("resolve", "decide a paper for each distinct mention", _resolve)
+    p.add_argument("notes", nargs="*", metavar="NOTES", help="note files (default: config notes)")
+    _network_flags(p)
+    p.add_argument("--json", action="store_true", help="print a JSON array of decisions")
+
+    p = command("review", "settle ambiguous and unresolved mentions by hand", _review)
+    p.add_argument("--accept-best", action="store_true", help="take every top candidate")
+    p.add_argument(
+        "--mark-not-a-paper", action="append", default=[], metavar="RAW",
+        help="mark the mention with this raw text as not a paper (repeatable)",
+    )
+
+    p = command("export", "write one target from the lock file", _export)
+    p.add_argument("target", choices=("bibtex", "vault", "csl"))
+    p.add_argument("--out", type=Path, help="where to write (default: from the config)")
+    p.add_argument("--include-ambiguous", action="store_true", help="export uncertain matches too")
+    p.add_argument(
+        "--include-unresolved", action="store_true", help="vault: a note for unresolved mentions"
+    )
+
+    p = command("zotero", "sync matched papers into Zotero", _no_action)
+    zsub = p.add_subparsers(title="actions", metavar="ACTION", parser_class=_Parser)
+    zp = zsub.add_parser("push", parents=[common], help="push matched papers to Zotero")
+    zp.set_defaults(run=_zotero_push)
+    zp.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+
+    p = command("sync", "parse, resolve and export every configured target", _sync)
+    _network_flags(p)
+    p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    p.add_argument("--quiet", action="store_true", help="print only the final report")
+    p.add_argument("--verbose", action="store_true", help="print every file and item written")
+
+    command("status", "counts from the lock file, without running anything", _status)
+    command("doctor", "check the config, the sources and Zotero", _doctor)
+    p = command("init", f"write a commented {CONFIG_NAME} for a notes folder", _init)
+    p.add_argument("folder", nargs="?", type=Path, default=Path("."), help="the notes folder")
+    return parser
+
+
+def _network_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--offline", action="store_true", help="use only the lock file and catalog")
+    p.add_argument("--refresh", action="store_true", help="ask the sources again, bypass caches")
+
+
+def _no_action(args: argparse.Namespace, config: Config) -> int:
+    print(f"papersync: choose an action; see `papersync {sys.argv[1]} --help`", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _scan(args: argparse.Namespace, config: Config) -> int:
+    read = commands.scan(config, [Path(p) for p in args.paths])
+    if args.json:
+        print(json.dumps([_mention_json(m) for m in read.mentions], ensure_ascii=False, indent=2))
+    else:
+        _print_rows(
+            ["where", "date", "kind", "title"],
+            [
+                [f"{m.file}:{m.line}", str(m.date or ""), str(m.kind), _title_cell(m)]
+                for m in read.mentions
+            ],
+        )
+        print(f"{len(read.mentions)} mentions of {len(read.groups())} distinct papers")
+    for problem in read.problems:
+        print(f"papersync: {problem}", file=sys.stderr)
+    return EXIT_PARTIAL if read.problems else EXIT_OK
+
+
+def _catalog_import(args: argparse.Namespace, config: Config) -> int:
+    report = commands.catalog_import(config, args.file, args.format)
+    for problem in report.problems:
+        print(f"papersync: {problem}", file=sys.stderr)
+    print(
+        f"{args.file}: {report.imported} imported, {report.updated} updated, "
+        f"{report.skipped} skipped"
+    )
+    return EXIT_OK
+
+
+def _resolve(args: argparse.Namespace, config: Config) -> int:
+    run = commands.resolve(config, args.notes, offline=args.offline, refresh=args.refresh)
+    matches = run.resolution.matches
+    if args.json:
+        print(json.dumps([_match_json(matches[k]) for k in sorted(matches)], ensure_ascii=False,
+                         indent=2))
+    else:
+        _print_rows(
+            ["status", "score", "mention", "paper"],
+            [
+                [str(m.status), f"{m.score:.2f}", m.mention.raw[:60], _paper_cell(m)]
+                for _, m in sorted(matches.items())
+            ],
+        )
+    _print_problems(run.problems, run.resolution.failures)
+    print(_summary(run.statuses))
+    return EXIT_PARTIAL if run.problems or run.resolution.failures else EXIT_OK
+
+
+def _review(args: argparse.Namespace, config: Config) -> int:
+    decided = commands.review(
+        config,
+        accept_best=args.accept_best,
+        not_papers=args.mark_not_a_paper,
+        ask=None if args.accept_best or args.mark_not_a_paper else _ask,
+    )
+    print(f"{decided} decision(s) recorded in the lock file")
+    return EXIT_OK
+
+
+def _ask(match: Match, where: str) -> str:
+    print(f"\n{where}  {match.mention.date or ''}\n  {match.mention.raw}")
+    for i, c in enumerate(match.candidates, 1):
+        print(f"  [{i}] {c.score:.2f}  {c.paper.title} ({c.paper.year or '?'}) {c.paper.key}")
+    prompt = "number, arXiv id or DOI, n = not a paper, Enter = skip, q = quit: "
+    try:
+        return input(prompt).strip()
+    except EOFError:
+        return "q"
+
+
+def _export(args: argparse.Namespace, config: Config) -> int:
+    outcome = commands.export(
+        config,
+        args.target,
+        out=args.out,
+        include_ambiguous=args.include_ambiguous,
+        include_unresolved=args.include_unresolved,
+    )
+    for path in outcome.written:
+        print(f"wrote {path}")
+    print(f"{args.target}: {len(outcome.written)} written, {outcome.unchanged} unchanged")
+    for problem in outcome.problems:
+        print(f"papersync: {problem}", file=sys.stderr)
+    return EXIT_PARTIAL if outcome.problems else EXIT_OK
+
+
+def _zotero_push(args: argparse.Namespace, config: Config) -> int:
+    outcome = commands.zotero_push(config, dry_run=args.dry_run)
+    print(commands.describe_zotero(outcome, dry_run=args.dry_run))
+    for problem in outcome.problems:
+        print(f"papersync: {problem}", file=sys.stderr)
+    return EXIT_PARTIAL if outcome.problems or outcome.counts.get("failed") else EXIT_OK
+
+
+def _sync(args: argparse.Namespace, config: Config) -> int:
+    report = commands.sync(
+        config,
+        offline=args.offline,
+        refresh=args.refresh,
+        dry_run=args.dry_run,
+        verbosity=0 if args.quiet else 2 if args.verbose else 1,
+    )
+    print(commands.describe(report))
+    return EXIT_PARTIAL if report.partial else EXIT_OK
+
+
+def _status(args: argparse.Namespace, config: Config) -> int:
+    print(commands.status(config))
+    return EXIT_OK
+
+
+def _doctor(args: argparse.Namespace, config: Config) -> int:
+    checks = commands.doctor(config)
+    for ok, line in checks:
+        print(f"{'ok ' if ok else 'FAIL'}  {line}")
+    return EXIT_OK if all(ok for ok, _ in checks) else EXIT_ERROR
+
+
+def _init(args: argparse.Namespace, config: Config) -> int:
+    path = commands.init(args.folder)
+    print(f"wrote {path}; edit `notes:` and the export paths, then run `papersync sync`")
+    return EXIT_OK
+
+
+def _mention_json(m: Mention) -> dict[str, Any]:
+    from papersync.match import identity
+
+    return {
+        "raw": m.raw,
+        "title": m.title,
+        "alias": m.alias,
+        "kind": str(m.kind),
+        "date": m.date.isoformat() if m.date else None,
+        "file": m.file,
+        "line": m.line,
+        "section": m.section,
+        "year_hint": m.year_hint,
+        "ids": {"arxiv": m.ids.arxiv, "doi": m.ids.doi},
+        "body": m.body,
+        "inferred": m.inferred,
+        "identity": identity(m),
+    }
+
+
+def _match_json(m: Match) -> dict[str, Any]:
+    p = m.paper
+    return {
+        "raw": m.mention.raw,
+        "title": m.mention.title,
+        "status": str(m.status),
+        "score": round(m.score, 4),
+        "paper": None
+        if p is None
+        else {
+            "arxiv": p.ids.arxiv,
+            "doi": p.ids.doi,
+            "title": p.title,
+            "year": p.year,
+            "authors": [a.display for a in p.authors],
+        },
+        "candidates": [
+            {
+                "arxiv": c.paper.ids.arxiv,
+                "doi": c.paper.ids.doi,
+                "title": c.paper.title,
+                "year": c.paper.year,
+                "score": round(c.score, 4),
+            }
+            for c in m.candidates[:3]
+        ],
+        "decided_by": str(m.decided_by),
+        "reason": m.reason,
+    }
+
+
+def _title_cell(m: Mention) -> str:
+    return f"[{m.alias}] {m.title}" if m.alias else m.title
+
+
+def _paper_cell(m: Match) -> str:
+    if m.paper is None:
+        return m.reason
+    return f"{m.paper.key}  {m.paper.title[:70]}"
+
+
+def _print_rows(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header[:-1])]
+    for row in [header, *rows]:
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
+
+
+def _print_problems(problems: Sequence[str], failures: dict[str, str] | Any) -> None:
+    for problem in problems:
+        print(f"papersync: {problem}", file=sys.stderr)
+    for source, line in sorted(failures.items()):
+        print(f"papersync: {source}: {line}", file=sys.stderr)
+
+
+def _summary(statuses: dict[str, int]) -> str:
+    total = sum(statuses.values())
+    parts = ", ".join(f"{n} {s}" for s, n in statuses.items())
+    return f"{total} distinct mentions: {parts}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,394 @@
+"""What each command does, as functions of the config: the CLI only parses and prints.
+
+Kept apart from `cli.py` so tests and scripts can drive papersync without a subprocess.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from papersync import lock as lockfile
+from papersync import registry
+from papersync.config import CONFIG_NAME, Config, ConfigError
+from papersync.export import Exporter, Outcome
+from papersync.lock import Decision, Lock
+from papersync.model import DecidedBy, Ids, Match, Status
+from papersync.resolve import Resolution, resolve as resolve_groups
+from papersync.sources.catalog import ImportReport
+from papersync.sync import (
+    Library,
+    NotesRead,
+    Report,
+    build_library,
+    export_all,
+    open_catalog,
+    patterns_of,
+    read_notes,
+    require_notes,
+    run_lock,
+    statuses,
+)
+
+_ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
+_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
+
+Ask = Callable[[Match, str], str]
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class ResolveRun:
+    notes: NotesRead
+    resolution: Resolution
+
+    @property
+    def statuses(self) -> dict[str, int]:
+        return statuses(self.resolution.matches)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return self.notes.problems
+
+
+def scan(config: Config, paths: Sequence[Path]) -> NotesRead:
+    return read_notes(paths, patterns_of(config))
+
+
+def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
+    catalog = open_catalog(config)
+    if catalog is None:
+        raise ConfigError(f"{config.source_file}: sources.catalog.enabled: the catalog is disabled")
+    if not file.is_file():
+        raise CommandError(f"{file}: no such file")
+    return catalog.import_file(file, fmt or _format_of(file))
+
+
+def _format_of(file: Path) -> str:
+    suffix = file.suffix.lower()
+    if suffix == ".bib":
+        return "bibtex"
+    if suffix == ".json":
+        return "csl-json"
+    return "arxiv-jsonl"
+
+
+def resolve(
+    config: Config,
+    notes: Sequence[str] = (),
+    *,
+    offline: bool = False,
+    refresh: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> ResolveRun:
+    """Resolve every distinct mention and record the decisions in the lock file."""
+    read = read_notes(require_notes(config, notes), patterns_of(config))
+    path = lockfile.lock_path(config.state_dir)
+    with run_lock(config.state_dir):
+        current = lockfile.load(path)
+        resolution = _resolve(config, read, current, offline=offline, refresh=refresh,
+                              progress=progress)
+        lockfile.save(path, resolution.lock)
+    return ResolveRun(read, resolution)
+
+
+def _resolve(
+    config: Config,
+    read: NotesRead,
+    current: Lock,
+    *,
+    offline: bool,
+    refresh: bool,
+    progress: Callable[[str, int], None] | None = None,
+) -> Resolution:
+    catalog = open_catalog(config)
+    if offline:
+        return resolve_groups(read.groups(), current, catalog=catalog, progress=progress)
+    with registry.connect(config, refresh=refresh) as services:
+        return resolve_groups(
+            read.groups(),
+            current,
+            catalog=catalog,
+            online=services.sources,
+            enrich=services.enrich,
+            refresh=refresh,
+            progress=progress,
+        )
+
+
+def review(
+    config: Config,
+    *,
+    accept_best: bool = False,
+    not_papers: Sequence[str] = (),
+    ask: Ask | None = None,
+) -> int:
+    """Turn open mentions into `decided_by: user` decisions; returns how many were recorded."""
+    read = read_notes(require_notes(config, ()), patterns_of(config))
+    path = lockfile.lock_path(config.state_dir)
+    with run_lock(config.state_dir):
+        current = lockfile.load(path)
+        resolution = _resolve(config, read, current, offline=True, refresh=False)
+        decisions: dict[str, Decision] = {}
+        wanted = set(not_papers)
+        for key, m in sorted(resolution.matches.items()):
+            if m.mention.raw in wanted or m.mention.title in wanted:
+                decisions[key] = Decision(Status.NOT_A_PAPER, raw=m.mention.raw,
+                                          decided_by=DecidedBy.USER)
+                wanted -= {m.mention.raw, m.mention.title}
+                continue
+            if m.status not in (Status.AMBIGUOUS, Status.UNRESOLVED):
+                continue
+            if accept_best and m.candidates:
+                decisions[key] = _chose(m, m.candidates[0].paper.ids, m.candidates[0].paper.title)
+            elif ask is not None:
+                answer = ask(m, f"{m.mention.file}:{m.mention.line}")
+                if answer == "q":
+                    break
+                decision = _answer(m, answer)
+                if decision is not None:
+                    decisions[key] = decision
+        if wanted:
+            raise CommandError(f"no mention has the raw text {sorted(wanted)[0]!r}")
+        lockfile.save(path, resolution.lock.with_decisions(decisions))
+    return len(decisions)
+
+
+def _chose(m: Match, ids: Ids, title: str | None) -> Decision:
+    return Decision(
+        Status.MATCHED,
+        raw=m.mention.raw,
+        ids=Ids(arxiv=ids.arxiv, doi=ids.doi),
+        title=title,
+        score=1.0,
+        decided_by=DecidedBy.USER,
+    )
+
+
+def _answer(m: Match, answer: str) -> Decision | None:
+    """Read one review answer: a candidate number, an arXiv id, a DOI, `n`, or nothing."""
+    if not answer:
+        return None
+    if answer.lower() == "n":
+        return Decision(Status.NOT_A_PAPER, raw=m.mention.raw, decided_by=DecidedBy.USER)
+    if answer.isdigit() and 1 <= int(answer) <= len(m.candidates):
+        chosen = m.candidates[int(answer) - 1].paper
+        return _chose(m, chosen.ids, chosen.title)
+    if found := _ARXIV_ID.match(answer):
+        return _chose(m, Ids(arxiv=found.group(1)), None)
+    if found := _DOI.match(answer):
+        return _chose(m, Ids(doi=found.group(1).lower()), None)
+    return None
+
+
+def library(
+    config: Config, current: Lock, *, offline: bool, refresh: bool = False,
+    include_ambiguous: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> tuple[NotesRead, Resolution, Library]:
+    read = read_notes(require_notes(config, ()), patterns_of(config))
+    resolution = _resolve(config, read, current, offline=offline, refresh=refresh,
+                          progress=progress)
+    built = build_library(
+        read.groups(),
+        resolution,
+        formula=config.export.bibtex.citekey,
+        include_ambiguous=include_ambiguous,
+    )
+    return read, resolution, built
+
+
+def export(
+    config: Config,
+    target: str,
+    *,
+    out: Path | None = None,
+    include_ambiguous: bool = False,
+    include_unresolved: bool = False,
+) -> Outcome:
+    """Write one target from the lock file (offline: only decisions already made are used)."""
+    path = lockfile.lock_path(config.state_dir)
+    with run_lock(config.state_dir):
+        current = lockfile.load(path)
+        _, _, built = library(config, current, offline=True, include_ambiguous=include_ambiguous)
+        lockfile.save(path, built.lock)
+        exporter = registry.exporter(
+            config, target, out=out, include_ambiguous=include_ambiguous,
+            include_unresolved=include_unresolved,
+        )
+        outcomes, _ = export_all(built, [exporter], lambda lk: lockfile.save(path, lk))
+    return outcomes[exporter.name]
+
+
+def zotero_push(config: Config, *, dry_run: bool = False) -> Outcome:
+    path = lockfile.lock_path(config.state_dir)
+    with run_lock(config.state_dir):
+        current = lockfile.load(path)
+        _, _, built = library(config, current, offline=True)
+        if not dry_run:
+            lockfile.save(path, built.lock)
+        exporter = registry.exporter(config, "zotero", dry_run=dry_run)
+        outcomes, _ = export_all(
+            built, [exporter], (lambda lk: None) if dry_run else lambda lk: lockfile.save(path, lk)
+        )
+    return outcomes[exporter.name]
+
+
+def sync(
+    config: Config,
+    *,
+    offline: bool = False,
+    refresh: bool = False,
+    dry_run: bool = False,
+    verbosity: int = 1,
+    say: Callable[[str], None] = print,
+) -> Report:
+    """The evening run: notes → decisions → every configured target."""
+    path = lockfile.lock_path(config.state_dir)
+
+    def progress(stage: str, count: int) -> None:
+        if verbosity:
+            say(f"resolving: {stage} asked about {count} title(s)")
+
+    with run_lock(config.state_dir):
+        current = lockfile.load(path)
+        read, resolution, built = library(
+            config, current, offline=offline, refresh=refresh, progress=progress
+        )
+        save: Callable[[Lock], None] = (lambda lk: None) if dry_run else (
+            lambda lk: lockfile.save(path, lk)
+        )
+        save(built.lock)
+        names = registry.configured_targets(config)
+        if offline and "zotero" in names:
+            names.remove("zotero")
+            say("zotero: skipped (offline); `papersync zotero push --dry-run` shows the plan")
+        if dry_run:
+            names = [n for n in names if n == "zotero"]
+        targets: list[Exporter] = [
+            registry.exporter(config, name, dry_run=dry_run) for name in names
+        ]
+        outcomes, _ = export_all(built, targets, save)
+        if verbosity > 1:
+            for name, outcome in outcomes.items():
+                for written in outcome.written:
+                    say(f"{name}: wrote {written}")
+    return Report(
+        mentions=len(read.mentions),
+        statuses=statuses(resolution.matches),
+        papers=len(built.references),
+        outcomes=outcomes,
+        failures=resolution.failures,
+        problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
+    )
+
+
+def describe(report: Report) -> str:
+    s = report.statuses
+    lines = [
+        f"mentions: {report.mentions}; papers exported: {report.papers}",
+        "distinct mentions: "
+        + ", ".join(f"{n} {k}" for k, n in s.items()),
+    ]
+    for name, o in report.outcomes.items():
+        extra = "".join(f", {n} {k}" for k, n in sorted(o.counts.items()))
+        lines.append(f"{name}: {len(o.written)} written, {o.unchanged} unchanged{extra}")
+    for source, why in sorted(report.failures.items()):
+        lines.append(f"source {source} failed: {why}")
+    lines.extend(f"problem: {p}" for p in report.problems)
+    open_ = s.get(Status.AMBIGUOUS, 0) + s.get(Status.UNRESOLVED, 0)
+    if open_:
+        lines.append(f"{open_} mention(s) need review: run `papersync review`")
+    return "\n".join(lines)
+
+
+def describe_zotero(outcome: Outcome, *, dry_run: bool) -> str:
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(outcome.counts.items()))
+    head = "zotero plan (dry run, nothing written)" if dry_run else "zotero"
+    return f"{head}: {counts}" + "".join(f"\n  {w}" for w in outcome.written)
+
+
+def status(config: Config) -> str:
+    """Counts from the notes and the lock file, without asking any source."""
+    current = lockfile.load(lockfile.lock_path(config.state_dir))
+    lines = []
+    try:
+        read = read_notes(require_notes(config, ()), patterns_of(config))
+    except ConfigError:
+        read = None
+    if read is not None:
+        groups = read.groups()
+        undecided = sum(1 for k in groups if k not in current.decisions)
+        lines.append(
+            f"notes: {len(read.mentions)} mentions of {len(groups)} distinct papers, "
+            f"{undecided} not yet resolved"
+        )
+    counted = {str(s): 0 for s in Status}
+    for decision in current.decisions.values():
+        counted[str(decision.status)] += 1
+    lines.append("lock: " + ", ".join(f"{n} {k}" for k, n in counted.items()))
+    pins = current.papers.values()
+    lines.append(
+        f"papers: {sum(1 for p in pins if p.citekey)} with citation keys, "
+        f"{sum(1 for p in pins if p.note)} vault notes, "
+        f"{sum(1 for p in pins if p.zotero_key)} in Zotero"
+    )
+    return "\n".join(lines)
+
+
+def doctor(config: Config) -> list[tuple[bool, str]]:
+    checks: list[tuple[bool, str]] = [(True, f"config: {config.source_file or 'defaults'}")]
+    for note in config.note_files():
+        checks.append((note.is_file(), f"notes: {note}"))
+    if not config.notes:
+        checks.append((False, "notes: none configured"))
+    checks.append(_writable(config.state_dir, "state_dir"))
+    checks.append(_writable(config.cache_dir, "cache_dir"))
+    checks.extend(registry.check_services(config))
+    return checks
+
+
+def _writable(folder: Path, key: str) -> tuple[bool, str]:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".papersync-probe"
+        probe.write_text("ok")
+        probe.unlink()
+        return True, f"{key}: {folder} is writable"
+    except OSError as exc:
+        return False, f"{key}: {folder}: {exc.strerror}"
+
+
+def init(folder: Path) -> Path:
+    """Write a commented starter config for a notes folder; never overwrite one."""
+    target = folder / CONFIG_NAME
+    if target.exists():
+        raise CommandError(f"{target}: already exists; edit it instead")
+    example = Path(__file__).with_name("config.example.yaml")
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(example, target)
+    return target
+
+
+__all__ = [
+    "CommandError",
+    "ResolveRun",
+    "catalog_import",
+    "describe",
+    "doctor",
+    "export",
+    "init",
+    "resolve",
+    "review",
+    "scan",
+    "status",
+    "sync",
+    "zotero_push",
+]
+

@@ -1,0 +1,232 @@
+"""The whole run: read the notes, resolve, export every configured target.
+
+The one module where stages meet and touch the world (files, cache, network, lock file).
+Each step saves the lock file before the next begins, so a run killed anywhere can simply be
+run again: decisions already made are reused, writes are atomic, Zotero writes idempotent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from papersync import citekey, lock, notes
+from papersync.config import Config, ConfigError
+from papersync.export import Exporter, Outcome
+from papersync.lock import Lock
+from papersync.model import Match, Mention, Paper, Reference, Status
+from papersync.resolve import Resolution, resolve
+from papersync.sources.catalog import Catalog, CatalogError
+
+RUN_LOCK_NAME = ".papersync.run.lock"
+CATALOG_NAME = "catalog.sqlite"
+RESPONSES_NAME = "responses.sqlite"
+
+
+class RunLockedError(Exception):
+    """Another papersync run holds this state folder."""
+
+
+@dataclass(frozen=True)
+class NotesRead:
+    mentions: tuple[Mention, ...]
+    problems: tuple[str, ...] = ()
+    """One line per file that could not be read (missing, empty, not UTF-8)."""
+
+    def groups(self) -> dict[str, tuple[Mention, ...]]:
+        """Mentions gathered by identity: the same paper met on several days is one entry."""
+        return notes.group(self.mentions)
+
+
+@dataclass(frozen=True)
+class Library:
+    """What the exporters receive: matched papers with their keys, and what is still open."""
+
+    references: tuple[Reference, ...]
+    unresolved: tuple[Match, ...]
+    lock: Lock
+
+
+@dataclass(frozen=True)
+class Report:
+    mentions: int = 0
+    statuses: Mapping[str, int] = field(default_factory=dict)
+    """Distinct mentions per status: matched, ambiguous, unresolved, not-a-paper."""
+    papers: int = 0
+    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    failures: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """Exit 3 territory: something is unresolved, a source failed, or an item failed."""
+        open_ = self.statuses.get(Status.AMBIGUOUS, 0) + self.statuses.get(Status.UNRESOLVED, 0)
+        failed = any(o.counts.get("failed", 0) or o.problems for o in self.outcomes.values())
+        return bool(open_ or self.failures or self.problems or failed)
+
+
+def read_notes(paths: Sequence[Path], patterns: notes.Patterns = notes.DEFAULT_PATTERNS) -> NotesRead:
+    """Parse every file; a file that cannot be read is a problem line, never a stop."""
+    mentions: list[Mention] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            problems.append(f"{path}: no such file")
+            continue
+        except OSError as exc:
+            problems.append(f"{path}: cannot read ({exc.strerror})")
+            continue
+        if not data.strip():
+            problems.append(f"{path}: empty file, no mentions")
+            continue
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            problems.append(f"{path}:{line}: not UTF-8 text (byte {exc.start}); file skipped")
+            continue
+        mentions.extend(notes.parse(text, str(path), patterns))
+    return NotesRead(tuple(mentions), tuple(problems))
+
+
+def patterns_of(config: Config) -> notes.Patterns:
+    """The parser's patterns from `patterns.*`: each title marker is `OPEN CLOSE`."""
+    chosen = config.patterns
+    where = config.source_file or "papersync.yaml"
+    markers = []
+    for i, marker in enumerate(chosen.title_markers):
+        pair = marker.split()
+        if len(pair) != 2:
+            raise ConfigError(
+                f"{where}: patterns.title_markers[{i}]: expected `OPEN CLOSE`, e.g. `<u> </u>`"
+            )
+        markers.append((pair[0], pair[1]))
+    try:
+        return notes.Patterns(
+            title_markers=tuple(markers) or notes.DEFAULT_PATTERNS.title_markers,
+            date_headings=chosen.date_headings or notes.DEFAULT_PATTERNS.date_headings,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{where}: patterns.{exc}") from exc
+
+
+@contextlib.contextmanager
+def run_lock(state_dir: Path) -> Iterator[None]:
+    """One run at a time per state folder; the OS frees the lock when a killed run dies."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / RUN_LOCK_NAME
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLockedError(
+                f"{path}: another papersync run ({holder}) is using {state_dir}; "
+                "wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_catalog(config: Config) -> Catalog | None:
+    """The local catalog; a corrupt one is moved aside and rebuilt (it is only a cache)."""
+    if not config.sources.catalog.enabled:
+        return None
+    path = config.cache_dir / CATALOG_NAME
+    try:
+        return Catalog(path)
+    except CatalogError:
+        path.replace(path.with_suffix(".corrupt"))
+        return Catalog(path)
+
+
+def build_library(
+    groups: Mapping[str, Sequence[Mention]],
+    resolution: Resolution,
+    *,
+    formula: str | None = None,
+    include_ambiguous: bool = False,
+) -> Library:
+    """Gather matches by paper and give each paper its citation key, pinned in the lock."""
+    papers: dict[str, Paper] = {}
+    mentions: dict[str, list[Mention]] = {}
+    status: dict[str, Status] = {}
+    unresolved: list[Match] = []
+    for key, m in sorted(resolution.matches.items()):
+        paper = m.paper
+        if m.status is Status.AMBIGUOUS and include_ambiguous and m.candidates:
+            paper = m.candidates[0].paper
+        if paper is None or paper.key is None or m.status is Status.NOT_A_PAPER or (
+            m.status is not Status.MATCHED and not include_ambiguous
+        ):
+            if m.status is not Status.NOT_A_PAPER:
+                unresolved.append(m)
+            continue
+        papers.setdefault(paper.key, paper)
+        mentions.setdefault(paper.key, []).extend(groups.get(key, (m.mention,)))
+        if m.status is Status.MATCHED or paper.key not in status:
+            status[paper.key] = m.status
+    current = resolution.lock
+    pinned = {k: p.citekey for k, p in current.papers.items() if p.citekey}
+    keys = citekey.assign(papers, pinned, formula or citekey.DEFAULT_FORMULA)
+    current = current.with_pins(
+        {k: replace(current.pins(k), citekey=keys[k]) for k in papers if keys[k] != pinned.get(k)}
+    )
+    references = tuple(
+        Reference(
+            key=k,
+            paper=papers[k],
+            citekey=keys[k],
+            mentions=tuple(sorted(mentions[k], key=lambda m: (m.date is None, m.date, m.file, m.line))),
+            status=status[k],
+        )
+        for k in sorted(papers, key=lambda k: keys[k])
+    )
+    return Library(references, tuple(unresolved), current)
+
+
+def export_all(
+    library: Library,
+    exporters: Sequence[Exporter],
+    save: Callable[[Lock], None],
+) -> tuple[dict[str, Outcome], Lock]:
+    """Run each exporter in turn, saving the pins it hands back before the next one starts."""
+    outcomes: dict[str, Outcome] = {}
+    current = library.lock
+    for exporter in exporters:
+        outcome = exporter.export(library.references, library.unresolved, current)
+        outcomes[exporter.name] = outcome
+        if outcome.pins:
+            current = current.with_pins(outcome.pins)
+            save(current)
+    return outcomes, current
+
+
+def statuses(matches: Mapping[str, Match]) -> dict[str, int]:
+    counted = Counter(str(m.status) for m in matches.values())
+    return {str(s): counted.get(str(s), 0) for s in Status}
+
+
+def require_notes(config: Config, given: Sequence[str]) -> list[Path]:
+    """The note files to read: those given on the command line, else the config's `notes`."""
+    if given:
+        return [Path(p) for p in given]
+    files = config.note_files()
+    if not files:
+        where = config.source_file or "papersync.yaml"
+        raise ConfigError(f"{where}: notes: no note files given or configured")
+    return files

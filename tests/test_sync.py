@@ -1,0 +1,157 @@
+"""The whole run: a growing log converges, a killed run recovers, a broken state is explained."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from papersync import commands
+from papersync.config import Config, load
+from papersync.lock import LockError
+from papersync.sync import RunLockedError, run_lock
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def make_config(root: Path, notes: str = "notes/log.md", extra: str = "") -> Config:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "papersync.yaml").write_text(
+        f"notes: [{notes}]\n"
+        "cache_dir: cache\n"
+        "export:\n"
+        "  bibtex: {path: out/refs.bib}\n"
+        "  vault: {path: out/vault}\n"
+        "  csl: {path: out/papers.json}\n" + extra,
+        encoding="utf-8",
+    )
+    return load(root / "papersync.yaml")
+
+
+def import_catalog(config: Config, *files: Path) -> None:
+    for file in files:
+        commands.catalog_import(config, file, None)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every output file papersync owns, by path: what two runs must agree on."""
+    files = {}
+    for path in sorted((root / "out").rglob("*")):
+        if path.is_file():
+            files[str(path.relative_to(root))] = path.read_bytes()
+    files["papersync.lock.yaml"] = (root / "papersync.lock.yaml").read_bytes()
+    return files
+
+
+def example_catalogs() -> list[Path]:
+    return [EXAMPLES / "catalog.jsonl", EXAMPLES / "library.bib"]
+
+
+def test_example_sync_writes_every_target_and_a_second_run_writes_nothing(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    import_catalog(config, *example_catalogs())
+    report = commands.sync(config, offline=True, say=lambda line: None)
+    assert report.papers >= 10
+    assert (tmp_path / "out" / "refs.bib").read_text(encoding="utf-8").count("@") >= 10
+    assert len(json.loads((tmp_path / "out" / "papers.json").read_text(encoding="utf-8"))) == (
+        report.papers
+    )
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    again = commands.sync(config, offline=True, say=lambda line: None)
+    assert all(not o.written for o in again.outcomes.values())
+    after = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_growing_log_ends_where_one_sync_of_the_last_snapshot_ends(
+    tmp_path: Path, seeds: list[Path], shared: Path
+) -> None:
+    snapshots = seeds[:3]
+    grown = make_config(tmp_path / "grown")
+    once = make_config(tmp_path / "once")
+    for config in (grown, once):
+        import_catalog(config, shared / "eval" / "catalog.jsonl")
+        (Path(str(config.source_file)).parent / "notes").mkdir()
+    for snapshot_file in snapshots:
+        shutil.copy(snapshot_file, tmp_path / "grown" / "notes" / "log.md")
+        commands.sync(grown, offline=True, say=lambda line: None)
+    shutil.copy(snapshots[-1], tmp_path / "once" / "notes" / "log.md")
+    commands.sync(once, offline=True, say=lambda line: None)
+    assert snapshot(tmp_path / "grown") == snapshot(tmp_path / "once")
+
+
+def _sync_process(root: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "papersync", "sync", "--offline", "--quiet",
+         "--config", str(root / "papersync.yaml")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_killed_runs_converge_to_the_uninterrupted_result(
+    tmp_path: Path, seeds: list[Path], shared: Path
+) -> None:
+    roots = {name: tmp_path / name for name in ("reference", "probe", "killed")}
+    for root in roots.values():
+        config = make_config(root)
+        (root / "notes").mkdir()
+        shutil.copy(seeds[3], root / "notes" / "log.md")
+        import_catalog(config, shared / "eval" / "catalog.jsonl")
+    commands.sync(load(roots["reference"] / "papersync.yaml"), offline=True, say=lambda _: None)
+
+    started = time.monotonic()
+    assert _sync_process(roots["probe"]).wait(timeout=300) in (0, 3)
+    cold = time.monotonic() - started
+    kills = 0
+    for step in range(1, 13):
+        process = _sync_process(roots["killed"])
+        time.sleep(cold * step / 13)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=300)
+    assert kills >= 3, "every run finished before its kill landed; the test proved nothing"
+    commands.sync(load(roots["killed"] / "papersync.yaml"), offline=True, say=lambda _: None)
+    assert snapshot(roots["killed"]) == snapshot(roots["reference"])
+
+
+def test_broken_lock_file_is_reported_and_kept(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    broken = "mentions: [this is not\n"
+    (tmp_path / "papersync.lock.yaml").write_text(broken, encoding="utf-8")
+    with pytest.raises(LockError, match="papersync.lock.yaml:.*not valid YAML"):
+        commands.sync(config, offline=True, say=lambda line: None)
+    assert (tmp_path / "papersync.lock.yaml").read_text(encoding="utf-8") == broken
+
+
+def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    import_catalog(config, *example_catalogs())
+    catalog_file = tmp_path / "cache" / "catalog.sqlite"
+    catalog_file.write_bytes(catalog_file.read_bytes()[:100])
+    commands.sync(config, offline=True, say=lambda line: None)
+    import_catalog(config, *example_catalogs())
+    report = commands.sync(config, offline=True, say=lambda line: None)
+    assert report.papers >= 10
+
+
+def test_one_run_at_a_time_per_state_folder(tmp_path: Path) -> None:
+    with run_lock(tmp_path), pytest.raises(RunLockedError, match="another papersync run"):
+        with run_lock(tmp_path):
+            pass
+    with run_lock(tmp_path):
+        pass
