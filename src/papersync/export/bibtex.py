@@ -1,0 +1,604 @@
+"""The .bib target: entries a LaTeX document can cite at once, merged into the user's own file.
+
+Merging. The existing file is cut into top-level blocks at each `@` that starts a line
+(leading blanks allowed), each running to its matching closing brace or parenthesis, braces
+counted as BibTeX counts them. An entry is papersync's when its key (compared without case,
+as BibTeX does) is the citation key of a reference being exported or is pinned in the lock
+file's `papers`; everything else — other entries, `@string`/`@preamble`/`@comment`, free
+text between blocks — is copied byte for byte, in place. papersync's entries are rewritten
+where they stand (together with the blank lines that follow them), dropped when their paper
+left the log, and new ones are appended sorted by key. A `%` comment block at the end, between
+two marker lines, lists what was not exported; it is replaced on every run. bibtexparser only
+writes papersync's own entries, so nothing of the user's is ever re-serialised.
+
+Text. Values are plain text from sources, never trusted LaTeX: `& % $ # _ { } ~ ^ \\ < > |`
+are escaped (braces as `\\textbraceleft{}`, since BibTeX counts `\\{` as a brace). A `$…$`
+span that looks like math (non-blank just inside each `$`, no digit right after the closing
+one, balanced braces) is kept as math and braced; any other `$` is a dollar sign. Title words
+with a capital after their first character (`BERT`, `ImageNet`, `T5`) or a lone capital other
+than `A` are braced so styles keep their case. In ASCII mode, accented letters become BibTeX
+special characters (`{\\"u}`), Greek letters math; characters with no LaTeX spelling (CJK)
+stay UTF-8 and are reported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import quote
+
+from bibtexparser.bibdatabase import BibDatabase
+from bibtexparser.bwriter import BibTexWriter
+
+from papersync import atomic
+from papersync.citekey import is_valid
+from papersync.export import Outcome
+from papersync.lock import Lock, Pins
+from papersync.model import Author, Match, Paper, PaperKind, Reference, Status
+
+DIALECTS = ("bibtex", "biblatex")
+
+BEGIN_MARK = (
+    "% papersync: not exported (ambiguous or unresolved); settle them with `papersync review`"
+)
+END_MARK = "% papersync: end of the not-exported list"
+
+_SPECIAL = {
+    "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}", "\\": r"\textbackslash{}", "<": r"\textless{}",
+    ">": r"\textgreater{}", "|": r"\textbar{}",
+}  # fmt: skip
+_TYPOGRAPHY = {
+    "\u2013": "--", "\u2014": "---", "\u2018": "`", "\u2019": "'", "\u201c": "``",
+    "\u201d": "''", "\u2026": r"\ldots{}", "\u00a0": "~",
+}  # fmt: skip
+_LETTERS = {
+    "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}", "Œ": r"{\OE}", "ø": r"{\o}",
+    "Ø": r"{\O}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}", "ȷ": r"{\j}",
+}  # fmt: skip
+_ACCENTS = {
+    "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0308": '"', "\u0304": "=",
+    "\u0307": ".", "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c",
+    "\u0328": "k", "\u030a": "r", "\u0323": "d", "\u0331": "b",
+}  # fmt: skip
+_BELOW = {"\u0327", "\u0328", "\u0323", "\u0331"}
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
+    "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
+    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi",
+    "Ψ": "Psi", "Ω": "Omega", "×": "times", "±": "pm", "≤": "leq", "≥": "geq", "≈": "approx",
+    "→": "rightarrow", "∞": "infty", "·": "cdot", "∈": "in",
+}  # fmt: skip
+
+_SPACE = re.compile(r"\s+")
+_MATH = re.compile(r"\$(?=\S)([^$]*?\S)\$(?!\d)")
+_WORD = re.compile(r"[^\W_]+")
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_BLOCK_START = re.compile(r"^[ \t]*@", re.MULTILINE)
+_BLOCK_HEAD = re.compile(r"@[ \t\r\n]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
+_KEY = re.compile(r"[ \t\r\n]*([^,\s{}()\"#%'=]*)")
+_TRAILING_BLANKS = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
+_NOT_ENTRIES = {"comment", "string", "preamble"}
+_FIELD_ORDER = [
+    "author", "title", "journal", "journaltitle", "booktitle", "howpublished", "publisher",
+    "institution", "year", "date", "volume", "number", "pages", "doi", "eprint",
+    "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "url", "annote",
+]  # fmt: skip
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Untypable:
+    """Characters met that have no ASCII LaTeX spelling; collected to report, not to fail."""
+
+    chars: set[str] = field(default_factory=set)
+
+
+def latex(
+    text: str, *, ascii: bool, title: bool = False, untypable: _Untypable | None = None
+) -> str:
+    """Plain text → a BibTeX field value that compiles; see the module docstring for the rules."""
+    text = _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    out: list[str] = []
+    pos = 0
+    for math in _MATH.finditer(text):
+        if not _balanced(math.group(1)):
+            continue
+        out.append(_text(text[pos : math.start()], ascii, title, untypable))
+        out.append("{$" + _math(math.group(1), ascii, untypable) + "$}")
+        pos = math.end()
+    out.append(_text(text[pos:], ascii, title, untypable))
+    return "".join(out)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _math(text: str, ascii: bool, untypable: _Untypable | None) -> str:
+    """Math is kept as written, but `%`, `#`, `&` would end or break it, so they are escaped."""
+    out = []
+    for i, char in enumerate(text):
+        if char in "%#&" and (i == 0 or text[i - 1] != "\\"):
+            out.append("\\" + char)
+        elif ascii and not char.isascii():
+            out.append("\\" + _GREEK[char] + " " if char in _GREEK else _keep(char, untypable))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _protect(word: str, first: bool) -> bool:
+    if not any(c.isupper() for c in word):
+        return False
+    if len(word) == 1:
+        return word != "A" and not first
+    rest = word[1:]
+    return not (rest.isalpha() and rest.islower())
+
+
+def _text(text: str, ascii: bool, title: bool, untypable: _Untypable | None) -> str:
+    if not title:
+        return "".join(_char(c, ascii, untypable) for c in text)
+    out = []
+    pos = 0
+    for word in _WORD.finditer(text):
+        out.append("".join(_char(c, ascii, untypable) for c in text[pos : word.start()]))
+        converted = "".join(_char(c, ascii, untypable) for c in word.group())
+        first = word.start() == 0
+        out.append("{" + converted + "}" if _protect(word.group(), first) else converted)
+        pos = word.end()
+    out.append("".join(_char(c, ascii, untypable) for c in text[pos:]))
+    return "".join(out)
+
+
+def _char(char: str, ascii: bool, untypable: _Untypable | None) -> str:
+    if char in _SPECIAL:
+        return _SPECIAL[char]
+    if char.isascii() or not ascii:
+        return char
+    if char in _TYPOGRAPHY:
+        return _TYPOGRAPHY[char]
+    if char in _LETTERS:
+        return _LETTERS[char]
+    if char in _GREEK:
+        return "$\\" + _GREEK[char] + "$"
+    return _accented(char) or _keep(char, untypable)
+
+
+def _accented(char: str) -> str | None:
+    """`ü` → `{\\"u}`, `ç` → `{\\c{c}}`, `ệ` → `{\\d{\\^e}}`; None unless ASCII plus known marks."""
+    decomposed = unicodedata.normalize("NFD", char)
+    base, marks = decomposed[0], decomposed[1:]
+    if not base.isascii() or not base.isalpha() or not marks:
+        return None
+    if any(m not in _ACCENTS for m in marks):
+        return None
+    inner = "\\" + base if base in "ij" and marks[0] not in _BELOW else base
+    for mark in marks:
+        command = _ACCENTS[mark]
+        if command.isalpha() or len(inner) > 1:
+            inner = "\\" + command + "{" + inner + "}"
+        else:
+            inner = "\\" + command + inner
+    return "{" + inner + "}"
+
+
+def _keep(char: str, untypable: _Untypable | None) -> str:
+    if untypable is not None:
+        untypable.chars.add(char)
+    return char
+
+
+def _verbatim(value: str) -> str:
+    """URL-like fields stay verbatim; only what would break the .bib is percent-encoded."""
+    return quote(
+        value.strip(), safe="".join(chr(c) for c in range(33, 127) if chr(c) not in '{}\\"')
+    )
+
+
+def latex_name(author: Author, ascii: bool, untypable: _Untypable | None = None) -> str:
+    """`van den Oord, Aaron`; an organisation braced whole (`{OpenAI}`) so BibTeX never splits it.
+
+    A family name with a comma or the word `and` is braced too, as is a bare multi-word one.
+    """
+    family = latex(author.family, ascii=ascii, untypable=untypable)
+    given = latex(author.given, ascii=ascii, untypable=untypable)
+    if author.literal or not family:
+        return "{" + (family or given) + "}"
+
+    def guarded(part: str) -> str:
+        risky = "," in part or re.search(r"(?i)(^|\s)and(\s|$)", part) is not None
+        return "{" + part + "}" if risky else part
+
+    if not given:
+        return "{" + family + "}" if " " in family or "," in family else family
+    return f"{guarded(family)}, {guarded(given)}"
+
+
+# --- entries -----------------------------------------------------------------------------
+
+
+def _date(paper: Paper) -> str | None:
+    agrees = paper.year is None or (paper.date or "").startswith(f"{paper.year:04d}")
+    if paper.date and _ISO_DATE.fullmatch(paper.date) and agrees:
+        return paper.date
+    return f"{paper.year:04d}" if paper.year is not None else None
+
+
+def entry_fields(
+    reference: Reference, *, dialect: str, ascii: bool, untypable: _Untypable | None = None
+) -> tuple[str, dict[str, str]]:
+    """Entry type and fields for one reference: only what its source said, in BibTeX spelling."""
+    paper = reference.paper
+    biblatex = dialect == "biblatex"
+
+    def text(value: str | None) -> str | None:
+        return latex(value, ascii=ascii, untypable=untypable) if value else None
+
+    names = [latex_name(a, ascii, untypable) for a in paper.authors if a.family or a.given]
+    venue, publisher = text(paper.venue), text(paper.publisher)
+    year = f"{paper.year:04d}" if paper.year is not None else None
+    fields: dict[str, str | None] = {
+        "author": " and ".join(names) or None,
+        "title": latex(paper.title, ascii=ascii, title=True, untypable=untypable) or None,
+    }
+    complete = bool(names) and (year is not None or biblatex)
+    kind = paper.kind
+    if kind is PaperKind.ARTICLE and venue and complete:
+        entrytype = "article"
+        fields["journaltitle" if biblatex else "journal"] = venue
+        fields.update(volume=text(paper.volume), number=text(paper.issue), pages=text(paper.pages))
+    elif kind is PaperKind.CONFERENCE and venue and complete:
+        entrytype = "inproceedings"
+        fields.update(booktitle=venue, publisher=publisher, pages=text(paper.pages))
+    elif kind is PaperKind.BOOK and publisher and complete:
+        entrytype = "book"
+        fields["publisher"] = publisher
+    elif kind is PaperKind.REPORT and publisher and complete:
+        entrytype = "techreport"
+        fields["institution"] = publisher
+    else:
+        online = biblatex and bool(paper.ids.arxiv or paper.ids.doi or paper.url)
+        entrytype = "online" if online else "misc"
+        if kind is not PaperKind.PREPRINT:
+            fields["howpublished"] = venue
+        fields["publisher"] = publisher if kind is not PaperKind.PREPRINT else None
+    if biblatex:
+        fields["date"] = _date(paper)
+    else:
+        fields["year"] = year
+    fields["doi"] = _verbatim(paper.ids.doi) if paper.ids.doi else None
+    if paper.ids.arxiv:
+        fields["eprint"] = _verbatim(paper.ids.arxiv)
+        if biblatex:
+            fields.update(eprinttype="arxiv", eprintclass=text(paper.primary_class))
+        else:
+            fields.update(archiveprefix="arXiv", primaryclass=text(paper.primary_class))
+    url = paper.url or (f"https://arxiv.org/abs/{paper.ids.arxiv}" if paper.ids.arxiv else None)
+    fields["url"] = _verbatim(url) if url else None
+    if reference.status is Status.AMBIGUOUS:
+        where = ", ".join(f"{m.file}:{m.line}" for m in reference.mentions[:3])
+        note = "papersync: uncertain match, check it before citing" + (
+            f" ({where})" if where else ""
+        )
+        fields["annote"] = latex(note, ascii=ascii)
+    return entrytype, {k: v for k, v in fields.items() if v}
+
+
+_SPELLING = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
+
+
+def render_entry(reference: Reference, *, dialect: str, ascii: bool) -> str:
+    """One entry as bibtexparser writes it, without a trailing newline."""
+    entrytype, fields = entry_fields(reference, dialect=dialect, ascii=ascii)
+    return _write(reference.citekey, entrytype, fields)
+
+
+def _write(citekey: str, entrytype: str, fields: dict[str, str]) -> str:
+    database = BibDatabase()
+    database.entries = [
+        {
+            "ENTRYTYPE": entrytype,
+            "ID": citekey,
+            **{_SPELLING.get(k, k): v for k, v in fields.items()},
+        }
+    ]
+    writer = BibTexWriter()
+    writer.indent = "  "
+    writer.order_entries_by = None
+    writer.display_order = [_SPELLING.get(k, k) for k in _FIELD_ORDER]
+    return str(writer.write(database)).rstrip("\n")
+
+
+# --- the file ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One `@…` block of a .bib file: where it sits, its type, and its key (None if it has none)."""
+
+    start: int
+    end: int
+    entrytype: str
+    key: str | None
+    closed: bool = True
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Top-level `@` blocks in file order; an unclosed one runs to the next line-start `@`."""
+    blocks = []
+    pos = 0
+    while (found := _BLOCK_START.search(text, pos)) is not None:
+        start = text.index("@", found.start())
+        head = _BLOCK_HEAD.match(text, start)
+        if head is None:
+            pos = start + 1
+            continue
+        entrytype = head.group(1).lower()
+        end = _closing(text, head.end(), head.group(2))
+        key_match = _KEY.match(text, head.end())
+        key = key_match.group(1) if key_match and entrytype not in _NOT_ENTRIES else None
+        if end is None:
+            following = _BLOCK_START.search(text, head.end())
+            end = following.start() if following else len(text)
+            blocks.append(Block(start, end, entrytype, None, closed=False))
+        else:
+            blocks.append(Block(start, end, entrytype, key or None))
+        pos = end
+    return blocks
+
+
+def _closing(text: str, pos: int, opener: str) -> int | None:
+    depth = 0
+    for i in range(pos, len(text)):
+        char = text[i]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return i + 1 if opener == "{" else None
+            depth -= 1
+        elif char == ")" and opener == "(" and depth == 0:
+            return i + 1
+    return None
+
+
+def entry_keys(text: str) -> tuple[str, ...]:
+    """Keys of every entry in a .bib text, in file order."""
+    return tuple(b.key for b in split_blocks(text) if b.key is not None)
+
+
+def _without_listing(text: str) -> str:
+    """The text with papersync's not-exported comment block (and the blank lines after it) cut."""
+    begin = re.search(r"^" + re.escape(BEGIN_MARK) + r"$", text, re.MULTILINE)
+    if begin is None:
+        return text
+    end = re.compile(r"^" + re.escape(END_MARK) + r"$\s*", re.MULTILINE).search(text, begin.end())
+    if end is None:
+        return text
+    return text[: begin.start()] + text[end.end() :]
+
+
+def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> str | None:
+    rows: set[tuple[str, int, str, str]] = set()
+    for reference in references:
+        for mention in reference.mentions[:1]:
+            rows.add((mention.file, mention.line, str(reference.status), mention.title))
+    for match in unresolved:
+        if match.status in (Status.AMBIGUOUS, Status.UNRESOLVED):
+            mention = match.mention
+            rows.add((mention.file, mention.line, str(match.status), mention.title))
+    if not rows:
+        return None
+    lines = [BEGIN_MARK]
+    for file, line, status, title in sorted(rows):
+        clean = _SPACE.sub(" ", f"{status:<10} {file}:{line}  {title}").replace("@", "(at)")
+        lines.append(f"% {clean}".rstrip())
+    lines.append(END_MARK)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Merged:
+    text: str
+    problems: tuple[str, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+    exported: frozenset[str] = frozenset()
+    """Paper keys of the references written as entries."""
+
+
+def merge(
+    existing: str,
+    references: Sequence[Reference],
+    unresolved: Sequence[Match],
+    lock: Lock,
+    *,
+    dialect: str = "bibtex",
+    ascii: bool = True,
+    include_ambiguous: bool = False,
+    name: str = "the .bib file",
+) -> Merged:
+    """The new file text: the user's blocks untouched, papersync's entries brought up to date."""
+    problems: list[str] = []
+    exported: dict[str, tuple[Reference, str]] = {}
+    left_out: list[Reference] = []
+    for reference in sorted(references, key=lambda r: (r.citekey.casefold(), r.key)):
+        if reference.status is Status.AMBIGUOUS and not include_ambiguous:
+            left_out.append(reference)
+            continue
+        if reference.status not in (Status.MATCHED, Status.AMBIGUOUS):
+            left_out.append(reference)
+            continue
+        if not is_valid(reference.citekey):
+            problems.append(
+                f"{reference.key}: citation key {reference.citekey!r} is not valid; skipped"
+            )
+            continue
+        folded = reference.citekey.casefold()
+        if folded in exported:
+            other = exported[folded][0].key
+            problems.append(
+                f"{reference.key}: citation key {reference.citekey!r} is also {other}'s; skipped"
+            )
+            continue
+        untypable = _Untypable()
+        entrytype, fields = entry_fields(
+            reference, dialect=dialect, ascii=ascii, untypable=untypable
+        )
+        if untypable.chars:
+            chars = "".join(sorted(untypable.chars))
+            problems.append(
+                f"{reference.citekey}: no ASCII LaTeX spelling for {chars!r}; kept as UTF-8"
+            )
+        exported[folded] = (reference, _write(reference.citekey, entrytype, fields))
+
+    pinned = {p.citekey.casefold() for p in lock.papers.values() if p.citekey}
+    ours = pinned | set(exported)
+    text = _without_listing(existing)
+    pieces: list[str] = []
+    seen: set[str] = set()
+    pos = 0
+    ends_ours = False
+    counts = {"updated": 0, "added": 0, "removed": 0, "kept": 0}
+    for block in split_blocks(text):
+        if not block.closed:
+            line = text.count("\n", 0, block.start) + 1
+            problems.append(f"{name}:{line}: @{block.entrytype} block never closes; kept as is")
+        owned = block.key.casefold() if block.key else None
+        if owned is None or owned not in ours:
+            counts["kept"] += owned is not None
+            ends_ours = False
+            continue
+        pieces.append(text[pos : block.start])
+        end = _TRAILING_BLANKS.match(text, block.end).end()  # type: ignore[union-attr]
+        if owned in exported and owned not in seen:
+            pieces.append(exported[owned][1] + "\n\n")
+            counts["updated"] += 1
+        elif owned in seen:
+            line = text.count("\n", 0, block.start) + 1
+            problems.append(f"{name}:{line}: duplicate entry {block.key!r} removed")
+        else:
+            counts["removed"] += 1
+        seen.add(owned)
+        pos = end
+        ends_ours = True
+    rest = text[pos:]
+    body = "".join(pieces) + rest
+    tail = [exported[k][1] for k in sorted(exported) if k not in seen]
+    counts["added"] = len(tail)
+    listing = _listing(left_out, unresolved)
+    if listing is not None:
+        tail.append(listing)
+    counts["not_exported"] = 0 if listing is None else listing.count("\n") - 1
+    if tail:
+        separator = (
+            "" if not body or body.endswith("\n\n") else ("\n" if body.endswith("\n") else "\n\n")
+        )
+        body = body + separator + "\n\n".join(tail) + "\n"
+    elif ends_ours and not rest:
+        body = body.rstrip() + "\n" if body.strip() else ""
+    return Merged(body, tuple(problems), counts, frozenset(r.key for r, _ in exported.values()))
+
+
+def render(
+    existing: str,
+    references: Sequence[Reference],
+    unresolved: Sequence[Match],
+    lock: Lock,
+    *,
+    dialect: str = "bibtex",
+    ascii: bool = True,
+    include_ambiguous: bool = False,
+) -> str:
+    """`merge` without the report: just the new file text."""
+    return merge(
+        existing,
+        references,
+        unresolved,
+        lock,
+        dialect=dialect,
+        ascii=ascii,
+        include_ambiguous=include_ambiguous,
+    ).text
+
+
+class BibtexExporter:
+    """Writes (atomically, and only when the bytes change) one .bib file."""
+
+    name = "bibtex"
+
+    def __init__(
+        self,
+        path: Path,
+        dialect: str = "bibtex",
+        ascii: bool | None = None,
+        include_ambiguous: bool = False,
+    ) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r} (known: {', '.join(DIALECTS)})")
+        self.path = path
+        self.dialect = dialect
+        self.ascii = dialect == "bibtex" if ascii is None else ascii
+        self.include_ambiguous = include_ambiguous
+
+    def _existing(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def hand_written_keys(self, lock: Lock) -> frozenset[str]:
+        """Keys in the target file papersync does not own: for `citekey.assign(reserved=...)`."""
+        pinned = {p.citekey.casefold() for p in lock.papers.values() if p.citekey}
+        try:
+            text = self._existing()
+        except (OSError, UnicodeDecodeError):
+            return frozenset()
+        return frozenset(k for k in entry_keys(text) if k.casefold() not in pinned)
+
+    def export(
+        self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
+    ) -> Outcome:
+        try:
+            existing = self._existing()
+        except (OSError, UnicodeDecodeError) as exc:
+            return Outcome(
+                problems=(f"{self.path}: cannot read it as UTF-8 ({exc}); left untouched",)
+            )
+        merged = merge(
+            existing,
+            references,
+            unresolved,
+            lock,
+            dialect=self.dialect,
+            ascii=self.ascii,
+            include_ambiguous=self.include_ambiguous,
+            name=str(self.path),
+        )
+        written = atomic.write_text(self.path, merged.text)
+        pins: dict[str, Pins] = {}
+        for reference in references:
+            current = lock.pins(reference.key)
+            if reference.key in merged.exported and current.citekey != reference.citekey:
+                pins[reference.key] = replace(current, citekey=reference.citekey)
+        return Outcome(
+            written=(str(self.path),) if written else (),
+            unchanged=0 if written else 1,
+            pins=pins,
+            problems=merged.problems,
+            counts=merged.counts,
+        )
