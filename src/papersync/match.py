@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
-from papersync.model import Mention
+from rapidfuzz.distance import Indel
+
+from papersync.model import Candidate, Match, Mention, Paper, Status
 
 _HTML_TAG = re.compile(r"<[^>]+>")
 _EMPHASIS = re.compile(r"[*_`~]+")
@@ -16,6 +21,61 @@ _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w\s+]")  # `+` tells CodeT5+ from CodeT5
+
+# Thresholds, chosen on the dev set (../shared/eval: 199 titles from four real logs against
+# 9,804 hard distractors) by sweeping each one and keeping the value with no false match and
+# the most true ones, rounded towards caution:
+MATCH_THRESHOLD = 0.88
+"""A best score below this is never matched. True matches with typos or a dropped alias score
+0.90–0.97; the closest wrong candidates that survive the marker veto stay under 0.85."""
+MARGIN = 0.05
+"""The best must lead the runner-up (a different paper) by this much: two papers that differ
+only by a word or two score within ~0.04 of each other for a title that sits between them."""
+CANDIDATE_FLOOR = 0.6
+"""Below this a candidate is noise: not worth showing a person in review."""
+MAIN_TITLE_FACTOR = 0.95
+"""A mention that gives only the main title (before the colon) of a long paper title matches
+it, but less surely than the full title would; an exact full-title match wins over it."""
+YEAR_NEAR_PENALTY = 0.92
+"""The note's year is two years off the paper's: possible (late publication), but suspect."""
+YEAR_VETO = 3
+"""A year gap this large means a different paper, not a late publication."""
+SHORT_TITLE = 16
+"""Titles shorter than this (in characters, normalised) must match exactly: one changed letter
+in `BERT` is `BART`, a different paper."""
+NAME_PREFIX_WORDS = 3
+"""A part before the first colon of at most this many words is a name (`LoRA`, `BEiT v2`), which
+people drop or change; a longer one is a main title."""
+MAIN_TITLE_WORDS = 5
+"""A paper's main title (before its colon) stands in for the whole only when this long."""
+
+NAMED_MATCH = 0.9
+"""Score for a title cut short but named alike on both sides (see `_named_containment`): enough
+to match alone, not enough to beat a candidate whose full title agrees."""
+NAMED_MIN_WORDS = 3
+NAMED_MIN_COVERAGE = 0.5
+PREFILTER = 0.6
+"""Character similarity under which two titles are not worth comparing word by word."""
+STOPWORD_WEIGHT = 0.25
+"""Function words count a quarter: `for`/`with` swapped is not a different paper."""
+TYPO_SIMILARITY = 0.7
+"""Two words this alike (Indel) are one word misspelt: `conversational` for `convolutional`."""
+TYPO_MIN_LENGTH = 5
+"""Shorter words must match exactly: `deep` and `deer` are different words, not a typo."""
+ACRONYM_MAX = 6
+
+_STOPWORDS = frozenset(
+    {"a", "an", "the", "of", "for", "with", "and", "in", "on", "to", "by", "via", "from", "at"}
+    | {"as", "is", "are", "be", "its", "into", "using", "toward", "towards", "vs", "or", "we"}
+    | {"our", "do", "does", "can", "how", "what", "why", "when", "than"}
+)
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_SIZE_MARKERS = frozenset({"xl", "xxl"})
+_DIGITS = re.compile(r"\d+")
+_LEADING_PAREN = re.compile(r"^\s*[(（\[【]([^)）\]】]{1,40})[)）\]】]\s*")
+_COLON = re.compile(r"[:：]")
+_VENUE_REMARK = re.compile(r"[\s(\[,.]+[A-Z][A-Za-z]*[A-Z][A-Za-z]*\s?'?(?:19|20)?\d{2}\b")
+"""A curated list's remark after a title, starting with a venue and year: `… NAACL 2022 …`."""
 
 
 def normalise(text: str) -> str:
@@ -35,3 +95,292 @@ def normalise(text: str) -> str:
 def identity(mention: Mention) -> str:
     """The stable key under which all mentions of one paper gather: an id, else the title."""
     return mention.ids.key() or f"title:{normalise(mention.title)}"
+
+
+def markers(normalised: str) -> tuple[str, ...]:
+    """What tells a sequel from its original: numbers (`v2`, `-2`, `1.5`), roman numerals, `+`, XL.
+
+    Two titles that differ in these name different papers however alike the rest is.
+    """
+    found: list[str] = []
+    for token in normalised.split():
+        if token in _ROMAN:
+            found.append(_ROMAN[token])
+        elif token in _SIZE_MARKERS:
+            found.append(token)
+        else:
+            found.extend(_DIGITS.findall(token))
+            found.extend("+" * token.count("+"))
+    return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class _Form:
+    """One way of writing a title, normalised, with its markers; `factor` discounts weak forms."""
+
+    text: str
+    markers: tuple[str, ...]
+    factor: float = 1.0
+
+
+def _form(text: str, factor: float = 1.0) -> _Form | None:
+    norm = normalise(text)
+    return _Form(norm, markers(norm), factor) if norm else None
+
+
+def _split_name(text: str) -> tuple[str, str] | None:
+    """`Name: rest` → (`Name`, `rest`) when the part before the colon is short enough for a name."""
+    parts = _COLON.split(text, maxsplit=1)
+    if len(parts) == 2 and parts[1].strip():
+        head = normalise(parts[0])
+        if head and len(head.split()) <= NAME_PREFIX_WORDS:
+            return parts[0], parts[1]
+    return None
+
+
+def mention_forms(mention: Mention) -> tuple[_Form, ...]:
+    """The ways the log may have written the title: with and without its alias, raw but cleaned."""
+    texts = [mention.title, mention.full_title]
+    raw = mention.raw
+    paren = _LEADING_PAREN.match(raw)
+    if paren:
+        texts.append(raw[paren.end() :])
+        texts.append(f"{paren.group(1)}: {raw[paren.end():]}")
+    else:
+        texts.append(raw)
+        named = _split_name(raw)
+        if named:
+            texts.append(named[1])
+    forms: dict[str, _Form] = {}
+    for text in texts:
+        form = _form(text)
+        if form and form.text not in forms:
+            forms[form.text] = form
+    return tuple(forms.values())
+
+
+@lru_cache(maxsize=65536)
+def paper_forms(title: str) -> tuple[_Form, ...]:
+    """The ways a paper's title may be cited: whole, without its name prefix, or main title only."""
+    forms = [_form(title)]
+    named = _split_name(title)
+    if named:
+        forms.append(_form(named[1]))
+    else:
+        parts = _COLON.split(title, maxsplit=1)
+        if len(parts) == 2 and len(normalise(parts[0]).split()) >= MAIN_TITLE_WORDS:
+            forms.append(_form(parts[0], MAIN_TITLE_FACTOR))
+    remark = _VENUE_REMARK.search(title)
+    if remark and len(normalise(title[: remark.start()]).split()) >= MAIN_TITLE_WORDS:
+        forms.append(_form(title[: remark.start()], MAIN_TITLE_FACTOR))
+    return tuple(form for form in forms if form)
+
+
+def _similarity(a: _Form, b: _Form) -> float:
+    if a.markers != b.markers:
+        return 0.0
+    if min(len(a.text), len(b.text)) < SHORT_TITLE:
+        same = a.text.replace(" ", "") == b.text.replace(" ", "")
+        return b.factor if same else 0.0
+    if Indel.normalized_similarity(a.text, b.text) < PREFILTER:
+        return 0.0
+    return _word_overlap(a.text.split(), b.text.split()) * b.factor
+
+
+def _weight(word: str) -> float:
+    return STOPWORD_WEIGHT if word in _STOPWORDS else 1.0
+
+
+def _word_overlap(left: list[str], right: list[str]) -> float:
+    """Weighted share of words the two titles have in common, in any order.
+
+    A word counts as shared when equal, when a typo away (`conversational`/`convolutional`),
+    when written apart on the other side (`HuggingFace`/`Hugging Face`), or as an acronym of
+    a run of words there (`CTR`/`click through rate`). A whole word more or less costs its
+    full weight, which is what keeps `Stable Segment Anything Model` from `Segment Anything Model`.
+    """
+    credit_left = [0.0] * len(left)
+    credit_right = [0.0] * len(right)
+    positions: dict[str, list[int]] = {}
+    for j, word in enumerate(right):
+        positions.setdefault(word, []).append(j)
+    for i, word in enumerate(left):
+        free = positions.get(word)
+        if free:
+            credit_right[free.pop(0)] = credit_left[i] = 1.0
+    if 0.0 in credit_left and 0.0 in credit_right:
+        _pair_rest(left, right, credit_left, credit_right)
+        _pair_rest(right, left, credit_right, credit_left)
+    shared = sum(c * _weight(w) for c, w in zip(credit_left, left, strict=True)) + sum(
+        c * _weight(w) for c, w in zip(credit_right, right, strict=True)
+    )
+    total = sum(map(_weight, left)) + sum(map(_weight, right))
+    return shared / total if total else 0.0
+
+
+def _is_acronym(word: str, run: list[str], credits: list[float]) -> bool:
+    """`ctr` for an unpaired run `click through rate`."""
+    return (
+        2 <= len(word) <= ACRONYM_MAX
+        and word.isalpha()
+        and len(run) == len(word)
+        and not any(credits)
+        and "".join(w[0] for w in run) == word
+    )
+
+
+def _pair_rest(these: list[str], those: list[str], mine: list[float], theirs: list[float]) -> None:
+    """Credit words left unpaired by exact comparison: typos, split words, acronyms."""
+    for i, word in enumerate(these):
+        if mine[i] or (len(word) < TYPO_MIN_LENGTH and not word.isalpha()):
+            continue
+        for j in range(len(those)):
+            if theirs[j]:
+                continue
+            other = those[j]
+            if len(word) >= TYPO_MIN_LENGTH and len(other) >= TYPO_MIN_LENGTH:
+                similarity = Indel.normalized_similarity(word, other)
+                if similarity >= TYPO_SIMILARITY:
+                    mine[i] = theirs[j] = similarity
+                    break
+            if _is_acronym(word, those[j : j + len(word)], theirs[j : j + len(word)]):
+                mine[i] = 1.0
+                theirs[j : j + len(word)] = [1.0] * len(word)
+                break
+            if j + 1 < len(those) and not theirs[j + 1] and other + those[j + 1] == word:
+                mine[i] = theirs[j] = theirs[j + 1] = 1.0
+                break
+
+
+def mention_name(mention: Mention) -> tuple[str, str] | None:
+    """The name the log gives a paper and the rest of its title, normalised: `(nci, a neural…)`."""
+    if mention.alias and mention.title:
+        return normalise(mention.alias), normalise(mention.title)
+    paren = _LEADING_PAREN.match(mention.raw)
+    if paren:
+        return normalise(paren.group(1)), normalise(mention.raw[paren.end() :])
+    named = _split_name(mention.raw)
+    return (normalise(named[0]), normalise(named[1])) if named else None
+
+
+@lru_cache(maxsize=65536)
+def _paper_name(title: str) -> tuple[str, str, str]:
+    """(name without spaces, subtitle, whole title), normalised; name and subtitle may be empty."""
+    split = _split_name(title)
+    if split:
+        return normalise(split[0]).replace(" ", ""), normalise(split[1]), normalise(title)
+    return "", "", normalise(title)
+
+
+def _named_containment(named: tuple[str, str], title: str) -> bool:
+    """Two agreeing clues for a title cut short on either side: the log's name for the paper is
+    the paper's own name (`PointCLIP`) or its title's acronym (`NCI` for `Neural Corpus Indexer`),
+    and one side's words run unbroken inside the other's (`Point Cloud understanding` opens
+    `Point Cloud Understanding by CLIP`)."""
+    name, rest = named
+    own_name, subtitle, whole = _paper_name(title)
+    if own_name == name.replace(" ", "") and subtitle:
+        theirs = subtitle
+    elif name.isalpha() and "".join(w[0] for w in whole.split()) == name:
+        theirs = whole
+    else:
+        return False
+    if markers(rest) != markers(theirs):
+        return False
+    short, long = sorted((rest.split(), theirs.split()), key=len)
+    if sum(map(_weight, short)) < NAMED_MIN_WORDS:
+        return False
+    if sum(map(_weight, short)) < NAMED_MIN_COVERAGE * sum(map(_weight, long)):
+        return False
+    return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
+
+
+_ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+_ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}$")
+
+
+def paper_year(paper: Paper) -> int | None:
+    """The paper's year as its source gave it, else as its arXiv id encodes (submission month)."""
+    if paper.year:
+        return paper.year
+    arxiv = paper.ids.arxiv or ""
+    found = _ARXIV_NEW.match(arxiv) or _ARXIV_OLD.match(arxiv)
+    if not found:
+        return None
+    yy = int(found.group(1))
+    return 2000 + yy if yy < 91 else 1900 + yy
+
+
+def _year_factor(mention: Mention, year: int | None) -> float:
+    """A check, not a tie-break: a paper newer than the day it was read, or far from the note's
+    stated year, is another paper."""
+    if year is None:
+        return 1.0
+    if mention.date is not None and year > mention.date.year:
+        return 0.0
+    if mention.year_hint is None:
+        return 1.0
+    gap = abs(year - mention.year_hint)
+    if gap >= YEAR_VETO:
+        return 0.0
+    return YEAR_NEAR_PENALTY if gap == 2 else 1.0
+
+
+def score(mention: Mention, paper: Paper) -> float:
+    """How surely `paper` is the one `mention` names, 0..1: best title form times the year check."""
+    return _score(mention_forms(mention), mention_name(mention), mention, paper)
+
+
+def _score(
+    forms: Sequence[_Form], named: tuple[str, str] | None, mention: Mention, paper: Paper
+) -> float:
+    if mention.ids and mention.ids.key() == paper.key:
+        return 1.0
+    best = max(
+        (_similarity(m, p) for m in forms for p in paper_forms(paper.title)),
+        default=0.0,
+    )
+    if best < NAMED_MATCH and named and _named_containment(named, paper.title):
+        best = NAMED_MATCH
+    return round(best * _year_factor(mention, paper_year(paper)), 4) if best else 0.0
+
+
+def decide(mention: Mention, candidates: Sequence[Paper]) -> Match:
+    """Matched only when the best is above `MATCH_THRESHOLD` and `MARGIN` ahead of another paper."""
+    if not candidates:
+        return Match(mention, Status.UNRESOLVED, reason="no candidates")
+    forms, named = mention_forms(mention), mention_name(mention)
+    best_per_paper: dict[str, Candidate] = {}
+    for paper in candidates:
+        key = paper.key or f"title:{normalise(paper.title)}"
+        value = _score(forms, named, mention, paper)
+        if key not in best_per_paper or value > best_per_paper[key].score:
+            best_per_paper[key] = Candidate(paper, value)
+    ranked = sorted(best_per_paper.values(), key=lambda c: (-c.score, c.paper.key or ""))
+    shown = tuple(c for c in ranked[:3] if c.score >= CANDIDATE_FLOOR)
+    best = ranked[0]
+    if best.score < CANDIDATE_FLOOR:
+        return Match(
+            mention,
+            Status.UNRESOLVED,
+            score=best.score,
+            reason=f"no candidate scores {CANDIDATE_FLOOR} or more (best {best.score:.2f})",
+        )
+    if best.score < MATCH_THRESHOLD:
+        return Match(
+            mention,
+            Status.AMBIGUOUS,
+            score=best.score,
+            candidates=shown,
+            reason=f"best score {best.score:.2f} is under {MATCH_THRESHOLD}",
+        )
+    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+    if best.score - runner_up < MARGIN:
+        return Match(
+            mention,
+            Status.AMBIGUOUS,
+            score=best.score,
+            candidates=shown,
+            reason=f"runner-up scores {runner_up:.2f}, within {MARGIN} of the best",
+        )
+    return Match(mention, Status.MATCHED, paper=best.paper, score=best.score, candidates=shown)
