@@ -90,6 +90,7 @@ _ARXIV_IN_URL = re.compile(
     r"(?:arxiv\.org|ar5iv\.org|ar5iv\.labs\.arxiv\.org)/(?:abs|pdf|html|format)/" + _ARXIV_ID,
     re.IGNORECASE,
 )
+_ARXIV_HINT = re.compile(r"arxiv|ar5iv", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(r"\barxiv\s*:\s*" + _ARXIV_ID, re.IGNORECASE)
 _ARXIV_IN_DOI = re.compile(r"10\.48550/arxiv\." + _ARXIV_ID, re.IGNORECASE)
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"'<>\[\]{}|\\^`《》，。；）（、]+")
@@ -97,8 +98,9 @@ _DOI_TAIL = re.compile(
     r"(?:[?#].*|/(?:abstract|full|pdf|epdf|fulltext|meta|summary|references)/?|\.pdf|[.,;:!)'])+$",
     re.IGNORECASE,
 )
-_NATURE_ARTICLE = re.compile(r"\bnature\.com/articles/(?P<suffix>[a-z][a-z0-9.-]*?\d[a-z0-9.-]*)",
-                             re.IGNORECASE)
+_NATURE_ARTICLE = re.compile(
+    r"\bnature\.com/articles/(?P<suffix>[a-z][a-z0-9.-]*?\d[a-z0-9.-]*)", re.IGNORECASE
+)
 
 # --- line shapes -------------------------------------------------------------------------
 
@@ -106,6 +108,7 @@ _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _CHECKBOX = re.compile(r"^(?P<indent>\s*)[-*+][ \t]+\[(?P<mark>[ xX])\][ \t]+(?P<item>\S.*?)\s*$")
 _LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\[\]]*)\](?:\((?P<target>[^()]*)\))?")
+_LINK_HINT = re.compile(r"\[|https?:|10\.\d|arxiv", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>()\[\]\"'《》，。；、]+", re.IGNORECASE)
 _URL_TAIL = re.compile(r"[.,;:!?'\"*_]+$")
 _TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
@@ -153,7 +156,7 @@ def extract_ids(text: str) -> Ids:
 
 
 def _first_arxiv(text: str) -> str | None:
-    if "rxiv" not in text and "RXIV" not in text and "r5iv" not in text:
+    if not _ARXIV_HINT.search(text):
         return None
     for pattern in (_ARXIV_IN_URL, _ARXIV_IN_TEXT, _ARXIV_IN_DOI):
         found = pattern.search(text)
@@ -389,7 +392,7 @@ def _scan_line(index: int, line: str, compiled: _Compiled, section: _Section) ->
         else:
             section.drafts.append(draft)
         return
-    if "[" in line or "http" in line or "10." in line or "rxiv" in line or "RXIV" in line:
+    if _LINK_HINT.search(line):
         section.drafts.extend(_links(index, line))
 
 
@@ -467,9 +470,11 @@ def _links(index: int, line: str) -> Iterator[_Draft]:
 
 def _link(index: int, line: str, found: re.Match[str], in_table: bool) -> _Draft | None:
     text, target = found["text"], found["target"] or ""
-    if found["bang"] or text.startswith("^") or text.strip() in ("", "x", "X"):
-        return None
     ids = extract_ids(target) or extract_ids(text)
+    if found["bang"]:  # an image is no name for a paper, but its URL may still carry an id
+        return _id_only(index, line, found.start("target"), target.strip(), ids) if ids else None
+    if text.startswith("^") or text.strip() in ("", "x", "X"):
+        return None
     is_url = bool(_URL.fullmatch(text.strip()))
     if not ids and (not in_table or is_url or _TEMPLATE_TAG.search(text)):
         return None
@@ -517,7 +522,7 @@ def _rest_of_row(rest: str) -> str:
     """The rest of a link's line as note text: links reduced to their text, cells joined."""
     rest = _MD_LINK_TEXT.sub(r"\1", _TEMPLATE_TAG.sub("", rest))
     cells = (cell.strip() for cell in rest.split("|"))
-    return " | ".join(cell for cell in cells if cell)
+    return " | ".join(cell for cell in cells if any(ch.isalnum() for ch in cell))
 
 
 def _bare_titles(lines: list[str], section: _Section) -> Iterator[_Draft]:
@@ -555,7 +560,7 @@ def _finish(
     body = draft.body if draft.body is not None else _body(draft, lines, stops)
     year_hint = draft.year_hint
     if year_hint is None and draft.kind is not MentionKind.LINK:
-        year_hint = _year_hint(body.split("\n", 1)[0])
+        year_hint = _year_hint(_opening_line(body))
     return Mention(
         raw=draft.raw,
         title=title,
@@ -590,6 +595,14 @@ def _next_stop(stops: list[tuple[int, int]], after: tuple[int, int]) -> tuple[in
         else:
             high = middle
     return stops[low] if low < len(stops) else (2**62, 0)
+
+
+def _opening_line(body: str) -> str:
+    """The note's first line of prose: where a log states the paper's year, if anywhere."""
+    for line in body.split("\n"):
+        if any(ch.isalnum() for ch in _URL.sub("", line)):
+            return line
+    return ""
 
 
 def _year_hint(text: str) -> int | None:
