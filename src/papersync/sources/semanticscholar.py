@@ -77,6 +77,8 @@ def parse_paper(payload: Mapping[str, Any]) -> Paper | None:
     doi = external.get("DOI")
     venue, kind = _venue(payload)
     journal = payload.get("journal") or {}
+    if str(journal.get("name") or "").strip().casefold() in _ARXIV_VENUES:
+        journal = {}
     published = venue is not None
     return Paper(
         ids=Ids(
