@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from pyzotero import zotero
 
 from fake_zotero import FakeZotero, Fault
 from papersync.export import Outcome
@@ -17,6 +18,7 @@ from papersync.export.zotero import (
     ITEM_SCHEMA,
     KEY_ALPHABET,
     LibraryIndex,
+    ZoteroApi,
     ZoteroError,
     ZoteroExporter,
     desired,
@@ -474,3 +476,20 @@ def test_note_groups_by_date_and_escapes() -> None:
     assert "<h2>2024-01-02</h2>" in html
     assert html.count("<p>") == 2
     assert note_html(Reference(ref.key, ref.paper, ref.citekey, ())) is None
+
+
+def test_retry_after_and_backoff_are_honoured(server: FakeZotero) -> None:
+    slept: list[float] = []
+    zot = zotero.Zotero(str(server.library_id), "user", server.api_key, client=plain_client())
+    zot.endpoint = server.url
+    api = ZoteroApi(zot, backoff_base=0.01, sleep=slept.append)
+    server.script(Fault(429, retry_after="7", method="POST"))
+    server.backoff = "5"
+
+    first = api.write("collections", [{"name": "A"}])
+    second = api.write("collections", [{"name": "B"}])
+
+    assert slept[0] == 7.0  # Retry-After on the 429
+    assert 4.0 < slept[1] <= 5.0  # Backoff on the answer before the second write
+    assert len(first.versions) == len(second.versions) == 1
+    assert sorted(c["name"] for c in server.collections.values()) == ["A", "B"]

@@ -571,7 +571,12 @@ class ZoteroApi:
             if status != 200:
                 reason = f"HTTP {status}: {response.text.strip()[:200]}"
                 return WriteResult({}, frozenset(), dict.fromkeys(everything, reason))
-            return _write_result(response.json(), response.headers.get("Last-Modified-Version"))
+            try:
+                body = response.json()
+            except ValueError:
+                reason = f"HTTP {status} without a JSON answer"
+                return WriteResult({}, frozenset(), dict.fromkeys(everything, reason))
+            return _write_result(body, response.headers.get("Last-Modified-Version"))
         reason = f"gave up after {self.attempts} attempts ({last})"
         return WriteResult({}, frozenset(), dict.fromkeys(everything, reason))
 
@@ -712,17 +717,17 @@ class ZoteroExporter:
         if self.dry_run:
             counts = {**plan.counts(), "failed": 0}
             return Outcome(unchanged=counts["unchanged"], counts=counts)
-        problems: list[str] = []
         if plan.create_collection and plan.collection and self.collection:
             created = self.api.write(
                 "collections", [{"key": plan.collection, "version": 0, "name": self.collection}]
             )
-            for reason in created.failures.values():
-                problems.append(f"zotero: collection {self.collection!r}: {reason}")
+            if created.failures:
+                reason = next(iter(created.failures.values()))
+                raise ZoteroError(f"Zotero: cannot create collection {self.collection!r}: {reason}")
         progress = _Progress()
         self._write_items(plan, progress)
         self._write_notes(plan, progress)
-        return self._outcome(plan, lock, progress, problems)
+        return self._outcome(plan, lock, progress)
 
     def _write_items(self, plan: Plan, progress: _Progress) -> None:
         steps = {s.want.paper_key: s for s in plan.steps}
@@ -747,7 +752,9 @@ class ZoteroExporter:
             for paper_key in conflicts:
                 data = fresh.get(progress.keys[paper_key])
                 if data is None:
-                    progress.failed[paper_key] = "item: refused with 412 but cannot be read"
+                    progress.failed[paper_key] = (
+                        f"item: key {progress.keys[paper_key]} is taken but unreadable (trashed?)"
+                    )
                     continue
                 progress.versions[paper_key] = int(data.get("version", 0))
                 patch = item_patch(data, steps[paper_key].want, plan.collection, self.schema)
@@ -781,7 +788,9 @@ class ZoteroExporter:
                 want = steps[paper_key].want
                 data = fresh.get(str(steps[paper_key].note_key))
                 if data is None:
-                    progress.failed[paper_key] = "note: refused with 412 but cannot be read"
+                    progress.failed[paper_key] = (
+                        f"note: key {steps[paper_key].note_key} is taken but unreadable (trashed?)"
+                    )
                 elif data.get("note") != want.note:
                     pending[paper_key] = {
                         "key": data["key"],
@@ -813,7 +822,8 @@ class ZoteroExporter:
                         progress.versions[paper_key] = result.versions[index]
         return conflicts
 
-    def _outcome(self, plan: Plan, lock: Lock, progress: _Progress, problems: list[str]) -> Outcome:
+    def _outcome(self, plan: Plan, lock: Lock, progress: _Progress) -> Outcome:
+        problems: list[str] = []
         counts = {"created": 0, "adopted": 0, "updated": 0, "unchanged": 0, "failed": 0}
         pins: dict[str, Pins] = {}
         for step in plan.steps:
@@ -823,7 +833,6 @@ class ZoteroExporter:
                 counts["unchanged"] += 1
                 continue
             exists = step.action is not Action.CREATE or paper_key in progress.wrote
-            note = step.note_key if step.note_exists or paper_key in progress.wrote else None
             if paper_key in progress.failed:
                 counts["failed"] += 1
                 problems.append(
@@ -841,7 +850,7 @@ class ZoteroExporter:
                 old,
                 zotero_key=step.key,
                 zotero_version=progress.versions[paper_key],
-                zotero_note_key=note or old.zotero_note_key,
+                zotero_note_key=step.note_key or old.zotero_note_key,
                 zotero_digest=step.want.digest,
             )
             wrote = paper_key in progress.wrote
