@@ -84,11 +84,13 @@ _BLOCK_START = re.compile(r"^[ \t]*@", re.MULTILINE)
 _BLOCK_HEAD = re.compile(r"@[ \t\r\n]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
 _KEY = re.compile(r"[ \t\r\n]*([^,\s{}()\"#%'=]*)")
 _TRAILING_BLANKS = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_URL_SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) not in '{}\\"')
 _NOT_ENTRIES = {"comment", "string", "preamble"}
 _FIELD_ORDER = [
     "author", "title", "journal", "journaltitle", "booktitle", "howpublished", "publisher",
     "institution", "year", "date", "volume", "number", "pages", "doi", "eprint",
-    "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "url", "annote",
+    "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "url", "key", "annote",
 ]  # fmt: skip
 
 
@@ -176,6 +178,9 @@ def _char(char: str, ascii: bool, untypable: _Untypable | None) -> str:
         return _LETTERS[char]
     if char in _GREEK:
         return "$\\" + _GREEK[char] + "$"
+    compatible = unicodedata.normalize("NFKC", char)  # full-width `：` → `:`, `ﬁ` → `fi`
+    if compatible.isascii():
+        return "".join(_char(c, ascii, untypable) for c in compatible)
     return _accented(char) or _keep(char, untypable)
 
 
@@ -204,10 +209,11 @@ def _keep(char: str, untypable: _Untypable | None) -> str:
 
 
 def _verbatim(value: str) -> str:
-    """URL-like fields stay verbatim; only what would break the .bib is percent-encoded."""
-    return quote(
-        value.strip(), safe="".join(chr(c) for c in range(33, 127) if chr(c) not in '{}\\"')
-    )
+    """URL-like fields stay verbatim; only what would break the .bib is percent-encoded.
+
+    Existing `%xx` escapes are kept; a `%` that starts none becomes `%25`.
+    """
+    return quote(_LONE_PERCENT.sub("%25", value.strip()), safe=_URL_SAFE)
 
 
 def latex_name(author: Author, ascii: bool, untypable: _Untypable | None = None) -> str:
@@ -281,6 +287,8 @@ def entry_fields(
         fields["date"] = _date(paper)
     else:
         fields["year"] = year
+        if not names:  # bibtex styles sort and label by `key` when there is no author
+            fields["key"] = latex(paper.title, ascii=ascii, untypable=untypable) or None
     fields["doi"] = _verbatim(paper.ids.doi) if paper.ids.doi else None
     if paper.ids.arxiv:
         fields["eprint"] = _verbatim(paper.ids.arxiv)
