@@ -441,13 +441,29 @@ def test_index_matches_ids_in_any_field_and_title_only_with_the_same_year() -> N
                 "date": "2023",
             },
             {"key": "DDDDDDDD", "itemType": "note", "note": "Sparse widgets for problem 4"},
+            {
+                "key": "EEEEEEEE",
+                "itemType": "preprint",
+                "title": "Sparse widgets for problem 5",
+                "archiveID": "arXiv:2301.99999",
+            },
+            {"key": "FFFFFFFF", "itemType": "book", "DOI": "https://doi.org/10.5555/ABC."},
+            {"key": "GGGGGGGG", "itemType": "thesis", "title": "Sparse widgets for problem 6"},
         ]
     )
-    assert index.find(reference(7, doi="10.1234/x", arxiv=False))["key"] == "AAAAAAAA"  # type: ignore[index]
-    assert index.find(reference(2))["key"] == "BBBBBBBB"  # type: ignore[index]
-    assert index.find(reference(2), taken={"BBBBBBBB"}) is None
-    assert index.find(reference(3)) is None  # 2023 ≠ 2024
-    assert index.find(reference(4)) is None
+
+    def found(ref: Reference, taken: frozenset[str] = frozenset()) -> str | None:
+        item = index.find(ref, taken)
+        return None if item is None else str(item["key"])
+
+    assert found(reference(7, doi="10.1234/x", arxiv=False)) == "AAAAAAAA"
+    assert found(reference(2)) == "BBBBBBBB"
+    assert found(reference(2), frozenset({"BBBBBBBB"})) is None
+    assert found(reference(3)) is None  # same title, 2023 ≠ 2024
+    assert found(reference(4)) is None  # notes are not papers
+    assert found(reference(5)) is None  # same title, another arXiv id
+    assert found(reference(8, doi="10.5555/abc", arxiv=False)) == "FFFFFFFF"
+    assert found(reference(6)) == "GGGGGGGG"  # title alone when the item has no year
 
 
 def test_patch_adds_only_what_is_missing() -> None:

@@ -52,41 +52,21 @@ class TypeSchema:
     creator_types: frozenset[str] = frozenset({"author"})
 
 
+def _type(fields: str, creator_types: str = "author") -> TypeSchema:
+    return TypeSchema(frozenset(fields.split()), frozenset(creator_types.split()))
+
+
+_COMMON = "title abstractNote date DOI url citationKey extra"
 ITEM_SCHEMA: Mapping[str, TypeSchema] = MappingProxyType(
     {
         # Zotero schema version 41 (zotero/zotero-schema); tests check each name against it.
-        "preprint": TypeSchema(
-            frozenset(
-                {"title", "abstractNote", "repository", "archiveID", "date", "DOI", "url"}
-                | {"citationKey", "extra"}
-            )
-        ),
-        "journalArticle": TypeSchema(
-            frozenset(
-                {"title", "abstractNote", "publicationTitle", "publisher", "date", "volume"}
-                | {"issue", "pages", "DOI", "url", "citationKey", "extra"}
-            )
-        ),
-        "conferencePaper": TypeSchema(
-            frozenset(
-                {"title", "abstractNote", "proceedingsTitle", "publisher", "date", "volume"}
-                | {"issue", "pages", "DOI", "url", "citationKey", "extra"}
-            )
-        ),
-        "book": TypeSchema(
-            frozenset(
-                {"title", "abstractNote", "publisher", "date", "volume", "DOI", "url"}
-                | {"citationKey", "extra"}
-            )
-        ),
-        "report": TypeSchema(
-            frozenset(
-                {"title", "abstractNote", "institution", "date", "pages", "DOI", "url"}
-                | {"citationKey", "extra"}
-            )
-        ),
+        "preprint": _type(f"{_COMMON} repository archiveID"),
+        "journalArticle": _type(f"{_COMMON} publicationTitle publisher volume issue pages"),
+        "conferencePaper": _type(f"{_COMMON} proceedingsTitle publisher volume issue pages"),
+        "book": _type(f"{_COMMON} publisher volume"),
+        "report": _type(f"{_COMMON} institution pages"),
         # A note's `note` text is a property of the type, not a schema field.
-        "note": TypeSchema(frozenset(), frozenset()),
+        "note": _type("", ""),
     }
 )
 """Item types and fields papersync writes, kept in code so no template request is needed."""
@@ -207,7 +187,7 @@ def note_html(reference: Reference) -> str | None:
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         for paragraph in re.split(r"\n\s*\n", body):
             lines = [html.escape(line.strip()) for line in paragraph.splitlines() if line.strip()]
-            parts.append(f"<p>{'<br/>'.join(lines)}</p>")
+            parts.append(f"<p>{'<br />'.join(lines)}</p>")
     return "\n".join(parts)
 
 
@@ -306,13 +286,13 @@ def item_arxiv(data: Mapping[str, Any]) -> str | None:
 
 
 def item_doi(data: Mapping[str, Any]) -> str | None:
-    if data.get("DOI"):
-        return str(data["DOI"]).strip().lower()
-    for line in str(data.get("extra") or "").splitlines():
-        if line.lower().startswith("doi:"):
-            found = _DOI_IN_TEXT.search(line)
-            if found:
-                return found.group(1).lower()
+    """The DOI field, else a `DOI:` line in Extra (where Zotero keeps it for types without one)."""
+    lines = [str(data.get("DOI") or "")]
+    lines += [x for x in str(data.get("extra") or "").splitlines() if x.lower().startswith("doi:")]
+    for line in lines:
+        found = _DOI_IN_TEXT.search(line)
+        if found:
+            return found.group(1).rstrip(".").lower()
     return None
 
 
@@ -357,9 +337,12 @@ class LibraryIndex:
             self.by_arxiv.get(paper.ids.arxiv.lower()) if paper.ids.arxiv else None,
         ]
         for data in self.by_title.get(normalise(paper.title), ()):
-            year = item_year(data)
-            if paper.year is None or year is None or year == paper.year:
-                candidates.append(data)
+            year, arxiv = item_year(data), item_arxiv(data)
+            if paper.year and year and year != paper.year:
+                continue  # same title, another year: a sequel or a namesake
+            if paper.ids.arxiv and arxiv and arxiv != paper.ids.arxiv.lower():
+                continue
+            candidates.append(data)
         for candidate in candidates:
             if candidate is not None and candidate["key"] not in taken:
                 return candidate
