@@ -215,6 +215,11 @@ class FakeZotero:
         key = headers.get("zotero-api-key") or headers.get("authorization", "").removeprefix(
             "Bearer "
         )
+        if method == "GET" and path in ("/itemFields", "/items/new"):
+            try:
+                return self._schema_answer(path, query)
+            except _Refused as exc:
+                return exc.code, {"Content-Type": "text/plain"}, exc.message.encode()
         if key != self.api_key:
             return 403, {"Content-Type": "text/plain"}, b"Forbidden"
         if not path.startswith(self.prefix + "/"):
@@ -234,6 +239,25 @@ class FakeZotero:
         return 405, {"Content-Type": "text/plain"}, b"Method not allowed"
 
     # reads
+
+    def _schema_answer(
+        self, path: str, query: Mapping[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """`/itemFields` and `/items/new?itemType=` (the template), both from the schema."""
+        if path == "/itemFields":
+            names = sorted({f for rules in self.schema.values() for f in rules.fields})
+            return self._json(200, [{"field": n, "localized": n} for n in names])
+        item_type = query.get("itemType", "")
+        if item_type not in self.schema:
+            raise _Refused(400, f"Invalid item type '{item_type}'")
+        template: dict[str, Any] = {"itemType": item_type}
+        if item_type == "note":
+            template["note"] = ""
+        else:
+            template.update(dict.fromkeys(sorted(self.schema[item_type].fields), ""))
+            template["creators"] = [{"creatorType": "author", "firstName": "", "lastName": ""}]
+        template.update({"tags": [], "collections": [], "relations": {}})
+        return self._json(200, template)
 
     def _get(self, parts: list[str], query: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
         kind = parts[0]

@@ -11,6 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 from pyzotero import zotero
+from pyzotero.errors import PreConditionFailedError
 
 from fake_zotero import FakeZotero, Fault
 from papersync.export import Outcome
@@ -79,7 +80,7 @@ def server() -> Iterator[FakeZotero]:
 
 def plain_client() -> httpx2.Client:
     """The fake speaks plain HTTP: skipping the TLS context saves 0.1 s per client."""
-    return httpx2.Client(timeout=10, verify=False)
+    return httpx2.Client(timeout=10, verify=False, trust_env=False)
 
 
 def exporter(server: FakeZotero, **kwargs: Any) -> ZoteroExporter:
@@ -509,3 +510,69 @@ def test_retry_after_and_backoff_are_honoured(server: FakeZotero) -> None:
     assert 4.0 < slept[1] <= 5.0  # Backoff on the answer before the second write
     assert len(first.versions) == len(second.versions) == 1
     assert sorted(c["name"] for c in server.collections.values()) == ["A", "B"]
+
+
+# the fake itself, through pyzotero's own calls
+
+
+def pyzotero_on(server: FakeZotero) -> zotero.Zotero:
+    zot = zotero.Zotero(str(server.library_id), "user", server.api_key, client=plain_client())
+    zot.endpoint = server.url
+    return zot
+
+
+def test_fake_pages_like_the_real_api(server: FakeZotero) -> None:
+    for n in range(230):
+        server.add_item({"itemType": "book", "title": f"Book {n}"})
+    zot = pyzotero_on(server)
+
+    everything = zot.everything(zot.top(limit=100))
+
+    assert len(everything) == 230
+    assert len({e["key"] for e in everything}) == 230
+    assert zot.request is not None
+    assert zot.request.headers["Total-Results"] == "230"
+    assert int(zot.request.headers["Last-Modified-Version"]) == server.version
+
+
+def test_fake_enforces_versions_and_write_tokens(server: FakeZotero) -> None:
+    zot = pyzotero_on(server)
+    book = {"itemType": "book", "title": "Mine", "key": "ABCD2345", "version": 0}
+    assert zot.create_items([book])["success"] == {"0": "ABCD2345"}
+
+    again = zot.create_items([book])  # version 0: must not exist yet
+
+    assert again["failed"]["0"]["code"] == 412
+    stale = {**server.items["ABCD2345"], "version": 0, "title": "Changed"}
+    with pytest.raises(PreConditionFailedError):
+        zot.update_item(stale)
+    headers = {**zot.default_headers(), "Zotero-Write-Token": "a" * 32}
+    url = f"{server.url}{server.prefix}/items"
+    first = httpx2.post(url, json=[{"itemType": "book", "title": "T"}], headers=headers)
+    second = httpx2.post(url, json=[{"itemType": "book", "title": "T"}], headers=headers)
+    assert (first.status_code, second.status_code) == (200, 412)
+    assert len(server.top_items()) == 2
+
+
+def test_fake_refuses_fields_the_type_lacks_and_oversized_writes(server: FakeZotero) -> None:
+    zot = pyzotero_on(server)
+
+    result = zot.create_items(
+        [
+            {"itemType": "preprint", "title": "P", "publisher": "X"},
+            {"itemType": "book", "title": "B"},
+        ]
+    )
+
+    assert result["failed"]["0"] == {
+        "key": None,
+        "code": 400,
+        "message": "'publisher' is not a valid field for type 'preprint'",
+    }
+    assert list(result["success"]) == ["1"]
+    response = httpx2.post(
+        f"{server.url}{server.prefix}/items",
+        json=[{"itemType": "book", "title": str(n)} for n in range(51)],
+        headers=zot.default_headers(),
+    )
+    assert response.status_code == 413
