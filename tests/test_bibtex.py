@@ -18,6 +18,8 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from papersync.citekey import assign
 from papersync.export.bibtex import (
@@ -342,6 +344,58 @@ def test_hand_written_entries_survive_ten_exports_byte_for_byte(tmp_path: Path) 
         assert kept == [HANDWRITTEN[b.start : b.end] for b in original if b.key]
         assert text.startswith(HANDWRITTEN.rstrip("\n"))  # order, comments and gaps too
         assert set(entry_keys(text)) == set(HANDWRITTEN_KEYS) | {r.citekey for r in subset}
+
+
+FOREIGN = (
+    "@misc{user1, title = {One}}\n",
+    "% a comment line\n",
+    "@article{user2,\n  title = {Two {nested}},\n}",
+    "free text\n\n",
+    "@string{s = {x}}\n",
+    "  @book(user3, title = {Three})\n",
+    "\n\n",
+)
+
+
+def _foreign_blocks(text: str, ours: set[str]) -> list[str]:
+    return [text[b.start : b.end] for b in split_blocks(text) if b.key not in ours]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    layout=st.lists(st.integers(0, len(FOREIGN) - 1), max_size=7),
+    runs=st.lists(st.sets(st.integers(0, 8)), min_size=1, max_size=4),
+)
+def test_merge_keeps_foreign_blocks_in_order_and_settles_in_one_run(
+    layout: list[int], runs: list[set[int]]
+) -> None:
+    refs = hostile_references()
+    ours = {r.citekey for r in refs}
+    text = "".join(FOREIGN[i] for i in layout)
+    original = _foreign_blocks(text, ours)
+    lock = Lock()
+    for chosen in runs:
+        subset = [refs[i] for i in sorted(chosen)]
+        merged = merge(text, subset, (), lock)
+        lock = lock.with_pins({r.key: Pins(citekey=r.citekey) for r in subset})
+        assert merge(merged.text, subset, (), lock).text == merged.text
+        assert _foreign_blocks(merged.text, ours) == original
+        assert merged.text.count("free text") == text.count("free text")
+        assert set(entry_keys(merged.text)) & ours == {r.citekey for r in subset}
+        text = merged.text
+
+
+def test_a_hand_written_entry_is_never_taken_over_by_a_new_paper(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    mine = "@misc{kingma2013autoencoding,\n  title = {My own notes on the VAE},\n}\n"
+    path.write_text(mine, encoding="utf-8")
+    exporter = BibtexExporter(path)
+    keys = assign({"arxiv:1312.6114": VAE}, {}, reserved=exporter.hand_written_keys(Lock()))
+    assert keys == {"arxiv:1312.6114": "kingma2013autoencodinga"}
+    exporter.export([reference(VAE, keys["arxiv:1312.6114"])], (), Lock())
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(mine)
+    assert entry_keys(text) == ("kingma2013autoencoding", "kingma2013autoencodinga")
 
 
 def test_entries_are_updated_in_place_removed_when_gone_and_appended_sorted() -> None:

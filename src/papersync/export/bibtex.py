@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
@@ -310,12 +310,6 @@ def entry_fields(
 _SPELLING = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
 
 
-def render_entry(reference: Reference, *, dialect: str, ascii: bool) -> str:
-    """One entry as bibtexparser writes it, without a trailing newline."""
-    entrytype, fields = entry_fields(reference, dialect=dialect, ascii=ascii)
-    return _write(reference.citekey, entrytype, fields)
-
-
 def _write(citekey: str, entrytype: str, fields: dict[str, str]) -> str:
     database = BibDatabase()
     database.entries = [
@@ -395,10 +389,11 @@ def _without_listing(text: str) -> str:
     begin = re.search(r"^" + re.escape(BEGIN_MARK) + r"$", text, re.MULTILINE)
     if begin is None:
         return text
-    end = re.compile(r"^" + re.escape(END_MARK) + r"$\s*", re.MULTILINE).search(text, begin.end())
+    end = re.compile(r"^" + re.escape(END_MARK) + r"$", re.MULTILINE).search(text, begin.end())
     if end is None:
         return text
-    return text[: begin.start()] + text[end.end() :]
+    after = _TRAILING_BLANKS.match(text, end.end() + 1)
+    return text[: begin.start()] + text[after.end() if after else end.end() :]
 
 
 def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> str | None:
@@ -414,8 +409,8 @@ def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> st
         return None
     lines = [BEGIN_MARK]
     for file, line, status, title in sorted(rows):
-        clean = _SPACE.sub(" ", f"{status:<10} {file}:{line}  {title}").replace("@", "(at)")
-        lines.append(f"% {clean}".rstrip())
+        clean = _SPACE.sub(" ", title).strip().replace("@", "(at)")
+        lines.append(f"% {status} {file}:{line} {clean}".rstrip())
     lines.append(END_MARK)
     return "\n".join(lines)
 
@@ -424,7 +419,7 @@ def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> st
 class Merged:
     text: str
     problems: tuple[str, ...] = ()
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
     exported: frozenset[str] = frozenset()
     """Paper keys of the references written as entries."""
 
@@ -492,7 +487,8 @@ def merge(
             ends_ours = False
             continue
         pieces.append(text[pos : block.start])
-        end = _TRAILING_BLANKS.match(text, block.end).end()  # type: ignore[union-attr]
+        blanks = _TRAILING_BLANKS.match(text, block.end)
+        end = blanks.end() if blanks else block.end
         if owned in exported and owned not in seen:
             pieces.append(exported[owned][1] + "\n\n")
             counts["updated"] += 1
