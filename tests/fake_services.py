@@ -8,6 +8,7 @@ request with its arrival time, can enforce a service's rate limit, and can be sc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -22,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 ARXIV = "/api/query"
 S2 = "/graph/v1"
@@ -233,13 +234,17 @@ def _route(
 # --- arXiv -------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
+def _token_tuple(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+", text.casefold()))
+
+
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.casefold())
+    return list(_token_tuple(text))
 
 
 def _contains(title: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    return n > 0 and any(title[i : i + n] == phrase for i in range(len(title) - n + 1))
+    return bool(phrase) and f" {' '.join(phrase)} " in f" {' '.join(title)} "
 
 
 def _clauses(search_query: str) -> list[list[list[str]]]:
@@ -286,7 +291,7 @@ def _feed(records: Sequence[Record], total: int, start: int, size: int) -> bytes
     ET.SubElement(feed, f"{{{_OPENSEARCH}}}totalResults").text = str(total)
     ET.SubElement(feed, f"{{{_OPENSEARCH}}}startIndex").text = str(start)
     for record in records:
-        stamp = f"{record.date or f'{record.year or 2020}-01-01'}T17:59:46Z"
+        stamp = f"{record.date or _submitted(record)}T17:59:46Z"
         entry = ET.SubElement(feed, f"{{{_ATOM}}}entry")
         ET.SubElement(entry, f"{{{_ATOM}}}id").text = f"http://arxiv.org/abs/{record.arxiv}v1"
         ET.SubElement(entry, f"{{{_ATOM}}}title").text = record.title
@@ -324,6 +329,14 @@ def _feed(records: Sequence[Record], total: int, start: int, size: int) -> bytes
                 ET.SubElement(entry, f"{{{_ATOM}}}author"), f"{{{_ATOM}}}name"
             ).text = name
     return ET.tostring(feed, encoding="UTF-8", xml_declaration=True)
+
+
+def _submitted(record: Record) -> str:
+    """The first day of the month a new-style id encodes, as arXiv's `<published>` would agree."""
+    new_style = re.match(r"(\d\d)(\d\d)\.", record.arxiv or "")
+    if new_style:
+        return f"20{new_style[1]}-{new_style[2]}-01"
+    return f"{record.year or 2000}-01-01"
 
 
 def _arxiv_error(message: str) -> bytes:
@@ -383,15 +396,16 @@ def _fields(query: dict[str, list[str]]) -> list[str]:
 
 def _s2_match(records: Sequence[Record], query: dict[str, list[str]]) -> tuple[int, bytes, str]:
     wanted = " ".join(_tokens(query.get("query", [""])[0]))
-    best = max(
-        ((fuzz.ratio(wanted, " ".join(_tokens(r.title))), r) for r in records),
-        default=(0.0, None),
-        key=lambda pair: pair[0],
+    best = process.extractOne(
+        wanted,
+        [" ".join(_token_tuple(r.title)) for r in records],
+        scorer=fuzz.ratio,
+        score_cutoff=85,
     )
-    score, record = best
-    if record is None or score < 85:
+    if best is None:
         return 404, b'{"error":"Title match not found"}', "application/json"
-    paper = _s2_paper(record, _fields(query))
+    score, index = best[1], best[2]
+    paper = _s2_paper(records[index], _fields(query))
     paper["matchScore"] = round(score * 1.7, 5)
     return 200, json.dumps({"data": [paper]}).encode(), "application/json"
 

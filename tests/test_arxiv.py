@@ -14,6 +14,7 @@ from papersync.match import identity
 from papersync.model import Author, Ids, Mention, PaperKind
 from papersync.sources.arxiv import (
     ArxivSource,
+    Clause,
     is_arxiv_id,
     parse_feed,
     split_name,
@@ -91,11 +92,48 @@ def http(tmp_path: Path) -> Iterator[Http]:
     ],
 )
 def test_title_clause(title: str, clause: str | None) -> None:
-    assert title_clause(title) == clause
+    found = title_clause(title)
+    assert (found.query() if found else None) == clause
 
 
 def test_title_query_ors_clauses() -> None:
-    assert title_query(['ti:"a b"', "(ti:c AND ti:d)"]) == 'ti:"a b" OR (ti:c AND ti:d)'
+    clauses = [Clause(("a", "b"), phrase=True), Clause(("c", "d"), phrase=False)]
+    assert title_query(clauses) == 'ti:"a b" OR (ti:c AND ti:d)'
+
+
+@pytest.mark.parametrize(
+    ("clause", "title", "covered"),
+    [
+        (Clause(("segment", "anything"), phrase=True), "SAM: Segment Anything!", True),
+        (Clause(("segment", "anything"), phrase=True), "Anything to Segment", False),
+        (Clause(("segment", "anything"), phrase=False), "Anything to Segment", True),
+        (Clause(("in", "context"), phrase=True), "Learning in-context", True),
+        (Clause(("in", "context"), phrase=True), "Within contexts", False),
+    ],
+)
+def test_clause_covers_what_arxiv_would_return(clause: Clause, title: str, covered: bool) -> None:
+    assert clause.covers(title) is covered
+
+
+def test_a_title_crowded_off_a_full_page_is_asked_again(tmp_path: Path) -> None:
+    crowd = [Record(f"Segment Anything {n}", arxiv=f"2304.{n:05d}") for n in range(6)]
+    target = Record(
+        "Emerging Properties of Rather Long Titles Nobody Else Shares", arxiv="2104.14294"
+    )
+    with serve([*crowd, target]) as services, Http(policy=POLICY) as http:
+        source = ArxivSource(
+            http,
+            services.url,
+            interval=0.01,
+            titles_per_query=2,
+            retry_titles_per_query=1,
+            results_per_title=2,
+        )
+        wanted = mention(target.title)
+        found = source.candidates([mention("Segment Anything"), wanted])
+        assert target.title in [p.title for p in found.candidates[identity(wanted)]]
+        queries = [hit.query["search_query"][0] for hit in services.requests(ARXIV)]
+    assert len(queries) == 2 and " OR " not in queries[1]
 
 
 @pytest.mark.parametrize(

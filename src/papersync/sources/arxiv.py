@@ -11,6 +11,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import arxiv
@@ -51,26 +52,52 @@ def bare_id(value: str) -> str:
     return _VERSION.sub("", value.strip())
 
 
-def title_clause(title: str) -> str | None:
+@dataclass(frozen=True)
+class Clause:
+    """A title as arXiv searches for it: a phrase, or (long titles) words that must all occur."""
+
+    words: tuple[str, ...]
+    phrase: bool
+
+    def query(self) -> str:
+        if self.phrase:
+            return f'ti:"{" ".join(self.words)}"'
+        return "(" + " AND ".join(f"ti:{w}" for w in self.words) + ")"
+
+    def covers(self, title: str) -> bool:
+        """Whether `title` answers this clause: the local mirror of arXiv's own test."""
+        words = search_words(title)
+        if not self.phrase:
+            return set(self.words) <= set(words)
+        n = len(self.words)
+        return any(tuple(words[i : i + n]) == self.words for i in range(len(words) - n + 1))
+
+
+def search_words(title: str) -> list[str]:
+    """Only ASCII letters and digits: quotes, brackets, colons, `+` and the like are what the
+    query syntax chokes on, and arXiv's analyser splits on them anyway."""
+    ascii_text = unicodedata.normalize("NFKD", normalise(title)).encode("ascii", "ignore")
+    return re.findall(r"[a-z0-9]+", ascii_text.decode("ascii"))
+
+
+def title_clause(title: str) -> Clause | None:
     """One title as an arXiv query clause, or None when nothing searchable is left.
 
-    Only ASCII letters and digits survive: quotes, brackets, colons, `+` and the like are what
-    the query syntax chokes on, and arXiv's analyser splits on them anyway. A long title becomes
-    an AND of its longest non-stopwords, which tolerates a word the log got wrong.
+    A long title becomes an AND of its longest non-stopwords, which tolerates a word the log
+    got wrong or left out.
     """
-    ascii_text = unicodedata.normalize("NFKD", normalise(title)).encode("ascii", "ignore")
-    words = re.findall(r"[a-z0-9]+", ascii_text.decode("ascii"))
+    words = search_words(title)
     if not words or all(w in _STOPWORDS for w in words):
         return None
     if len(words) <= _PHRASE_WORDS:
-        return f'ti:"{" ".join(words)}"'
+        return Clause(tuple(words), phrase=True)
     content = [w for w in dict.fromkeys(words) if w not in _STOPWORDS]
     keep = set(sorted(content, key=len, reverse=True)[:_DISTINCTIVE_WORDS])
-    return "(" + " AND ".join(f"ti:{w}" for w in content if w in keep) + ")"
+    return Clause(tuple(w for w in content if w in keep), phrase=False)
 
 
-def title_query(clauses: Iterable[str]) -> str:
-    return " OR ".join(clauses)
+def title_query(clauses: Iterable[Clause]) -> str:
+    return " OR ".join(c.query() for c in clauses)
 
 
 def split_name(name: str) -> Author:
@@ -127,10 +154,21 @@ class _PacedClient(arxiv.Client):  # type: ignore[misc]
         super().__init__(page_size=page_size, delay_seconds=0.0, num_retries=0)
         self.query_url_format = f"{base_url}/api/query?{{}}"
         self._http = http
+        self.total = 0
+        """How many entries the query matched, as the last page's header says."""
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:
         response = self._http.get(url, validate=_validate)
-        return _feed.parse(response.body)
+        feed = _feed.parse(response.body)
+        self.total = feed.header.total_results
+        return feed
+
+
+def _union(known: tuple[Paper, ...], more: Iterable[Paper]) -> tuple[Paper, ...]:
+    by_id = {p.ids.arxiv: p for p in known}
+    for paper in more:
+        by_id.setdefault(paper.ids.arxiv, paper)
+    return tuple(by_id.values())
 
 
 def _validate(response: Response) -> None:
@@ -149,19 +187,21 @@ class ArxivSource:
         *,
         interval: float = INTERVAL,
         titles_per_query: int = 8,
+        retry_titles_per_query: int = 2,
         results_per_title: int = 10,
         ids_per_query: int = 100,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = http
         self._titles_per_query = titles_per_query
+        self._retry_titles_per_query = retry_titles_per_query
         self._results_per_title = results_per_title
         self._ids_per_query = ids_per_query
         http.pace(self.base_url, interval)
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         by_id: dict[str, str] = {}
-        by_title: dict[str, str] = {}
+        by_title: dict[str, Clause] = {}
         found: dict[str, tuple[Paper, ...]] = {}
         failed: dict[str, str] = {}
         for mention in mentions:
@@ -184,17 +224,40 @@ class ArxivSource:
                 failed[key] = errors[arxiv_id]
             else:
                 found[key] = (papers[arxiv_id],) if arxiv_id in papers else ()
-        keys = list(by_title)
-        for start in range(0, len(keys), self._titles_per_query):
-            batch = keys[start : start + self._titles_per_query]
-            clauses = list(dict.fromkeys(by_title[k] for k in batch))
+        crowded = self._by_titles(by_title, self._titles_per_query, found, failed)
+        if crowded:
+            again = {k: by_title[k] for k in crowded}
+            self._by_titles(again, self._retry_titles_per_query, found, failed)
+        return Found(candidates=found, failed=failed)
+
+    def _by_titles(
+        self,
+        clauses: Mapping[str, Clause],
+        per_query: int,
+        found: dict[str, tuple[Paper, ...]],
+        failed: dict[str, str],
+    ) -> list[str]:
+        """Search the clauses OR-ed `per_query` at a time; add what comes back to `found`.
+
+        Returns the keys that may have been crowded out: their batch filled its page, yet no
+        entry answers their clause, so their own hits may lie beyond the page.
+        """
+        keys = list(clauses)
+        crowded: list[str] = []
+        for start in range(0, len(keys), per_query):
+            batch = keys[start : start + per_query]
+            unique = list(dict.fromkeys(clauses[k] for k in batch))
             try:
-                result = self._search(title_query(clauses), len(clauses))
+                papers, total = self._search(title_query(unique), len(unique))
             except SourceError as exc:
                 failed.update((k, str(exc)) for k in batch)
                 continue
-            found.update((k, result) for k in batch)
-        return Found(candidates=found, failed=failed)
+            for key in batch:
+                found[key] = _union(found.get(key, ()), papers)
+                failed.pop(key, None)
+                if total > len(papers) and not any(clauses[key].covers(p.title) for p in papers):
+                    crowded.append(key)
+        return crowded
 
     def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
         wanted = {i: bare_id(i.arxiv) for i in ids if i.arxiv and is_arxiv_id(bare_id(i.arxiv))}
@@ -221,10 +284,13 @@ class ArxivSource:
                     papers[paper.ids.arxiv] = paper
         return papers, errors
 
-    def _search(self, query: str, titles: int) -> tuple[Paper, ...]:
+    def _search(self, query: str, titles: int) -> tuple[tuple[Paper, ...], int]:
+        """One page of results and how many the query matched in all."""
         size = titles * self._results_per_title
-        search = arxiv.Search(query=query, max_results=size)
-        return tuple(paper_from_result(r) for r in self._client(size).results(search))
+        client = self._client(size)
+        results = client.results(arxiv.Search(query=query, max_results=size))
+        papers = tuple(paper_from_result(r) for r in results)
+        return papers, client.total
 
     def _client(self, page_size: int) -> _PacedClient:
         return _PacedClient(self._http, self.base_url, page_size)
