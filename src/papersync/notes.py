@@ -108,7 +108,7 @@ _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _CHECKBOX = re.compile(r"^(?P<indent>\s*)[-*+][ \t]+\[(?P<mark>[ xX])\][ \t]+(?P<item>\S.*?)\s*$")
 _LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\[\]]*)\](?:\((?P<target>[^()]*)\))?")
-_LINK_HINT = re.compile(r"\[|https?:|10\.\d|arxiv", re.IGNORECASE)
+_LINK_HINT = re.compile(r"\[|https?:|10\.\d|[aA][rR][xX][iI][vV]")
 _URL = re.compile(r"https?://[^\s<>()\[\]\"'《》，。；、]+", re.IGNORECASE)
 _URL_TAIL = re.compile(r"[.,;:!?'\"*_]+$")
 _TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
@@ -190,11 +190,13 @@ def clean_title(raw: str) -> tuple[str, str | None]:
     Exploring…` (alias `T5`). A long prefix such as `Multimodal Foundation Models: From…` is
     part of the title and stays.
     """
-    text = unicodedata.normalize("NFKC", raw)
-    text = _MD_LINK_TEXT.sub(r"\1", text)
-    text = _HTML_TAG.sub(" ", text)
+    text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    if "](" in text:
+        text = _MD_LINK_TEXT.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
     text = _EMPHASIS.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
+    text = " ".join(text.split())
     return _split_alias(text)
 
 
@@ -250,19 +252,21 @@ def looks_like_title(text: str) -> bool:
 @dataclass(frozen=True)
 class _Compiled:
     marker: re.Pattern[str] | None
-    openers: tuple[str, ...]
+    hint: re.Pattern[str]
+    """Finds lines that may hold any mention at all; most note lines hold none."""
     date_headings: tuple[re.Pattern[str], ...]
 
 
 @lru_cache(maxsize=16)
 def _compile(patterns: Patterns) -> _Compiled:
+    openers = [re.escape(open_) for open_, _ in patterns.title_markers]
     alternatives = [
         f"{re.escape(open_)}(?P<m{i}>.+?){re.escape(close)}"
         for i, (open_, close) in enumerate(patterns.title_markers)
     ]
     return _Compiled(
         marker=re.compile("|".join(alternatives)) if alternatives else None,
-        openers=tuple(open_ for open_, _ in patterns.title_markers),
+        hint=re.compile("|".join([*openers, _LINK_HINT.pattern])),
         date_headings=tuple(re.compile(source) for source in patterns.date_headings),
     )
 
@@ -336,8 +340,9 @@ def _scan(lines: list[str], compiled: _Compiled) -> list[_Section]:
     sections = [_Section(heading=None, first_line=0)]
     in_fence = False
     for index, line in enumerate(lines):
-        if _FENCE.match(line) or in_fence:
-            in_fence = in_fence != bool(_FENCE.match(line))
+        fence = ("```" in line or "~~~" in line) and _FENCE.match(line) is not None
+        if fence or in_fence:
+            in_fence = in_fence != fence
             sections[-1].fenced.add(index)
             continue
         if line.startswith("#"):
@@ -346,7 +351,8 @@ def _scan(lines: list[str], compiled: _Compiled) -> list[_Section]:
                 sections[-1].last_line = index
                 sections.append(_Section(heading=heading, first_line=index + 1))
                 continue
-        _scan_line(index, line, compiled, sections[-1])
+        if compiled.hint.search(line):
+            _scan_line(index, line, compiled, sections[-1])
     sections[-1].last_line = len(lines)
     return sections
 
@@ -379,7 +385,7 @@ def _heading_date(text: str, compiled: _Compiled) -> dt.date | None:
 
 def _scan_line(index: int, line: str, compiled: _Compiled, section: _Section) -> None:
     checkbox = _CHECKBOX.match(line) if "[" in line else None
-    if compiled.marker is not None and any(opener in line for opener in compiled.openers):
+    if compiled.marker is not None:
         marked = list(_marked(index, line, compiled.marker, checkbox))
         if marked:
             section.has_marked = True
@@ -399,14 +405,15 @@ def _scan_line(index: int, line: str, compiled: _Compiled, section: _Section) ->
 def _marked(
     index: int, line: str, marker: re.Pattern[str], checkbox: re.Match[str] | None
 ) -> Iterator[_Draft]:
-    ids = extract_ids(line)
     kind = _checkbox_kind(checkbox) if checkbox else MentionKind.READ
+    ids: Ids | None = None
     for found in marker.finditer(line):
         group_name = found.lastgroup or ""
         raw = found[group_name]
         title, alias = clean_title(raw)
         if not title:
             continue
+        ids = extract_ids(line) if ids is None else ids
         yield _Draft(
             line=index, start=found.start(), body_from=found.end(), raw=raw,
             kind=kind, ids=ids, title=title, alias=alias,
