@@ -316,6 +316,44 @@ def test_patterns_are_validated(patterns: object, message: str) -> None:
         patterns()  # type: ignore[operator]
 
 
+def test_patterns_accept_lists_from_yaml() -> None:
+    month = r"(?P<year>\d{4})-(?P<month>\d\d)"
+    patterns = Patterns(title_markers=[["<u>", "</u>"]], date_headings=[month])  # type: ignore[arg-type]
+    assert patterns.title_markers == (("<u>", "</u>"),)
+    (mention,) = parse("## 2024-05\n<u>Adam</u>\n", "m.md", patterns)
+    assert mention.date == dt.date(2024, 5, 1)
+
+
+def test_bare_title_inference_can_be_switched_off() -> None:
+    text = (FIXTURES / "older.md").read_text(encoding="utf-8")
+    assert parse(text, "older.md", Patterns(infer_bare_titles=False)) == ()
+
+
+@pytest.mark.parametrize(
+    ("note", "year"),
+    [
+        pytest.param("2023.10 UC Berkeley 和 Stanford 的工作", 2023, id="year_month"),
+        pytest.param("2016年 DeepMind 的文章", 2016, id="nian"),
+        pytest.param("2017 年的文章", 2017, id="nian_spaced"),
+        pytest.param("2015 ICLR, 大名鼎鼎的VGG", 2015, id="year_venue"),
+        pytest.param("发表在 ICLR 2015 的文章", 2015, id="venue_year"),
+        pytest.param("复习了一下2010年的这个工作", 2010, id="nian_inside"),
+        pytest.param("2048 tokens of context", None, id="number_not_year"),
+        pytest.param("本文提出 TextGCN model", None, id="no_year"),
+    ],
+)
+def test_year_hint_from_the_opening_note_line(note: str, year: int | None) -> None:
+    (mention,) = parse(f"## 2024.1.5\n《Some Paper Title》\n{note}\n1. 2012年 AlexNet\n", "m.md")
+    assert mention.year_hint == year
+
+
+def test_a_todo_with_an_id_is_kept_whatever_its_shape() -> None:
+    log = "- [ ] [LoRA](https://arxiv.org/abs/2106.09685) 之后看\n- [ ] 整理笔记\n"
+    (mention,) = parse(log, "m.md")
+    assert (mention.kind, mention.title, mention.ids) == (
+        MentionKind.TO_READ, "LoRA", Ids(arxiv="2106.09685"))
+
+
 def test_windows_line_endings() -> None:
     (mention,) = parse("## 2024.1.5\r\n《Adam》\r\n2014年\r\n", "m.md")
     assert (mention.line, mention.body, mention.year_hint) == (2, "2014年", 2014)

@@ -28,6 +28,7 @@ Rules worth knowing (each is tested in tests/test_notes.py):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import unicodedata
@@ -69,10 +70,16 @@ class Patterns:
     infer_bare_titles: bool = True
 
     def __post_init__(self) -> None:
-        for i, pair in enumerate(self.title_markers):
+        # Lists from YAML are welcome; tuples keep the value hashable and immutable.
+        markers = tuple(tuple(pair) for pair in self.title_markers)
+        object.__setattr__(self, "title_markers", markers)
+        object.__setattr__(self, "date_headings", tuple(self.date_headings))
+        for i, pair in enumerate(markers):
             if len(pair) != 2 or not all(isinstance(m, str) and m for m in pair):
                 raise ValueError(f"title_markers[{i}]: expected two non-empty strings")
         for i, source in enumerate(self.date_headings):
+            if not isinstance(source, str):
+                raise ValueError(f"date_headings[{i}]: expected a string")
             try:
                 groups = re.compile(source).groupindex
             except re.error as exc:
@@ -140,7 +147,8 @@ _MAX_TITLE_WORDS = 30
 
 _YEAR_STATED = re.compile(
     # a note opening with the year: `2015 ICLR`, `2023.10 UC Berkeley`
-    r"^\W*(?P<lead>(?:19|20)\d\d)(?!\d)"
+    r"^\W*(?P<lead>(?:19|20)\d\d)"
+    r"(?=\s*[年\u4e00-\u9fff]|\.(?:1[0-2]|0?[1-9])(?!\d)|\s*[A-Z]|\s*[，,：:;；]|\s*$)"
     # `2016年`, `2017 年的文章`
     r"|(?<!\d)(?P<cn>(?:19|20)\d\d)\s*年"
     # a venue acronym and its year: `ICLR 2015`, `NeurIPS2020`
@@ -376,9 +384,10 @@ def _heading_date(text: str, compiled: _Compiled) -> dt.date | None:
     for pattern in compiled.date_headings:
         found = pattern.match(text)
         if found:
+            parts = found.groupdict()
             try:
-                return dt.date(int(found["year"]), int(found["month"]), int(found["day"] or 1))
-            except (ValueError, IndexError):
+                return dt.date(int(parts["year"]), int(parts["month"]), int(parts.get("day") or 1))
+            except (TypeError, ValueError):  # a group that did not take part, or 2024.2.31
                 return None
     return None
 
@@ -460,9 +469,8 @@ def _links(index: int, line: str) -> Iterator[_Draft]:
     taken: list[tuple[int, int]] = []
     for found in _LINK.finditer(line):
         taken.append(found.span())
-        draft = _link(index, line, found, in_table)
+        draft = _link(index, line, found, in_table, year)
         if draft is not None:
-            draft.year_hint = year
             yield draft
     for found in _URL.finditer(line):
         if any(start <= found.start() < end for start, end in taken):
@@ -475,7 +483,10 @@ def _links(index: int, line: str) -> Iterator[_Draft]:
     yield from _bare_ids(index, line, taken)
 
 
-def _link(index: int, line: str, found: re.Match[str], in_table: bool) -> _Draft | None:
+def _link(
+    index: int, line: str, found: re.Match[str], in_table: bool, year: int | None
+) -> _Draft | None:
+    """A `[name](url)` or table `[name]`: a link mention when it names a paper or carries ids."""
     text, target = found["text"], found["target"] or ""
     ids = extract_ids(target) or extract_ids(text)
     if found["bang"]:  # an image is no name for a paper, but its URL may still carry an id
@@ -491,7 +502,7 @@ def _link(index: int, line: str, found: re.Match[str], in_table: bool) -> _Draft
     start = found.start("text")
     return _Draft(
         line=index, start=start, body_from=found.end(), raw=text, kind=MentionKind.LINK,
-        ids=ids, title=title, alias=alias, body=_rest_of_row(line[found.end():]),
+        ids=ids, title=title, alias=alias, year_hint=year, body=_rest_of_row(line[found.end():]),
         cuts_body=False,
     )
 
@@ -586,27 +597,17 @@ def _finish(
 
 def _body(draft: _Draft, lines: list[str], stops: list[tuple[int, int]]) -> str:
     """Text from the end of the mention to the next stop (heading, entry, checkbox line)."""
-    stop_line, stop_col = _next_stop(stops, (draft.line, draft.body_from))
+    at = bisect.bisect_left(stops, (draft.line, draft.body_from))
+    stop_line, stop_col = stops[at] if at < len(stops) else (len(lines), 0)
     if stop_line == draft.line:
         return lines[draft.line][draft.body_from:stop_col].strip()
     parts = [lines[draft.line][draft.body_from:], *lines[draft.line + 1 : stop_line]]
     return "\n".join(parts).strip()
 
 
-def _next_stop(stops: list[tuple[int, int]], after: tuple[int, int]) -> tuple[int, int]:
-    low, high = 0, len(stops)
-    while low < high:
-        middle = (low + high) // 2
-        if stops[middle] < after:
-            low = middle + 1
-        else:
-            high = middle
-    return stops[low] if low < len(stops) else (2**62, 0)
-
-
 def _opening_line(body: str) -> str:
     """The note's first line of prose: where a log states the paper's year, if anywhere."""
-    for line in body.split("\n"):
+    for line in body.split("\n", 5)[:5]:
         if any(ch.isalnum() for ch in _URL.sub("", line)):
             return line
     return ""
