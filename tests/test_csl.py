@@ -37,7 +37,7 @@ def reference(
         year=2021,
         date=fields.pop("date", "2021-06-17"),
         kind=kind,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     mention = Mention(raw=title, title=title, file="log.md", line=1)
     return Reference(paper.key or f"title:{title}", paper, citekey, (mention,))
