@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -71,6 +72,8 @@ _RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)}
 )
 _KEY_LINE = re.compile(r"""^(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#\-?:][^:\n]*?)[ \t]*:(?:[ \t]|\r?$)""")
+_WORD = r"A-Za-z0-9_\-\u00c0-\u024f"
+"""Letters that continue a word: `beta-VAE` and `BLIP2` are other names; a CJK neighbour is not."""
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _PROTECTED = re.compile(r"`[^`\n]*`|\[\[[^\]\n]*\]\]|\[[^\]\n]*\]\([^)\n]*\)|<?https?://\S+")
 
@@ -139,6 +142,9 @@ def assign_names(
 
 
 # ---------------------------------------------------------------- frontmatter
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -216,7 +222,7 @@ def frontmatter_blocks(inner: str) -> list[_Block]:
 
 def _parsed(block: _Block) -> tuple[bool, Any]:
     try:
-        data = yaml.safe_load(block.text.replace("\r\n", "\n"))
+        data = yaml.load(block.text.replace("\r\n", "\n"), Loader=_Loader)
     except yaml.YAMLError:
         return False, None
     if not isinstance(data, dict) or block.key not in data:
@@ -250,8 +256,12 @@ def merge_frontmatter(
         if key not in properties or key in seen:
             continue
         seen.add(key)
-        ok, value = _parsed(block)
         wanted = properties[key]
+        text = dump_property(key, wanted).replace("\n", newline)
+        if block.text.rstrip("\r\n") == text.rstrip("\r\n"):
+            out.append(block)
+            continue
+        ok, value = _parsed(block)
         if key in MERGED_LISTS and isinstance(wanted, list):
             wanted = _with_extras(wanted, value if ok else None)
         if ok and value == wanted:
@@ -368,22 +378,30 @@ def retire_note(existing: str, notice: str) -> str | None:
 # ---------------------------------------------------------------- linking
 
 
+@functools.lru_cache(maxsize=8)
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Compiled once per set of aliases: a vault has hundreds of notes to link."""
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![{_WORD}.])({alternatives})(?![{_WORD}]|\.[{_WORD}])", re.IGNORECASE)
+
+
 def link_words(text: str, targets: Mapping[str, str], exclude: str = "") -> tuple[str, list[str]]:
     """Turn a word equal to another paper's alias or citekey into a wikilink to its note.
 
-    Conservative: whole words only (no letters or digits either side, so `BLIP2` never links
-    `BLIP`), case-insensitive, never inside code, existing links or URLs, never to `exclude`.
+    Conservative: whole words only (no Latin letter, digit or hyphen either side, so neither
+    `BLIP2` nor `beta-VAE` links `BLIP` or `VAE`), case-insensitive, never inside code,
+    existing links or URLs, never to `exclude`.
     `targets` maps folded alias → wikilink target. Returns the text and the targets linked.
     """
-    usable = {a: t for a, t in targets.items() if t != exclude}
-    if not usable:
+    if not targets:
         return text, []
-    words = "|".join(re.escape(a) for a in sorted(usable, key=lambda a: (-len(a), a)))
-    pattern = re.compile(rf"(?<![\w\-.])({words})(?![\w\-]|\.\w)", re.IGNORECASE)
+    pattern = _word_pattern(tuple(sorted(targets, key=lambda a: (-len(a), a))))
     linked: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
-        target = usable[match[1].casefold()]
+        target = targets[match[1].casefold()]
+        if target == exclude:
+            return match[0]
         if target not in linked:
             linked.append(target)
         return f"[[{target}|{match[1]}]]"
