@@ -216,7 +216,7 @@ def test_ids_are_fetched_in_batches(services: FakeServices, http: Http) -> None:
     assert ids[2] not in papers
     id_lists = [hit.query["id_list"][0] for hit in services.requests(ARXIV)]
     assert id_lists == ["1706.03762,2501.99999", "astro-ph/0601001"]
-    assert min(services.gaps(ARXIV)) >= INTERVAL
+    assert INTERVAL <= services.gaps(ARXIV)[0] < INTERVAL + 0.5, "paced, and no slower"
 
 
 def test_mentions_with_ids_get_their_paper(services: FakeServices, http: Http) -> None:

@@ -197,7 +197,7 @@ class ArxivSource:
         self._retry_titles_per_query = retry_titles_per_query
         self._results_per_title = results_per_title
         self._ids_per_query = ids_per_query
-        http.pace(self.base_url, interval)
+        http.pace(f"{self.base_url}/api/query", interval)
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         by_id: dict[str, str] = {}

@@ -141,7 +141,7 @@ class CrossrefSource:
         self._http = http
         self._polite = {"mailto": mailto} if mailto else {}
         self._rows = rows
-        http.pace(self.base_url, interval)
+        http.pace(f"{self.base_url}/works", interval)
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         found: dict[str, tuple[Paper, ...]] = {}

@@ -233,7 +233,11 @@ class Http:
         self._clock = clock
 
     def pace(self, base_url: str, interval: float) -> None:
-        """Allow at most one request per `interval` seconds to URLs under `base_url`."""
+        """Allow at most one request per `interval` seconds to URLs under `base_url`.
+
+        Sources register their API's own prefix (`…/api/query`, `…/graph/v1`, `…/works`), so
+        one local server standing in for several services still paces each on its own.
+        """
         base = base_url.rstrip("/")
         known = self._services.get(base)
         if known is None:
@@ -387,7 +391,7 @@ class Http:
         """The registered service whose base URL is the longest prefix of `url`."""
         best: _Service | None = None
         for base, service in self._services.items():
-            if (url == base or url.startswith(base + "/")) and (
+            if (url == base or url.startswith((base + "/", base + "?"))) and (
                 best is None or len(base) > len(best.base)
             ):
                 best = service

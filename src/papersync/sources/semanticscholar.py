@@ -178,7 +178,7 @@ class SemanticScholarSource:
         self._http = http
         self._headers = {"x-api-key": api_key} if api_key else {}
         default = INTERVAL_WITH_KEY if api_key else INTERVAL_WITHOUT_KEY
-        http.pace(self.base_url, default if interval is None else interval)
+        http.pace(f"{self.base_url}/graph/v1", default if interval is None else interval)
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         found: dict[str, tuple[Paper, ...]] = {}
