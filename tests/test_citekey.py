@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -78,8 +79,12 @@ def test_names_are_folded_to_ascii_letters() -> None:
 
 def test_missing_author_falls_back_to_title_word_and_missing_year_is_omitted() -> None:
     anonymous = paper("Deep Residual Learning", year=None)
-    assert parse(DEFAULT_FORMULA).render(anonymous) == "deepdeep"
+    assert parse(DEFAULT_FORMULA).render(anonymous) == "deepresidual"
+    assert parse(DEFAULT_FORMULA).render(replace(anonymous, year=2016)) == "deep2016residual"
     assert parse("authors(2) + year").render(anonymous) == "Deep"
+    # without a name term in the formula, title words are all the title's
+    assert parse("veryshorttitle + year").render(anonymous) == "Deep"
+    assert parse("auth.lower").render(paper("The", year=None)) == ""
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,12 @@ and `.modifier`s, or a quoted literal. The default mirrors Better BibTeX's
 `auth.lower + year + shorttitle(1,0).lower` and gives `kingma2013autoencoding`.
 
 Functions (every value is ASCII-folded; characters other than letters and digits dropped):
-- `auth`, `auth(n)`: the first author's family name (its first `n` characters). A paper
-  with no author (or one whose name has no ASCII letters) falls back to the first
-  significant title word.
+- `auth`, `auth(n)`: the first author's family name (its first `n` characters).
 - `authors`, `authors(n)`: family names of all (the first `n`) authors, run together,
-  with `EtAl` appended when authors were left out; the same fallback as `auth`.
+  with `EtAl` appended when authors were left out.
+- A paper with no author (or none whose name has an ASCII letter) uses its first significant
+  title word as the name, and the title functions below then start at the next word:
+  `Deep Residual Learning` (2016, no author) → `deep2016residual`.
 - `year`: four digits; `shortyear`: the last two. Empty when the year is unknown.
 - `shorttitle(n,m)`: the first `n` significant words of the title (stop words such as
   a, an, the, of, on, towards are skipped), the first `m` of them capitalised;
@@ -31,7 +32,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 
-from papersync.model import Author, Paper
+from papersync.model import Paper
 
 DEFAULT_FORMULA = "auth.lower + year + shorttitle(1,0).lower"
 
@@ -72,59 +73,67 @@ def fold(text: str) -> str:
 
 def _words(title: str) -> list[str]:
     """Title words, folded and stripped of punctuation (`Auto-Encoding` → `AutoEncoding`)."""
-    return [w for w in (_NOT_ALNUM.sub("", fold(t)) for t in title.split()) if w]
-
-
-def _significant(title: str) -> list[str]:
-    return [w for w in _words(title) if w.lower() not in STOP_WORDS]
-
-
-def _family(author: Author) -> str:
-    return _NOT_ALNUM.sub("", fold(author.family))
+    return [w for w in (_NOT_ALNUM.sub("", t) for t in fold(title).split()) if w]
 
 
 def _capitalise(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
-def _auth(paper: Paper, args: tuple[int, ...]) -> str:
-    name = _family(paper.authors[0]) if paper.authors else ""
-    if not name:
-        name = next(iter(_significant(paper.title)), "")
+@dataclass(frozen=True)
+class _View:
+    """What the functions read of one paper, folded once: names, significant title words, year.
+
+    With no usable author name, the first title word stands in as the name and title
+    functions start after it, so an anonymous paper is not keyed `deep2016deep`.
+    """
+
+    names: tuple[str, ...]
+    words: tuple[str, ...]
+    year: int | None
+
+    @classmethod
+    def of(cls, paper: Paper, uses_names: bool) -> _View:
+        names = tuple(n for n in (_NOT_ALNUM.sub("", fold(a.family)) for a in paper.authors) if n)
+        words = tuple(w for w in _words(paper.title) if w.lower() not in STOP_WORDS)
+        if not names and uses_names and words:
+            return cls(words[:1], words[1:], paper.year)
+        return cls(names, words, paper.year)
+
+
+def _auth(view: _View, args: tuple[int, ...]) -> str:
+    name = view.names[0] if view.names else ""
     return name[: args[0]] if args else name
 
 
-def _authors(paper: Paper, args: tuple[int, ...]) -> str:
-    names = [n for n in (_family(a) for a in paper.authors) if n]
-    if not names:
-        return _auth(paper, ())
-    limit = args[0] if args else len(names)
-    return "".join(names[:limit]) + ("EtAl" if len(names) > limit else "")
+def _authors(view: _View, args: tuple[int, ...]) -> str:
+    limit = args[0] if args else len(view.names)
+    return "".join(view.names[:limit]) + ("EtAl" if len(view.names) > limit else "")
 
 
-def _year(paper: Paper, args: tuple[int, ...]) -> str:
-    return f"{paper.year:04d}" if paper.year is not None else ""
+def _year(view: _View, args: tuple[int, ...]) -> str:
+    return f"{view.year:04d}" if view.year is not None else ""
 
 
-def _shortyear(paper: Paper, args: tuple[int, ...]) -> str:
-    return _year(paper, args)[-2:]
+def _shortyear(view: _View, args: tuple[int, ...]) -> str:
+    return _year(view, args)[-2:]
 
 
-def _shorttitle(paper: Paper, args: tuple[int, ...]) -> str:
+def _shorttitle(view: _View, args: tuple[int, ...]) -> str:
     count, capitalised = args if args else (3, 3)
-    words = _significant(paper.title)[:count]
+    words = view.words[:count]
     return "".join(_capitalise(w) if i < capitalised else w for i, w in enumerate(words))
 
 
-def _veryshorttitle(paper: Paper, args: tuple[int, ...]) -> str:
-    return _shorttitle(paper, (1, 0))
+def _veryshorttitle(view: _View, args: tuple[int, ...]) -> str:
+    return _shorttitle(view, (1, 0))
 
 
-def _title(paper: Paper, args: tuple[int, ...]) -> str:
-    return "".join(_capitalise(w) for w in _significant(paper.title))
+def _title(view: _View, args: tuple[int, ...]) -> str:
+    return "".join(_capitalise(w) for w in view.words)
 
 
-_Function = Callable[[Paper, tuple[int, ...]], str]
+_Function = Callable[[_View, tuple[int, ...]], str]
 
 
 @dataclass(frozen=True)
@@ -154,11 +163,11 @@ class Term:
     modifiers: tuple[str, ...] = ()
     literal: str = ""
 
-    def render(self, paper: Paper) -> str:
+    def render(self, view: _View) -> str:
         if self.name is None:
             text = self.literal
         else:
-            text = _FUNCTIONS[self.name].function(paper, self.args)
+            text = _FUNCTIONS[self.name].function(view, self.args)
         for modifier in self.modifiers:
             text = _MODIFIERS[modifier](text)
         return text
@@ -171,7 +180,9 @@ class Formula:
 
     def render(self, paper: Paper) -> str:
         """The key this formula gives `paper`, before collisions are resolved."""
-        return "".join(term.render(paper) for term in self.terms)
+        uses_names = any(term.name in ("auth", "authors") for term in self.terms)
+        view = _View.of(paper, uses_names)
+        return "".join(term.render(view) for term in self.terms)
 
 
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_]\w*)|(?P<int>\d+)|(?P<str>'[^']*')|(?P<op>[+().,]))")

@@ -54,7 +54,8 @@ _SPECIAL = {
 }  # fmt: skip
 _TYPOGRAPHY = {
     "\u2013": "--", "\u2014": "---", "\u2018": "`", "\u2019": "'", "\u201c": "``",
-    "\u201d": "''", "\u2026": r"\ldots{}", "\u00a0": "~",
+    "\u201d": "''", "\u2026": r"\ldots{}", "\u00a0": "~", "\u00ad": "", "\u2010": "-",
+    "\u2011": "-",
 }  # fmt: skip
 _LETTERS = {
     "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}", "Œ": r"{\OE}", "ø": r"{\o}",
@@ -66,15 +67,19 @@ _ACCENTS = {
     "\u0328": "k", "\u030a": "r", "\u0323": "d", "\u0331": "b",
 }  # fmt: skip
 _BELOW = {"\u0327", "\u0328", "\u0323", "\u0331"}
-_GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
-    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
-    "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
-    "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
-    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi",
-    "Ψ": "Psi", "Ω": "Omega", "×": "times", "±": "pm", "≤": "leq", "≥": "geq", "≈": "approx",
-    "→": "rightarrow", "∞": "infty", "·": "cdot", "∈": "in",
+_MATH_SYMBOLS = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ϵ": r"\epsilon",
+    "ε": r"\varepsilon", "ζ": r"\zeta", "η": r"\eta", "θ": r"\theta", "ι": r"\iota",
+    "κ": r"\kappa", "λ": r"\lambda", "μ": r"\mu", "µ": r"\mu", "ν": r"\nu", "ξ": r"\xi",
+    "π": r"\pi", "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau", "υ": r"\upsilon",
+    "ϕ": r"\phi", "φ": r"\varphi", "χ": r"\chi", "ψ": r"\psi", "ω": r"\omega",
+    "Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta", "Λ": r"\Lambda", "Ξ": r"\Xi",
+    "Π": r"\Pi", "Σ": r"\Sigma", "Υ": r"\Upsilon", "Φ": r"\Phi", "Ψ": r"\Psi",
+    "Ω": r"\Omega", "×": r"\times", "±": r"\pm", "≤": r"\leq", "≥": r"\geq",
+    "≈": r"\approx", "→": r"\rightarrow", "∞": r"\infty", "·": r"\cdot", "∈": r"\in",
+    "∗": r"\ast", "−": "-", "°": r"^{\circ}", "′": r"\prime",
 }  # fmt: skip
+"""Symbols that only math mode spells in plain LaTeX: `$\\alpha$` in text, `{\\alpha}` in math."""
 
 _SPACE = re.compile(r"\s+")
 _MATH = re.compile(r"\$(?=\S)([^$]*?\S)\$(?!\d)")
@@ -137,7 +142,8 @@ def _math(text: str, ascii: bool, untypable: _Untypable | None) -> str:
         if char in "%#&" and (i == 0 or text[i - 1] != "\\"):
             out.append("\\" + char)
         elif ascii and not char.isascii():
-            out.append("\\" + _GREEK[char] + " " if char in _GREEK else _keep(char, untypable))
+            symbol = _MATH_SYMBOLS.get(char)
+            out.append("{" + symbol + "}" if symbol else _keep(char, untypable))
         else:
             out.append(char)
     return "".join(out)
@@ -176,8 +182,8 @@ def _char(char: str, ascii: bool, untypable: _Untypable | None) -> str:
         return _TYPOGRAPHY[char]
     if char in _LETTERS:
         return _LETTERS[char]
-    if char in _GREEK:
-        return "$\\" + _GREEK[char] + "$"
+    if char in _MATH_SYMBOLS:
+        return "$" + _MATH_SYMBOLS[char] + "$"
     compatible = unicodedata.normalize("NFKC", char)  # full-width `：` → `:`, `ﬁ` → `fi`
     if compatible.isascii():
         return "".join(_char(c, ascii, untypable) for c in compatible)
