@@ -116,6 +116,17 @@ def test_client_errors_are_not_retried(services: FakeServices) -> None:
     assert len(services.requests()) == 1
 
 
+def test_an_error_feed_is_quoted_as_text(services: FakeServices) -> None:
+    feed = (
+        b"<?xml version='1.0'?><feed><entry><title>Error</title>"
+        b"<summary>incorrect id format for abc</summary></entry></feed>"
+    )
+    services.plan(CROSSREF, Fault(status=400, body=feed))
+    with fast_http(services) as http, pytest.raises(ServiceError) as failure:
+        http.get(work_url(services))
+    assert "HTTP 400: Error incorrect id format for abc" in str(failure.value)
+
+
 def test_a_slow_server_times_out_within_bounded_time(services: FakeServices) -> None:
     services.plan(CROSSREF, Fault(delay=1.5), Fault(delay=1.5))
     policy = Policy(connect_timeout=0.5, read_timeout=0.3, retries=1, backoff=0.05)
@@ -134,7 +145,7 @@ def test_an_unreachable_service_fails_fast_and_stays_down() -> None:
             http.get("http://127.0.0.1:9/works/10.1/x")
         with pytest.raises(Unreachable, match="giving up"):
             http.get("http://127.0.0.1:9/works/10.1/y")
-        assert http.stats.requests["http://127.0.0.1:9"] == FAST.retries + 1
+        assert http.stats.requests["http://127.0.0.1:9"] == FAST.unreachable_retries + 1
     assert time.monotonic() - started < 3.0
 
 

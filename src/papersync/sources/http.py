@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import sqlite3
 import time
 from collections import Counter
@@ -86,9 +87,11 @@ Validator = Callable[[Response], None]
 class Policy:
     """How hard to try: timeouts in seconds, retry bound, backoff base and the longest wait."""
 
-    connect_timeout: float = 5.0
+    connect_timeout: float = 3.05
     read_timeout: float = 30.0
     retries: int = 4
+    unreachable_retries: int = 1
+    """Fewer tries when the service cannot be reached at all: no network should cost seconds."""
     backoff: float = 1.0
     max_wait: float = 60.0
     """A Retry-After longer than this ends the request at once instead of stalling the run."""
@@ -368,7 +371,10 @@ class Http:
                 failure = (RateLimited if raw.status_code in (429, 503) else ServiceError)(
                     f"{_where(url)} answered HTTP {raw.status_code}"
                 )
-            if attempt == policy.retries:
+            bound = (
+                policy.unreachable_retries if isinstance(failure, Unreachable) else policy.retries
+            )
+            if attempt >= bound:
                 raise type(failure)(f"{failure} after {attempt + 1} tries")
             delay = wait if wait is not None else self._backoff(attempt)
             log.info("%s; retrying in %.1f s", failure, delay)
@@ -429,5 +435,7 @@ def _kind(exc: BaseException) -> str:
 
 
 def _snippet(body: bytes, limit: int = 160) -> str:
-    text = " ".join(body.decode("utf-8", "replace").split())
+    """The start of an error body as one line of text (an XML error feed without its tags)."""
+    text = re.sub(r"<[^>]*>", " ", body.decode("utf-8", "replace"))
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
