@@ -290,6 +290,19 @@ def test_journal_article_and_fallbacks_that_keep_bibtex_quiet() -> None:
     assert (kind, fields["institution"]) == ("techreport", "ACME Labs")
 
 
+def test_a_preprint_server_other_than_arxiv_is_kept_as_howpublished() -> None:
+    biorxiv = Paper(
+        Ids(doi="10.1101/2020.01.01.1"), "Cells", "crossref", (Author("Ng", "A."),), 2020,
+        venue="bioRxiv",
+    )  # fmt: skip
+    for dialect in ("bibtex", "biblatex"):
+        kind, fields = entry_fields(reference(biorxiv, "k"), dialect=dialect, ascii=True)
+        assert (kind, fields["howpublished"]) == ("misc", "bioRxiv")
+    arxiv_venue = replace(VAE, venue="arXiv.org")
+    _, fields = entry_fields(reference(arxiv_venue, "k"), dialect="bibtex", ascii=True)
+    assert "howpublished" not in fields
+
+
 def test_only_what_the_source_said() -> None:
     bare = Paper(Ids(doi="10.1/x"), "Only a Title", "crossref")
     kind, fields = entry_fields(reference(bare, "k"), dialect="bibtex", ascii=True)

@@ -19,6 +19,18 @@ with a capital after their first character (`BERT`, `ImageNet`, `T5`) or a lone 
 than `A` are braced so styles keep their case. In ASCII mode, accented letters become BibTeX
 special characters (`{\\"u}`), Greek letters math; characters with no LaTeX spelling (CJK)
 stay UTF-8 and are reported.
+
+Entries. A journal paper is `@article`, a proceedings paper `@inproceedings`, a book
+`@book`, a report `@techreport` — when the fields bibtex's standard styles require are known;
+otherwise `@misc` (biblatex: `@online` when there is a link), so plain styles never warn
+about a missing field (plainnat still wants a year of every entry; none is invented).
+arXiv ids become `eprint` + `archivePrefix`/`primaryClass` (biblatex:
+`eprinttype`/`eprintclass`) beside any venue. Nothing is invented; the one field not from a
+source is bibtex's `key` (the title) on author-less entries, which styles sort and label by.
+Ambiguous matches exported on request carry an `annote` saying so (styles do not print it).
+
+A key renamed by hand in the lock file leaves its old entry behind as the user's own (papersync
+no longer owns that key); delete it by hand.
 """
 
 from __future__ import annotations
@@ -284,10 +296,11 @@ def entry_fields(
         entrytype = "techreport"
         fields["institution"] = publisher
     else:
-        online = biblatex and bool(paper.ids.arxiv or paper.ids.doi or paper.url)
-        entrytype = "online" if online else "misc"
-        if kind is not PaperKind.PREPRINT:
-            fields["howpublished"] = venue
+        # an arXiv preprint's venue says "arXiv" again; any other venue is worth keeping
+        howpublished = None if kind is PaperKind.PREPRINT and paper.ids.arxiv else venue
+        linked = bool(paper.ids.arxiv or paper.ids.doi or paper.url)
+        entrytype = "online" if biblatex and linked and not howpublished else "misc"
+        fields["howpublished"] = howpublished
         fields["publisher"] = publisher if kind is not PaperKind.PREPRINT else None
     if biblatex:
         fields["date"] = _date(paper)
