@@ -166,6 +166,13 @@ def hostile_references() -> list[Reference]:
     return [reference(p, keys[k]) for k, p in papers.items()]
 
 
+def hostile_with_ambiguous() -> list[Reference]:
+    """The hostile set, its last paper an uncertain match noted from an awkward file name."""
+    *sure, last = hostile_references()
+    odd_place = Mention("x", "x", file="notes/100% my_log & {drafts}.md", line=7)
+    return [*sure, replace(last, status=Status.AMBIGUOUS, mentions=(odd_place,))]
+
+
 UNRESOLVED = (
     Match(mention("Some talk@venue I could not find", 40), Status.UNRESOLVED),
     Match(mention("Attention", 41), Status.AMBIGUOUS),
@@ -638,8 +645,11 @@ def _compile_with_biber(cwd: Path, text: str) -> str:
 def test_pdflatex_and_bibtex_compile_every_key_without_warnings(tmp_path: Path, style: str) -> None:
     path = tmp_path / "refs.bib"
     path.write_text(COMPILABLE, encoding="utf-8")
-    BibtexExporter(path).export(hostile_references(), UNRESOLVED, Lock())
+    BibtexExporter(path, include_ambiguous=True).export(
+        hostile_with_ambiguous(), UNRESOLVED, Lock()
+    )
     text = path.read_text(encoding="utf-8")
+    assert "annote = {papersync: uncertain match" in text
     ours = text[len(COMPILABLE) :]
     assert {c for c in ours if not c.isascii()} <= set("深度学习中文的计算机学报王小明")  # CJK only
     warnings, bbl = _compile_with_bibtex(tmp_path, text, style)
@@ -655,7 +665,8 @@ def test_pdflatex_and_bibtex_compile_every_key_without_warnings(tmp_path: Path, 
 def test_pdflatex_and_biber_compile_every_key_without_warnings(tmp_path: Path) -> None:
     path = tmp_path / "refs.bib"
     path.write_text(COMPILABLE, encoding="utf-8")
-    BibtexExporter(path, dialect="biblatex").export(hostile_references(), UNRESOLVED, Lock())
+    exporter = BibtexExporter(path, dialect="biblatex", include_ambiguous=True)
+    exporter.export(hostile_with_ambiguous(), UNRESOLVED, Lock())
     text = path.read_text(encoding="utf-8")
     assert "Schrödinger" in text  # biber reads UTF-8: no LaTeX accents needed
     assert "深度学习" in _compile_with_biber(tmp_path, text)
