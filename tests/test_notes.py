@@ -271,6 +271,17 @@ def test_table_links_and_urls_become_link_mentions() -> None:
     assert by_raw(mentions, "https://www.nature.com/articles/nature14539").title == ""
 
 
+def test_reference_definitions_give_their_ids_to_bracket_names() -> None:
+    log = (
+        "| | 2014 | [VGG] | 3x3 |\n| | 2015 | [ResNet] | 残差 |\n\n"
+        '[vgg]: https://arxiv.org/abs/1409.1556v6 "VGG"\n[ResNet]: https://github.com/example\n'
+    )
+    vgg, resnet, definition = parse(log, "m.md")
+    assert (vgg.title, vgg.ids, vgg.year_hint) == ("VGG", Ids(arxiv="1409.1556"), 2014)
+    assert (resnet.title, resnet.ids) == ("ResNet", Ids())
+    assert (definition.line, definition.ids) == (4, Ids(arxiv="1409.1556"))
+
+
 def test_ids_on_a_marked_line_belong_to_the_mention() -> None:
     log = "## 2024.1.5\n《Attention Is All You Need》 [pdf](https://arxiv.org/pdf/1706.03762)\n"
     (mention,) = parse(log, "m.md")

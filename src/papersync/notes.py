@@ -20,8 +20,9 @@ Rules worth knowing (each is tested in tests/test_notes.py):
 - Links: ids on a line that holds a marked or checkbox mention belong to that mention. Any
   other link or bare URL that embeds an arXiv id or DOI is a `link` mention; in a table row,
   every `[name]` / `[name](url)` is a `link` mention (except site decorations whose text holds a
-  `{% ... %}` template tag), and a cell holding only a year gives `year_hint`. A link whose text
-  is itself a URL, and a bare URL, get an empty `title`: only their ids identify them.
+  `{% ... %}` template tag), and a cell holding only a year gives `year_hint`. A `[name]`
+  takes the ids of a reference definition `[name]: url` anywhere in the file. A link whose
+  text is itself a URL, and a bare URL, get an empty `title`: only their ids identify them.
 - `body` runs from the end of a mention to the next heading, checkbox line or marked/bare
   mention; link mentions do not cut the body of the entry they sit in.
 """
@@ -114,6 +115,7 @@ _NATURE_ARTICLE = re.compile(
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _CHECKBOX = re.compile(r"^(?P<indent>\s*)[-*+][ \t]+\[(?P<mark>[ xX])\][ \t]+(?P<item>\S.*?)\s*$")
+_REFERENCE = re.compile(r"^ {0,3}\[(?P<label>[^\[\]^][^\[\]]*)\]:[ \t]*<?(?P<url>[^\s>]+)")
 _LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\[\]]*)\](?:\((?P<target>[^()]*)\))?")
 _LINK_HINT = re.compile(r"\[|https?:|10\.\d|[aA][rR][xX][iI][vV]")
 _URL = re.compile(r"https?://[^\s<>()\[\]\"'《》，。；、]+", re.IGNORECASE)
@@ -302,6 +304,7 @@ class _Draft:
     year_hint: int | None = None
     body: str | None = None  # set for link mentions, whose body is their own line
     cuts_body: bool = True
+    reference: str | None = None  # the label of a `[name]` that a `[name]: url` may define
 
 
 @dataclass
@@ -320,7 +323,7 @@ def parse(text: str, file: str, patterns: Patterns = DEFAULT_PATTERNS) -> tuple[
     """Every mention of a paper in one reading log, in the order the log has them."""
     compiled = _compile(patterns)
     lines = [line.removesuffix("\r") for line in text.split("\n")]
-    sections = _scan(lines, compiled)
+    sections, references = _scan(lines, compiled)
     stops: list[tuple[int, int]] = []
     drafts: list[tuple[_Draft, _Section]] = []
     for section in sections:
@@ -330,6 +333,8 @@ def parse(text: str, file: str, patterns: Patterns = DEFAULT_PATTERNS) -> tuple[
             section.drafts.extend(_bare_titles(lines, section))
         stops.extend(section.stops)
         for draft in section.drafts:
+            if draft.reference is not None and not draft.ids:
+                draft.ids = references.get(_label(draft.reference), draft.ids)
             drafts.append((draft, section))
             if draft.cuts_body:
                 stops.append((draft.line, draft.start))
@@ -342,8 +347,13 @@ def _date(section: _Section) -> dt.date | None:
     return section.heading.date if section.heading else None
 
 
-def _scan(lines: list[str], compiled: _Compiled) -> list[_Section]:
-    """Split the log into sections at headings, collecting each section's explicit mentions."""
+def _scan(lines: list[str], compiled: _Compiled) -> tuple[list[_Section], dict[str, Ids]]:
+    """Split the log into sections at headings, collecting each section's explicit mentions.
+
+    Also returns the ids of every reference definition (`[VGG]: https://arxiv.org/abs/…`),
+    by label, for the `[VGG]` links that use them anywhere in the file.
+    """
+    references: dict[str, Ids] = {}
     stack: list[_Heading] = []
     sections = [_Section(heading=None, first_line=0)]
     in_fence = False
@@ -360,9 +370,9 @@ def _scan(lines: list[str], compiled: _Compiled) -> list[_Section]:
                 sections.append(_Section(heading=heading, first_line=index + 1))
                 continue
         if compiled.hint.search(line):
-            _scan_line(index, line, compiled, sections[-1])
+            _scan_line(index, line, compiled, sections[-1], references)
     sections[-1].last_line = len(lines)
-    return sections
+    return sections, references
 
 
 def _heading(line: str, stack: list[_Heading], compiled: _Compiled) -> _Heading | None:
@@ -392,7 +402,9 @@ def _heading_date(text: str, compiled: _Compiled) -> dt.date | None:
     return None
 
 
-def _scan_line(index: int, line: str, compiled: _Compiled, section: _Section) -> None:
+def _scan_line(
+    index: int, line: str, compiled: _Compiled, section: _Section, references: dict[str, Ids]
+) -> None:
     checkbox = _CHECKBOX.match(line) if "[" in line else None
     if compiled.marker is not None:
         marked = list(_marked(index, line, compiled.marker, checkbox))
@@ -405,6 +417,13 @@ def _scan_line(index: int, line: str, compiled: _Compiled, section: _Section) ->
         if draft is None:  # a to-do that is not a paper still ends the entry above it
             section.stops.append((index, 0))
         else:
+            section.drafts.append(draft)
+        return
+    reference = _REFERENCE.match(line) if "]:" in line else None
+    if reference:
+        draft = _reference(index, reference)
+        if draft is not None:
+            references.setdefault(_label(reference["label"]), draft.ids)
             section.drafts.append(draft)
         return
     if _LINK_HINT.search(line):
@@ -503,8 +522,26 @@ def _link(
     return _Draft(
         line=index, start=start, body_from=found.end(), raw=text, kind=MentionKind.LINK,
         ids=ids, title=title, alias=alias, year_hint=year, body=_rest_of_row(line[found.end():]),
-        cuts_body=False,
+        cuts_body=False, reference=None if found["target"] is not None else text,
     )
+
+
+def _reference(index: int, found: re.Match[str]) -> _Draft | None:
+    """A reference definition `[name]: url` is a link mention when its URL carries ids."""
+    ids = extract_ids(found["url"])
+    if not ids:
+        return None
+    title, alias = clean_title(found["label"])
+    start = found.start("label")
+    return _Draft(
+        line=index, start=start, body_from=found.end(), raw=found["label"],
+        kind=MentionKind.LINK, ids=ids, title=title, alias=alias, body="", cuts_body=False,
+    )
+
+
+def _label(text: str) -> str:
+    """How Markdown compares link labels: case-folded, whitespace collapsed."""
+    return " ".join(text.split()).casefold()
 
 
 def _id_only(index: int, line: str, start: int, raw: str, ids: Ids) -> _Draft:
