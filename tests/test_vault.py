@@ -36,6 +36,7 @@ from papersync.export.vault import (
 from papersync.lock import Lock, Pins
 from papersync.model import (
     Author,
+    Candidate,
     Ids,
     Match,
     Mention,
@@ -377,6 +378,52 @@ def test_index_counts_months_and_lists_to_read_and_unresolved(tmp_path: Path) ->
     assert "```mermaid\nxychart-beta\n" in index
     assert "## To read (1)\n\n- [[Visual Instruction Tuning]]\n" in index
     assert "- A paper nobody can find — log.md:30\n" in index
+
+
+def test_a_note_the_person_moved_or_renamed_is_followed_not_recreated(tmp_path: Path) -> None:
+    exporter = VaultExporter(tmp_path)
+    lock, _, _ = sync(exporter, ALL, Lock())
+    (tmp_path / "Reading").mkdir()
+    moved = tmp_path / "Reading" / "VAE paper.md"
+    (tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md").rename(moved)
+    lock, written, problems = sync(exporter, ALL, lock)
+    assert problems == () and lock.pins(VAE.key).note == "VAE paper"
+    assert not (tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md").exists()
+    assert "[[VAE paper]]" in (tmp_path / DAYS_DIR / "2024-02-06.md").read_text("utf-8")
+    assert "Reading/VAE paper.md" not in written
+    assert exporter.export(ALL, [], lock).written == ()
+
+
+def test_unresolved_titles_show_their_candidates_and_not_a_paper_stays_out(
+    tmp_path: Path,
+) -> None:
+    florence = Paper(Ids(arxiv="2111.11432"), "Florence: A New Foundation Model", "test")
+    unsure = Match(
+        mention("Florence", 31, D3),
+        Status.AMBIGUOUS,
+        candidates=(Candidate(florence, 0.81), Candidate(dataclasses.replace(florence), 0.8)),
+    )
+    chatter = Match(mention("TBD", 32, D3), Status.NOT_A_PAPER)
+    exporter = VaultExporter(tmp_path, include_unresolved=True)
+    lock, _, _ = sync(exporter, ALL, Lock(), [MYSTERY, unsure, chatter])
+    note = (tmp_path / "Papers" / "Unresolved" / "Florence.md").read_text("utf-8")
+    assert frontmatter(note)["resolved"] is False and "unresolved" in frontmatter(note)["tags"]
+    assert "> - Florence: A New Foundation Model, arxiv:2111.11432, score 0.81\n" in note
+    assert not (tmp_path / "Papers" / "Unresolved" / "TBD.md").exists()
+    assert "TBD" not in (tmp_path / INDEX_NOTE).read_text("utf-8")
+    sync(VaultExporter(tmp_path), ALL, lock, [MYSTERY, unsure])
+    assert not (tmp_path / "Papers" / "Unresolved").exists() or not any(
+        (tmp_path / "Papers" / "Unresolved").iterdir()
+    )
+
+
+def test_a_persons_own_note_at_a_papersync_path_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / INDEX_NOTE).write_text("# My index\n", encoding="utf-8")
+    _, written, problems = sync(VaultExporter(tmp_path), ALL, Lock())
+    assert (tmp_path / INDEX_NOTE).read_text("utf-8") == "# My index\n"
+    assert INDEX_NOTE not in written and problems == (
+        f"{INDEX_NOTE}: not a papersync note; left as it is",
+    )
 
 
 # ---------------------------------------------------------------- as Obsidian reads it

@@ -26,7 +26,7 @@ from papersync import atomic
 from papersync.export import Outcome
 from papersync.lock import Lock, Pins
 from papersync.match import identity
-from papersync.model import Match, Mention, MentionKind, Reference, Status
+from papersync.model import Candidate, Match, Mention, MentionKind, Reference, Status
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAPERS_DIR = "Papers"
@@ -74,6 +74,8 @@ _RESERVED = frozenset(
 _KEY_LINE = re.compile(r"""^(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#\-?:][^:\n]*?)[ \t]*:(?:[ \t]|\r?$)""")
 _WORD = r"A-Za-z0-9_\-\u00c0-\u024f"
 """Letters that continue a word: `beta-VAE` and `BLIP2` are other names; a CJK neighbour is not."""
+_LINKABLE = re.compile(r"[\w.+\- ]+")
+"""An alias safe as a wikilink's display text: no `|`, `]` or `#`."""
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _PROTECTED = re.compile(r"`[^`\n]*`|\[\[[^\]\n]*\]\]|\[[^\]\n]*\]\([^)\n]*\)|<?https?://\S+")
 
@@ -438,6 +440,8 @@ class _Entry:
     title: str
     mentions: tuple[Mention, ...]
     reference: Reference | None
+    candidates: tuple[Candidate, ...] = ()
+    """For an unresolved title: the papers a source offered, none sure enough to choose."""
 
 
 def _read_dates(mentions: Iterable[Mention]) -> list[dt.date]:
@@ -448,11 +452,13 @@ def _read_dates(mentions: Iterable[Mention]) -> list[dt.date]:
 
 def _entries(references: Sequence[Reference], unresolved: Sequence[Match]) -> list[_Entry]:
     entries = [_Entry(r.key, r.paper.title, r.mentions, r) for r in references]
-    groups: dict[str, list[Mention]] = defaultdict(list)
+    groups: dict[str, list[Match]] = defaultdict(list)
     for match in unresolved:
-        groups[f"unresolved:{identity(match.mention)}"].append(match.mention)
-    for key, mentions in sorted(groups.items()):
-        entries.append(_Entry(key, mentions[0].full_title, tuple(mentions), None))
+        groups[f"unresolved:{identity(match.mention)}"].append(match)
+    for key, matches in sorted(groups.items()):
+        mentions = tuple(m.mention for m in matches)
+        offered = max((m.candidates for m in matches), key=len)
+        entries.append(_Entry(key, mentions[0].full_title, mentions, None, offered))
     return entries
 
 
@@ -528,32 +534,46 @@ class Renderer:
         return _BLANK_RUNS.sub("\n\n", text) + "\n"
 
 
-def plan(
-    references: Sequence[Reference],
-    unresolved: Sequence[Match],
-    lock: Lock,
-    existing: Iterable[str],
-    renderer: Renderer,
-    include_unresolved: bool = False,
-) -> tuple[list[Note], dict[str, str]]:
-    """Every note the vault should hold, and the paper key → note name of each paper note.
+@dataclass(frozen=True)
+class _Links:
+    """Wikilinks as Obsidian writes them: "shortest path when possible"."""
 
-    `existing` lists the vault's Markdown files (relative POSIX paths): their names are
-    avoided for new notes, and decide whether a link needs its folder to be unambiguous.
+    stems: Mapping[str, int]
+    """Folded file name → how many files in the vault (after this run) carry it."""
+
+    def target(self, path: str) -> str:
+        """The bare name, unless another file shares it: then the path without `.md`."""
+        pure = PurePosixPath(path)
+        return pure.stem if self.stems.get(_fold(pure.stem), 0) <= 1 else str(pure.with_suffix(""))
+
+    def to(self, path: str) -> str:
+        stem, target = PurePosixPath(path).stem, self.target(path)
+        return f"[[{target}]]" if target == stem else f"[[{target}|{stem}]]"
+
+    def day(self, day: dt.date) -> str:
+        return self.to(f"{DAYS_DIR}/{day}.md")
+
+
+def _place(
+    entries: Sequence[_Entry],
+    lock: Lock,
+    existing: Sequence[str],
+    located: Mapping[str, str],
+    fixed: Sequence[str],
+) -> dict[str, str]:
+    """Paper key → the note's path: where the person moved it, its pinned name, or a new name.
+
+    New names avoid every other file in the vault and every name ever pinned; unresolved
+    titles get theirs after the papers, so a resolved paper never loses its name to one.
     """
-    existing = list(existing)
-    entries = _entries(references, unresolved if include_unresolved else ())
-    days = sorted({d for e in entries for d in _read_dates(e.mentions)})
-    fixed = [str(d) for d in days] + [PurePosixPath(INDEX_NOTE).stem]
-    pinned = {r.key: n for r in references if (n := lock.pins(r.key).note)}
-    ours = {f"{PAPERS_DIR}/{n}.md" for n in pinned.values()}
-    others = [
-        PurePosixPath(p).stem
-        for p in existing
-        if p not in ours and not p.startswith(f"{UNRESOLVED_DIR}/")
-    ]
+    pinned = {e.key: n for e in entries if e.reference and (n := lock.pins(e.key).note)}
+    pinned |= {k: PurePosixPath(p).stem for k, p in located.items()}
+    ours = {located.get(k, f"{PAPERS_DIR}/{n}.md") for k, n in pinned.items()}
+    in_unresolved = [p.startswith(f"{UNRESOLVED_DIR}/") for p in existing]
+    others = [PurePosixPath(p).stem for p, u in zip(existing, in_unresolved, strict=True) if not u]
+    others = [s for s in others if s not in {PurePosixPath(p).stem for p in ours}]
     unresolved_files = [
-        PurePosixPath(p).stem for p in existing if p.startswith(f"{UNRESOLVED_DIR}/")
+        PurePosixPath(p).stem for p, u in zip(existing, in_unresolved, strict=True) if u
     ]
     reserved = [p.note for p in lock.papers.values() if p.note and p.note not in pinned.values()]
     names = assign_names(
@@ -566,131 +586,186 @@ def plan(
         {},
         [*fixed, *others, *reserved, *names.values()],
     )
-    folder = {e.key: PAPERS_DIR if e.reference else UNRESOLVED_DIR for e in entries}
-    paths = {e.key: f"{folder[e.key]}/{names[e.key]}.md" for e in entries}
-    planned = [*paths.values(), *(f"{DAYS_DIR}/{d}.md" for d in days), INDEX_NOTE]
-    stems = Counter(_fold(PurePosixPath(p).stem) for p in {*existing, *planned})
-
-    def target(path: str) -> str:
-        """Obsidian's "shortest path when possible": the bare name unless another file shares it."""
-        pure = PurePosixPath(path)
-        return pure.stem if stems[_fold(pure.stem)] == 1 else str(pure.with_suffix(""))
-
-    def link(path: str) -> str:
-        pure = PurePosixPath(path)
-        tgt = target(path)
-        return f"[[{tgt}]]" if tgt == pure.stem else f"[[{tgt}|{pure.stem}]]"
-
-    def day_link(day: dt.date) -> str:
-        return link(f"{DAYS_DIR}/{day}.md")
-
-    aliases = _aliases(entries, names)
-    word_targets = {
-        _fold(a): target(paths[e.key])
-        for e in entries
-        for a in aliases[e.key]
-        if len(a) >= 3 and not a.isdigit()
-    }
-    notes: list[Note] = []
-    status: dict[str, str] = {}
+    paths: dict[str, str] = {}
     for entry in entries:
-        ref = entry.reference
-        pins = lock.pins(entry.key) if ref else Pins()
-        dates = _read_dates(entry.mentions)
-        props = _paper_properties(entry, aliases[entry.key], pins, dates)
-        status[entry.key] = props["status"]
-        readings: list[dict[str, Any]] = []
-        mentioned: list[str] = []
-        for mention in sorted(
-            entry.mentions, key=lambda m: (m.date or dt.date.min, m.file, m.line)
-        ):
-            body, linked = link_words(
-                mention.body.strip("\n"), word_targets, target(paths[entry.key])
-            )
-            mentioned.extend(t for t in linked if t not in mentioned)
-            dated = mention.date is not None and mention.kind != MentionKind.TO_READ
-            readings.append({
-                "date": str(mention.date) if mention.date else None,
-                "day_link": day_link(mention.date) if dated and mention.date else None,
-                "kind": str(mention.kind),
-                "section": mention.section,
-                "source": f"{mention.file}:{mention.line}",
-                "raw": mention.raw,
-                "body": body.rstrip(),
-            })  # fmt: skip
-        paper = ref.paper if ref else None
-        region = renderer.render(
-            "paper.md.j2",
-            title=entry.title,
-            unresolved=ref is None,
-            uncertain=ref is not None and ref.status == Status.AMBIGUOUS,
-            authors=props.get("authors", []),
-            year=props.get("year"),
-            venue=props.get("venue"),
-            citekey=ref.citekey if ref else None,
-            arxiv=props.get("arxiv"),
-            doi=props.get("doi"),
-            url=props.get("url"),
-            zotero=props.get("zotero"),
-            abstract=paper.abstract if paper and paper.abstract else None,
-            status=props["status"],
-            days=[day_link(d) for d in dates],
-            readings=readings,
-            mentioned=[f"[[{t}]]" for t in mentioned],
-            index_link=link(INDEX_NOTE),
-        )
-        notes.append(Note(paths[entry.key], props, PAPER_KEYS, region))
+        moved = located.get(entry.key)
+        if moved and PurePosixPath(moved).stem == names[entry.key]:
+            paths[entry.key] = moved
+        else:
+            folder = PAPERS_DIR if entry.reference else UNRESOLVED_DIR
+            paths[entry.key] = f"{folder}/{names[entry.key]}.md"
+    return paths
 
-    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+
+def _reading(mention: Mention, body: str, links: _Links) -> dict[str, Any]:
+    dated = mention.date is not None and mention.kind != MentionKind.TO_READ
+    return {
+        "date": str(mention.date) if mention.date else None,
+        "day_link": links.day(mention.date) if dated and mention.date else None,
+        "kind": str(mention.kind),
+        "section": mention.section,
+        "source": f"{mention.file}:{mention.line}",
+        "raw": mention.raw,
+        "body": body.rstrip(),
+    }
+
+
+def _paper_note(
+    entry: _Entry,
+    path: str,
+    props: Mapping[str, Any],
+    links: _Links,
+    word_targets: Mapping[str, str],
+    renderer: Renderer,
+) -> Note:
+    readings: list[dict[str, Any]] = []
+    mentioned: list[str] = []
+    for mention in sorted(entry.mentions, key=lambda m: (m.date or dt.date.min, m.file, m.line)):
+        body, linked = link_words(mention.body.strip("\n"), word_targets, links.target(path))
+        mentioned.extend(t for t in linked if t not in mentioned)
+        readings.append(_reading(mention, body, links))
+    ref = entry.reference
+    region = renderer.render(
+        "paper.md.j2",
+        title=entry.title,
+        unresolved=ref is None,
+        uncertain=ref is not None and ref.status == Status.AMBIGUOUS,
+        authors=props.get("authors", []),
+        year=props.get("year"),
+        venue=props.get("venue"),
+        citekey=ref.citekey if ref else None,
+        arxiv=props.get("arxiv"),
+        doi=props.get("doi"),
+        url=props.get("url"),
+        zotero=props.get("zotero"),
+        abstract=ref.paper.abstract if ref and ref.paper.abstract else None,
+        status=props["status"],
+        days=[links.day(d) for d in props.get("read", [])],
+        readings=readings,
+        mentioned=[f"[[{t}]]" for t in mentioned],
+        candidates=[
+            {
+                "title": c.paper.title,
+                "id": c.paper.ids.key() or "",
+                "year": c.paper.year,
+                "score": round(c.score, 2),
+            }
+            for c in entry.candidates
+        ],
+        index_link=links.to(INDEX_NOTE),
+    )
+    return Note(path, props, PAPER_KEYS, region)
+
+
+def _day_notes(
+    entries: Sequence[_Entry], paths: Mapping[str, str], links: _Links, renderer: Renderer
+) -> list[Note]:
+    by_day: dict[dt.date, list[tuple[tuple[str, int], _Entry]]] = defaultdict(list)
     for entry in entries:
         for day in _read_dates(entry.mentions):
             first = min((m.file, m.line) for m in entry.mentions if m.date == day)
-            by_day[day].append({
-                "link": link(paths[entry.key]),
-                "title": entry.title,
-                "unresolved": entry.reference is None,
-                "order": first,
-            })  # fmt: skip
+            by_day[day].append((first, entry))
+    days = sorted(by_day)
+    notes = []
     for i, day in enumerate(days):
-        papers = sorted(by_day[day], key=lambda p: p["order"])
+        papers = [
+            {
+                "link": links.to(paths[e.key]),
+                "title": e.title,
+                "unresolved": e.reference is None,
+            }
+            for _, e in sorted(by_day[day], key=lambda pair: pair[0])
+        ]
         region = renderer.render(
             "day.md.j2",
             date=str(day),
             papers=papers,
-            previous=day_link(days[i - 1]) if i else None,
-            next=day_link(days[i + 1]) if i + 1 < len(days) else None,
-            index_link=link(INDEX_NOTE),
+            previous=links.day(days[i - 1]) if i else None,
+            next=links.day(days[i + 1]) if i + 1 < len(days) else None,
+            index_link=links.to(INDEX_NOTE),
         )
         props = {"date": day, "tags": ["reading-log"]}
         notes.append(Note(f"{DAYS_DIR}/{day}.md", props, DAY_KEYS, region))
+    return notes
 
+
+def _index_note(
+    entries: Sequence[_Entry],
+    paths: Mapping[str, str],
+    unresolved: Sequence[Match],
+    links: _Links,
+    renderer: Renderer,
+) -> Note:
     months: dict[str, list[str]] = defaultdict(list)
+    to_read: list[str] = []
     for entry in entries:
-        for month in sorted({f"{d:%Y-%m}" for d in _read_dates(entry.mentions)}):
-            months[month].append(link(paths[entry.key]))
-    pending = [link(paths[e.key]) for e in entries if e.reference and status[e.key] == "to-read"]
-    still_unresolved = [
-        {
-            "title": m.mention.full_title,
-            "source": f"{m.mention.file}:{m.mention.line}",
-            "link": link(paths[f"unresolved:{identity(m.mention)}"])
-            if include_unresolved
-            else None,
-        }
-        for m in unresolved
-    ]
+        dates = _read_dates(entry.mentions)
+        for month in sorted({f"{d:%Y-%m}" for d in dates}):
+            months[month].append(links.to(paths[entry.key]))
+        if entry.reference and not dates:
+            to_read.append(links.to(paths[entry.key]))
+    still_unresolved = []
+    for match in unresolved:
+        path = paths.get(f"unresolved:{identity(match.mention)}")
+        still_unresolved.append(
+            {
+                "title": match.mention.full_title,
+                "source": f"{match.mention.file}:{match.mention.line}",
+                "link": links.to(path) if path else None,
+            }
+        )
     region = renderer.render(
         "index.md.j2",
         months=[
             {"month": k, "count": len(v), "papers": sorted(v)} for k, v in sorted(months.items())
         ],
-        to_read=sorted(pending),
+        to_read=sorted(to_read),
         unresolved=still_unresolved,
-        days=[day_link(d) for d in days],
-        papers=len(references),
+        days=sorted({links.day(d) for e in entries for d in _read_dates(e.mentions)}),
+        papers=sum(1 for e in entries if e.reference),
     )
-    notes.append(Note(INDEX_NOTE, {}, (), region))
-    return notes, names
+    return Note(INDEX_NOTE, {}, (), region)
+
+
+def plan(
+    references: Sequence[Reference],
+    unresolved: Sequence[Match],
+    lock: Lock,
+    existing: Iterable[str],
+    renderer: Renderer,
+    include_unresolved: bool = False,
+    located: Mapping[str, str] | None = None,
+) -> tuple[list[Note], dict[str, str]]:
+    """Every note the vault should hold, and the note path of each paper key.
+
+    `existing` lists the vault's Markdown files (relative POSIX paths): their names are
+    avoided for new notes, and decide whether a link needs its folder to be unambiguous.
+    `located` maps a paper key to its note where the person moved or renamed it.
+    """
+    existing = list(existing)
+    unresolved = [m for m in unresolved if m.status != Status.NOT_A_PAPER]
+    entries = _entries(references, unresolved if include_unresolved else ())
+    days = sorted({d for e in entries for d in _read_dates(e.mentions)})
+    fixed = [str(d) for d in days] + [PurePosixPath(INDEX_NOTE).stem]
+    paths = _place(entries, lock, existing, located or {}, fixed)
+    planned = [*paths.values(), *(f"{DAYS_DIR}/{d}.md" for d in days), INDEX_NOTE]
+    links = _Links(Counter(_fold(PurePosixPath(p).stem) for p in {*existing, *planned}))
+    names = {key: PurePosixPath(path).stem for key, path in paths.items()}
+    aliases = _aliases(entries, names)
+    word_targets = {
+        _fold(a): links.target(paths[e.key])
+        for e in entries
+        for a in aliases[e.key]
+        if len(a) >= 3 and not a.isdigit() and _LINKABLE.fullmatch(a)
+    }
+    notes = []
+    for entry in entries:
+        pins = lock.pins(entry.key) if entry.reference else Pins()
+        props = _paper_properties(entry, aliases[entry.key], pins, _read_dates(entry.mentions))
+        notes.append(_paper_note(entry, paths[entry.key], props, links, word_targets, renderer))
+    notes.extend(_day_notes(entries, paths, links, renderer))
+    notes.append(_index_note(entries, paths, unresolved, links, renderer))
+    return notes, paths
 
 
 # ---------------------------------------------------------------- the exporter
@@ -720,6 +795,26 @@ def _conflict_text(path: str, region: str) -> str:
     )
 
 
+def _citekey(frontmatter: str | None) -> str | None:
+    if not frontmatter:
+        return None
+    for block in frontmatter_blocks(frontmatter):
+        if block.key == "citekey":
+            ok, value = _parsed(block)
+            return str(value) if ok and value else None
+    return None
+
+
+@dataclass
+class _Report:
+    """What one export did, gathered as it goes."""
+
+    written: list[str] = dataclasses.field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)
+    counts: Counter[str] = dataclasses.field(default_factory=Counter)
+    unchanged: int = 0
+
+
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
@@ -743,67 +838,108 @@ class VaultExporter:
         self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
     ) -> Outcome:
         files = _vault_files(self.out)
-        notes, names = plan(
-            references, unresolved, lock, files, self.renderer, self.include_unresolved
+        located = self._locate(references, lock, files)
+        notes, paths = plan(
+            references, unresolved, lock, files, self.renderer, self.include_unresolved, located
         )
-        written: list[str] = []
-        problems: list[str] = []
-        counts: Counter[str] = Counter()
-        unchanged = 0
-        wanted = {note.path for note in notes}
+        report = _Report()
         for note in notes:
-            path = self.out / note.path
-            existing = _read(path)
-            if existing is not None and note.owned != PAPER_KEYS and find_region(existing) is None:
-                problems.append(f"{note.path}: not a papersync note; left as it is")
-                continue
-            merged = merge_note(existing, note.properties, note.owned, note.region)
-            if merged.conflict:
-                counts["conflicts"] += 1
-                conflict = _conflict_path(note.path)
-                problems.append(
-                    f"{note.path}: you edited papersync's region; kept yours, ours is in {conflict}"
-                )
-                if atomic.write_text(self.out / conflict, _conflict_text(note.path, note.region)):
-                    written.append(conflict)
-            if atomic.write_text(path, merged.text):
-                written.append(note.path)
-            else:
-                unchanged += 1
+            self._write(note, report)
         stale = [
             f"{PAPERS_DIR}/{pins.note}.md"
             for key, pins in sorted(lock.papers.items())
-            if pins.note and key not in names
+            if pins.note and key not in paths
         ]
         stale += [
-            f for f in files
+            f
+            for f in files
             if f.startswith((f"{UNRESOLVED_DIR}/", f"{DAYS_DIR}/"))
             and not PurePosixPath(f).stem.endswith(CONFLICT_SUFFIX)
-        ]  # fmt: skip
-        for rel in sorted(set(stale) - wanted):
-            path = self.out / rel
-            text = _read(path)
-            if text is None or find_region(split_frontmatter(text)[1]) is None:
-                continue
-            kept = retire_note(text, "No longer in the reading log.\n")
-            if kept is None:
-                path.unlink()
-                counts["removed"] += 1
-            else:
-                counts["kept"] += 1
-                if atomic.write_text(path, kept):
-                    written.append(rel)
+        ]
+        for rel in sorted(set(stale) - {note.path for note in notes}):
+            self._retire(rel, report)
         pins = {
-            key: dataclasses.replace(lock.pins(key), note=name)
-            for key, name in names.items()
-            if not key.startswith("unresolved:") and lock.pins(key).note != name
+            key: dataclasses.replace(lock.pins(key), note=PurePosixPath(path).stem)
+            for key, path in paths.items()
+            if not key.startswith("unresolved:") and lock.pins(key).note != PurePosixPath(path).stem
         }
-        counts["papers"] = len(references)
-        counts["days"] = sum(1 for n in notes if n.owned == DAY_KEYS)
+        report.counts["papers"] = len(references)
+        report.counts["days"] = sum(1 for n in notes if n.owned == DAY_KEYS)
         return Outcome(
-            written=tuple(written),
-            unchanged=unchanged,
+            written=tuple(report.written),
+            unchanged=report.unchanged,
             pins=pins,
-            problems=tuple(problems),
-            counts=dict(counts),
+            problems=tuple(report.problems),
+            counts=dict(report.counts),
         )
+
+    def _locate(
+        self, references: Sequence[Reference], lock: Lock, files: Sequence[str]
+    ) -> dict[str, str]:
+        """Paper notes the person moved or renamed in Obsidian, found so they are not re-created.
+
+        A pinned note missing from `Papers/` is looked for by its name elsewhere in the vault,
+        then (as is a paper with no pin yet) by the `citekey` property of papersync's notes.
+        """
+        present = set(files)
+        missing = [
+            r for r in references if f"{PAPERS_DIR}/{lock.pins(r.key).note}.md" not in present
+        ]
+        if not missing:
+            return {}
+        by_name: dict[str, list[str]] = defaultdict(list)
+        by_citekey: dict[str, list[str]] = defaultdict(list)
+        for rel in files:
+            if rel.startswith((f"{UNRESOLVED_DIR}/", f"{DAYS_DIR}/")) or rel == INDEX_NOTE:
+                continue
+            text = _read(self.out / rel) or ""
+            inner, body = split_frontmatter(text)
+            if find_region(body) is None:
+                continue
+            by_name[_fold(PurePosixPath(rel).stem)].append(rel)
+            citekey = _citekey(inner)
+            if citekey:
+                by_citekey[citekey].append(rel)
+        located: dict[str, str] = {}
+        for ref in missing:
+            pin = lock.pins(ref.key).note
+            found = by_name.get(_fold(pin), []) if pin else []
+            if len(found) != 1:
+                found = by_citekey.get(ref.citekey, [])
+            if len(found) == 1:
+                located[ref.key] = found[0]
+        return located
+
+    def _write(self, note: Note, report: _Report) -> None:
+        path = self.out / note.path
+        existing = _read(path)
+        if existing is not None and note.owned != PAPER_KEYS and find_region(existing) is None:
+            report.problems.append(f"{note.path}: not a papersync note; left as it is")
+            return
+        merged = merge_note(existing, note.properties, note.owned, note.region)
+        if merged.conflict:
+            report.counts["conflicts"] += 1
+            conflict = _conflict_path(note.path)
+            report.problems.append(
+                f"{note.path}: you edited papersync's region; kept yours, ours is in {conflict}"
+            )
+            if atomic.write_text(self.out / conflict, _conflict_text(note.path, note.region)):
+                report.written.append(conflict)
+        if atomic.write_text(path, merged.text):
+            report.written.append(note.path)
+        else:
+            report.unchanged += 1
+
+    def _retire(self, rel: str, report: _Report) -> None:
+        path = self.out / rel
+        text = _read(path)
+        if text is None or find_region(split_frontmatter(text)[1]) is None:
+            return
+        kept = retire_note(text, "No longer in the reading log.\n")
+        if kept is None:
+            path.unlink()
+            report.counts["removed"] += 1
+        else:
+            report.counts["kept"] += 1
+            if atomic.write_text(path, kept):
+                report.written.append(rel)
