@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -121,7 +122,7 @@ def notes(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in root.rglob("*.md")}
 
 
-def frontmatter(text: str) -> dict[str, object]:
+def frontmatter(text: str) -> dict[str, Any]:
     inner, _ = split_frontmatter(text)
     assert inner is not None
     data = yaml.safe_load(inner)
