@@ -1,6 +1,6 @@
 """Read a Markdown reading log into `Mention`s: text in, values out, no I/O.
 
-It knows the log's shapes: `《title》` under date headings, bare-title entries in undated-marker
+It knows the log's shapes: `《title》` under date headings, bare-title entries in older
 sections, to-read checkboxes, and Markdown links / bare URLs that carry an arXiv id or a DOI.
 
 Rules worth knowing (each is tested in tests/test_notes.py):
@@ -24,7 +24,10 @@ Rules worth knowing (each is tested in tests/test_notes.py):
   takes the ids of a reference definition `[name]: url` anywhere in the file. A link whose
   text is itself a URL, and a bare URL, get an empty `title`: only their ids identify them.
 - `body` runs from the end of a mention to the next heading, checkbox line or marked/bare
-  mention; link mentions do not cut the body of the entry they sit in.
+  mention; link mentions do not cut the body of the entry they sit in. `year_hint` is read
+  off the body's first line of prose (`2016年`, `2015 ICLR`, `2023.10 …`, `ICLR 2015`), a
+  to-do's remark, or a table's year cell.
+- Headings and mentions inside fenced code blocks are ignored.
 """
 
 from __future__ import annotations
