@@ -6,11 +6,11 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +23,7 @@ from papersync.export.vault import (
     MAX_NAME_BYTES,
     MAX_NAME_CHARS,
     PAPERS_DIR,
+    VaultError,
     VaultExporter,
     assign_names,
     find_region,
@@ -355,6 +356,22 @@ def test_a_paper_gone_from_the_log_is_removed_unless_the_person_wrote_in_it(
     assert back.endswith("\nMy thoughts.\n") and "in_log" not in frontmatter(back)
 
 
+def test_an_edited_region_of_a_paper_that_left_and_came_back_is_still_theirs(
+    tmp_path: Path,
+) -> None:
+    exporter = VaultExporter(tmp_path)
+    lock, _, _ = sync(exporter, ALL, Lock())
+    blip = tmp_path / PAPERS_DIR / "BLIP - Bootstrapping Language-Image Pre-training.md"
+    blip.write_text(blip.read_text("utf-8").replace("# BLIP", "# My BLIP"), encoding="utf-8")
+    body = split_frontmatter(blip.read_text("utf-8"))[1]
+    lock, _, _ = sync(exporter, [VAE, PIXELCNN], lock)
+    assert split_frontmatter(blip.read_text("utf-8"))[1] == body
+    assert frontmatter(blip.read_text("utf-8"))["in_log"] is False
+    lock, _, problems = sync(exporter, ALL, lock)
+    assert split_frontmatter(blip.read_text("utf-8"))[1] == body
+    assert len(problems) == 1 and "BLIP" in problems[0]
+
+
 def test_a_persons_templates_override_and_the_defaults_fill_in(tmp_path: Path) -> None:
     sync(VaultExporter(tmp_path, templates=FIXTURES / "templates"), ALL, Lock())
     day = (tmp_path / DAYS_DIR / "2024-02-06.md").read_text("utf-8")
@@ -364,12 +381,28 @@ def test_a_persons_templates_override_and_the_defaults_fill_in(tmp_path: Path) -
     )
 
 
-def test_a_template_naming_an_unknown_value_fails_loudly(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        pytest.param(
+            "{{ no_such_value }}\n", "index.md.j2: 'no_such_value' is undefined", id="undefined"
+        ),
+        pytest.param("{% if %}\n", "index.md.j2:1: Expected an expression", id="syntax"),
+    ],
+)
+def test_a_broken_template_fails_with_its_file_name(
+    tmp_path: Path, template: str, message: str
+) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
-    (templates / "index.md.j2").write_text("{{ no_such_value }}\n", encoding="utf-8")
-    with pytest.raises(jinja2.UndefinedError):
+    (templates / "index.md.j2").write_text(template, encoding="utf-8")
+    with pytest.raises(VaultError, match=re.escape(message)):
         VaultExporter(tmp_path / "vault", templates=templates).export(ALL, [], Lock())
+
+
+def test_a_missing_templates_folder_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(VaultError, match=r"export\.vault\.templates"):
+        VaultExporter(tmp_path, templates=tmp_path / "nowhere")
 
 
 def test_index_counts_months_and_lists_to_read_and_unresolved(tmp_path: Path) -> None:

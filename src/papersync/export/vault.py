@@ -333,6 +333,19 @@ def _newline(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\n"
 
 
+def _with_properties(
+    existing: str, properties: Mapping[str, Any], owned: Sequence[str]
+) -> tuple[str, str]:
+    """`(head, body)`: the frontmatter with the owned keys set, and the body untouched."""
+    newline = _newline(existing)
+    inner, body = split_frontmatter(existing)
+    if inner is not None:
+        opening, closing = _frontmatter_open(existing)
+        return opening + merge_frontmatter(inner, properties, owned, newline) + closing, body
+    front = "".join(dump_property(k, properties[k]) for k in owned if k in properties)
+    return (f"---\n{front}---\n".replace("\n", newline) if front else ""), body
+
+
 def merge_note(
     existing: str | None, properties: Mapping[str, Any], owned: Sequence[str], region: str
 ) -> Merged:
@@ -341,15 +354,7 @@ def merge_note(
         front = "".join(dump_property(k, properties[k]) for k in owned if k in properties)
         return Merged((f"---\n{front}---\n" if front else "") + region_block(region))
     newline = _newline(existing)
-    inner, body = split_frontmatter(existing)
-    if inner is not None:
-        opening, closing = _frontmatter_open(existing)
-        head = opening + merge_frontmatter(inner, properties, owned, newline) + closing
-    elif any(k in properties for k in owned):
-        front = "".join(dump_property(k, properties[k]) for k in owned if k in properties)
-        head = f"---\n{front}---\n".replace("\n", newline)
-    else:
-        head = ""
+    head, body = _with_properties(existing, properties, owned)
     found = find_region(body)
     if found is None:
         gap = "" if not body or body.endswith("\n") else newline
@@ -364,7 +369,8 @@ def retire_note(existing: str, notice: str) -> str | None:
     """A note whose paper or day left the log: None to delete it, else the text to keep.
 
     Kept (marked `in_log: false`) when it holds any of the person's writing: text outside the
-    region, frontmatter keys papersync does not own, or edits inside the region.
+    region, frontmatter keys papersync does not own, or edits inside the region — which stay
+    marked as edits, so a paper that comes back cannot overwrite them.
     """
     inner, body = split_frontmatter(existing)
     theirs = [b for b in frontmatter_blocks(inner or "") if b.key not in (*PAPER_KEYS, *DAY_KEYS)]
@@ -373,8 +379,9 @@ def retire_note(existing: str, notice: str) -> str | None:
     personal = outside.strip() or any(b.text.strip() for b in theirs)
     if found is not None and not found.edited and not personal:
         return None
-    region = found.content if found is not None and found.edited else notice
-    return merge_note(existing, {"in_log": False}, ("in_log",), region).text
+    if found is None or found.edited:
+        return "".join(_with_properties(existing, {"in_log": False}, ("in_log",)))
+    return merge_note(existing, {"in_log": False}, ("in_log",), notice).text
 
 
 # ---------------------------------------------------------------- linking
@@ -514,10 +521,16 @@ def _aliases(entries: Sequence[_Entry], names: Mapping[str, str]) -> dict[str, l
     return {k: [a for a in v if claims[_fold(a)] == 1] for k, v in wanted.items()}
 
 
+class VaultError(Exception):
+    """The vault cannot be rendered as configured: a missing templates folder, a broken template."""
+
+
 class Renderer:
     """Jinja2 templates: the person's folder first, papersync's defaults for whatever is missing."""
 
     def __init__(self, templates: Path | None = None) -> None:
+        if templates is not None and not templates.is_dir():
+            raise VaultError(f"{templates}: export.vault.templates is not a folder")
         search = [str(templates)] if templates is not None else []
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([*search, str(DEFAULT_TEMPLATES)]),
@@ -529,7 +542,14 @@ class Renderer:
         )
 
     def render(self, template: str, **context: Any) -> str:
-        text = self.env.get_template(template).render(**context)
+        try:
+            loaded = self.env.get_template(template)
+        except jinja2.TemplateSyntaxError as exc:
+            raise VaultError(f"{exc.filename}:{exc.lineno}: {exc.message}") from exc
+        try:
+            text = loaded.render(**context)
+        except jinja2.TemplateError as exc:
+            raise VaultError(f"{loaded.filename}: {exc.message}") from exc
         text = "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
         return _BLANK_RUNS.sub("\n\n", text) + "\n"
 
