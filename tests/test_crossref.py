@@ -203,3 +203,12 @@ def test_500_then_success(services: FakeServices, http: Http) -> None:
     found = source(http, services).candidates([wanted])
     assert found.candidates[identity(wanted)][0].title == FM.title
     assert [h.status for h in services.requests(CROSSREF)] == [500, 200]
+
+
+def test_a_404_from_something_else_is_not_an_unknown_doi(
+    services: FakeServices, http: Http
+) -> None:
+    services.plan(CROSSREF, Fault(status=404, body=b"<html>Gateway says no</html>"))
+    linked = mention("", Ids(doi="10.1109/icdm.2010.127"))
+    found = source(http, services).candidates([linked])
+    assert "without Crossref's message" in found.failed[identity(linked)]

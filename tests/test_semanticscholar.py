@@ -251,3 +251,10 @@ def test_enrichment_failure_leaves_papers_unchanged(tmp_path: Path) -> None:
         s2 = SemanticScholarSource(http, "http://127.0.0.1:9", interval=0.01)
         assert s2.enrich([paper]) == (paper,)
         assert s2.lookup([paper.ids]) == {}
+
+
+def test_a_404_from_something_else_is_not_a_no_match(services: FakeServices, http: Http) -> None:
+    services.plan(S2, Fault(status=404, body=b"<html>Not Found</html>"))
+    wanted = mention(YOUTUBE.title)
+    found = source(http, services).candidates([wanted])
+    assert identity(wanted) in found.failed

@@ -203,8 +203,11 @@ class CrossrefSource:
 
 
 def _validate_work(response: Response) -> None:
+    """A 404 means "no such DOI" only in Crossref's own words; anything else is no answer."""
     if response.status == 200:
         parse_work_payload(response.json())
+    elif b"not found" not in response.body.lower():
+        raise MalformedResponse(f"{response.url} answered 404 without Crossref's message")
 
 
 def _validate_list(response: Response) -> None:

@@ -310,7 +310,7 @@ class Http:
             response = self._fetch(service, method, url, params, json_body, headers, accept)
             if validate is not None:
                 validate(response)
-        except (Unreachable, RateLimited, ServiceError) as exc:
+        except SourceError as exc:
             service.failures += 1
             if isinstance(exc, Unreachable) or service.failures >= _BREAKER_LIMIT:
                 service.down = f"{exc} (giving up on {service.base} for this run)"
@@ -350,7 +350,6 @@ class Http:
                 service.last = self._clock()
                 failure: SourceError = Unreachable(f"{_where(url)} timed out ({_kind(exc)})")
             except requests.ConnectionError as exc:
-                service.last = self._clock()
                 failure = Unreachable(f"cannot reach {_where(url)} ({_kind(exc)})")
             except requests.RequestException as exc:
                 raise ServiceError(f"request to {_where(url)} failed ({_kind(exc)})") from exc

@@ -260,8 +260,13 @@ class SemanticScholarSource:
 
 
 def _validate_match(response: Response) -> None:
+    """A 404 means "no match" only with Semantic Scholar's error body; else it is no answer."""
     if response.status == 200:
         parse_match(response.json())
+        return
+    body = response.json()
+    if not isinstance(body, Mapping) or "error" not in body:
+        raise MalformedResponse(f"{response.url} answered 404 without Semantic Scholar's error")
 
 
 def _validate_batch(response: Response, expected: int) -> None:
