@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -36,6 +35,7 @@ from papersync.export.vault import (
     split_frontmatter,
 )
 from papersync.lock import Lock, Pins
+from papersync.match import decide, identity
 from papersync.model import (
     Author,
     Candidate,
@@ -47,6 +47,8 @@ from papersync.model import (
     Reference,
     Status,
 )
+from papersync.notes import parse
+from papersync.sources.catalog import Catalog
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vault"
 D1, D2, D3 = dt.date(2024, 2, 6), dt.date(2024, 2, 7), dt.date(2024, 3, 1)
@@ -585,40 +587,21 @@ def test_edits_outside_the_regions_survive_50_syncs(
 # ---------------------------------------------------------------- built from the seeds
 
 
-def _resolve_against_catalog(mentions: Sequence[Mention], catalog: Path) -> list[Match]:
-    """Resolution as papersync does it offline: catalog candidates, then `match.decide`.
-
-    Candidates here are the catalog's closest titles by rapidfuzz, so this test depends on
-    the decision rule only, not on how the catalog source indexes its records.
-    """
-    from rapidfuzz import fuzz, process
-
-    from papersync.match import decide, normalise
-
-    papers = []
-    for line in catalog.read_text("utf-8").splitlines():
-        record = json.loads(line)
-        papers.append(Paper(Ids(arxiv=record["id"]), " ".join(record["title"].split()), "catalog"))
-    titles = [normalise(p.title) for p in papers]
-    candidates: dict[str, list[Paper]] = {}
-    matches = []
-    for m in mentions:
-        query = normalise(m.title)
-        if not query:
-            continue
-        if query not in candidates:
-            best = process.extract(query, titles, scorer=fuzz.QRatio, limit=8, processor=None)
-            candidates[query] = [papers[i] for _, _, i in best]
-        matches.append(decide(m, candidates[query]))
-    return matches
+def _resolve_against_catalog(mentions: Sequence[Mention], catalog: Path, db: Path) -> list[Match]:
+    """Resolution as papersync does it offline: the local catalog's candidates, `decide`."""
+    with Catalog(db) as local:
+        local.import_file(catalog, "arxiv-jsonl")
+        found = local.candidates(mentions)
+    return [decide(m, found.candidates.get(identity(m), ())) for m in mentions]
 
 
 def test_the_seeds_make_a_vault_with_a_day_for_every_dated_heading(
     tmp_path: Path, seeds: list[Path], shared: Path
 ) -> None:
-    notes_module = pytest.importorskip("papersync.notes")
-    mentions = [m for path in seeds for m in notes_module.parse(path.read_text("utf-8"), path.name)]
-    matches = _resolve_against_catalog(mentions, shared / "eval" / "catalog.jsonl")
+    mentions = [m for path in seeds for m in parse(path.read_text("utf-8"), path.name)]
+    matches = _resolve_against_catalog(
+        mentions, shared / "eval" / "catalog.jsonl", tmp_path / "catalog.sqlite"
+    )
     by_paper: dict[str, list[Mention]] = {}
     papers: dict[str, Paper] = {}
     for match in matches:
@@ -631,7 +614,8 @@ def test_the_seeds_make_a_vault_with_a_day_for_every_dated_heading(
     ]
     unresolved = [m for m in matches if m.status != Status.MATCHED]
     assert len(references) > 50
-    lock, _, problems = sync(VaultExporter(tmp_path), references, Lock(), unresolved)
+    vault = tmp_path / "vault"
+    lock, _, problems = sync(VaultExporter(vault), references, Lock(), unresolved)
     assert problems == ()
 
     read_on: dict[dt.date, set[str]] = {}
@@ -641,7 +625,7 @@ def test_the_seeds_make_a_vault_with_a_day_for_every_dated_heading(
                 read_on.setdefault(m.date, set()).add(lock.pins(ref.key).note or "")
     assert len(read_on) > 20
     for day, names in read_on.items():
-        day_note = (tmp_path / DAYS_DIR / f"{day}.md").read_text("utf-8")
+        day_note = (vault / DAYS_DIR / f"{day}.md").read_text("utf-8")
         for name in names:
             assert f"[[{name}]]" in day_note, (day, name)
     days = {
@@ -651,8 +635,8 @@ def test_the_seeds_make_a_vault_with_a_day_for_every_dated_heading(
     twice = [ref for ref in references if len(days[ref.key]) >= 2]
     assert twice, "the seeds read some paper on two days"
     for ref in twice:
-        text = (tmp_path / PAPERS_DIR / f"{lock.pins(ref.key).note}.md").read_text("utf-8")
+        text = (vault / PAPERS_DIR / f"{lock.pins(ref.key).note}.md").read_text("utf-8")
         for day in days[ref.key]:
             assert f"[[{day}]]" in text, (ref.key, day)
-    check_vault_like_obsidian(tmp_path)
-    assert VaultExporter(tmp_path).export(references, unresolved, lock).written == ()
+    check_vault_like_obsidian(vault)
+    assert VaultExporter(vault).export(references, unresolved, lock).written == ()
