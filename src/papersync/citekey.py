@@ -302,21 +302,25 @@ def assign(
     pinned: Mapping[str, str],
     formula: str = DEFAULT_FORMULA,
     reserved: Collection[str] = (),
+    seniority: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Give every paper (by paper key) a citation key, keeping every pinned one as it is.
 
     Pinned keys (of any paper, present or not) and `reserved` keys (e.g. hand-written entries
-    already in the .bib) are taken first; new papers are then keyed in a stable order (year,
-    title, paper key) and a taken key gets `a`, `b`, … appended. Keys compare case-insensitively,
+    already in the .bib) are taken first; new papers are then keyed in a stable order
+    (`seniority`, year, title, paper key) and a taken key gets `a`, `b`, … appended.
+    `seniority` (e.g. the date a paper was first read) makes a growing log, keyed run by run,
+    end with the keys one run over the whole log gives: earlier papers claim keys first. Keys compare case-insensitively,
     as BibTeX does. Raises `FormulaError` for a bad formula.
     """
     compiled = parse(formula)
     taken = {key.casefold() for key in pinned.values()} | {key.casefold() for key in reserved}
     result = {paper_key: pinned[paper_key] for paper_key in papers if paper_key in pinned}
 
-    def order(paper_key: str) -> tuple[int, str, str]:
+    def order(paper_key: str) -> tuple[str, int, str, str]:
         paper = papers[paper_key]
-        return (paper.year if paper.year is not None else 10_000, paper.title, paper_key)
+        year = paper.year if paper.year is not None else 10_000
+        return ((seniority or {}).get(paper_key, ""), year, paper.title, paper_key)
 
     for paper_key in sorted((k for k in papers if k not in pinned), key=order):
         base = _base(paper_key, papers[paper_key], compiled)

@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (LockError, RunLockedError, commands.CommandError) as exc:
         print(f"papersync: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("papersync: interrupted; everything already fetched is cached", file=sys.stderr)
         return 130
@@ -220,11 +223,12 @@ def _export(args: argparse.Namespace, config: Config) -> int:
 
 
 def _zotero_push(args: argparse.Namespace, config: Config) -> int:
-    outcome = commands.zotero_push(config, dry_run=args.dry_run)
-    print(commands.describe_zotero(outcome, dry_run=args.dry_run))
-    for problem in outcome.problems:
+    push = commands.zotero_push(config, dry_run=args.dry_run)
+    print(push.describe())
+    for problem in push.outcome.problems:
         print(f"papersync: {problem}", file=sys.stderr)
-    return EXIT_PARTIAL if outcome.problems or outcome.counts.get("failed") else EXIT_OK
+    failed = push.outcome.problems or push.outcome.counts.get("failed")
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:

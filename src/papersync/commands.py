@@ -15,6 +15,7 @@ from papersync import lock as lockfile
 from papersync import registry
 from papersync.config import CONFIG_NAME, Config, ConfigError
 from papersync.export import Exporter, Outcome
+from papersync.export.zotero import ZoteroError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Status
 from papersync.resolve import Resolution, resolve as resolve_groups
@@ -226,18 +227,39 @@ def export(
     return outcomes[exporter.name]
 
 
-def zotero_push(config: Config, *, dry_run: bool = False) -> Outcome:
+def zotero_push(config: Config, *, dry_run: bool = False) -> ZoteroPush:
+    """Push matched papers to Zotero; with `dry_run`, only say what a push would do."""
     path = lockfile.lock_path(config.state_dir)
     with run_lock(config.state_dir):
         current = lockfile.load(path)
         _, _, built = library(config, current, offline=True)
-        if not dry_run:
-            lockfile.save(path, built.lock)
-        exporter = registry.exporter(config, "zotero", dry_run=dry_run)
-        outcomes, _ = export_all(
-            built, [exporter], (lambda lk: None) if dry_run else lambda lk: lockfile.save(path, lk)
-        )
-    return outcomes[exporter.name]
+        exporter = registry.zotero_exporter(config, dry_run=dry_run)
+        if dry_run:
+            try:
+                return ZoteroPush(Outcome(), exporter.plan(built.references, built.lock).lines())
+            except ZoteroError as exc:
+                plan = exporter.plan_unread(built.references, built.lock)
+                note = f"library not read ({exc}); assuming it holds none of these papers"
+                return ZoteroPush(Outcome(), [note, *plan.lines()])
+        lockfile.save(path, built.lock)
+        try:
+            outcomes, _ = export_all(built, [exporter], lambda lk: lockfile.save(path, lk))
+        except ZoteroError as exc:
+            raise CommandError(str(exc)) from exc
+    return ZoteroPush(outcomes[exporter.name], [])
+
+
+@dataclass(frozen=True)
+class ZoteroPush:
+    outcome: Outcome
+    plan: list[str]
+    """What a dry run would do, one line per paper, then the tallies."""
+
+    def describe(self) -> str:
+        if self.plan:
+            return "zotero plan (dry run, nothing written):\n  " + "\n  ".join(self.plan)
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcome.counts.items()))
+        return f"zotero: {counts}"
 
 
 def sync(
@@ -306,12 +328,6 @@ def describe(report: Report) -> str:
     if open_:
         lines.append(f"{open_} mention(s) need review: run `papersync review`")
     return "\n".join(lines)
-
-
-def describe_zotero(outcome: Outcome, *, dry_run: bool) -> str:
-    counts = ", ".join(f"{n} {k}" for k, n in sorted(outcome.counts.items()))
-    head = "zotero plan (dry run, nothing written)" if dry_run else "zotero"
-    return f"{head}: {counts}" + "".join(f"\n  {w}" for w in outcome.written)
 
 
 def status(config: Config) -> str:

@@ -79,8 +79,8 @@ class BibtexSettings:
     path: Path | None = None
     dialect: str = "bibtex"
     citekey: str | None = None
-    ascii: bool = False
-    """Convert non-ASCII to LaTeX escapes (for classic bibtex); biber reads UTF-8 as is."""
+    ascii: bool | None = None
+    """Non-ASCII as LaTeX escapes; default: yes for the bibtex dialect, no for biblatex."""
 
 
 @dataclass(frozen=True)

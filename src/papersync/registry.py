@@ -112,21 +112,26 @@ def exporter(
     if target == "csl":
         return CslExporter(path(e.csl.path, "csl"))
     if target == "zotero":
-        z = e.zotero
-        if not z.library_id:
-            raise ConfigError(f"{where}: export.zotero.library_id: not set")
-        if not z.api_key and not dry_run:
-            raise ConfigError(f"{where}: export.zotero.api_key: not set (or ZOTERO_API_KEY)")
-        return ZoteroExporter(
-            library_id=z.library_id,
-            library_type=z.library_type,
-            api_key=z.api_key or "",
-            url=z.url,
-            collection=z.collection,
-            tags=z.tags,
-            dry_run=dry_run,
-        )
+        return zotero_exporter(config, dry_run=dry_run)
     raise ConfigError(f"{where}: unknown export target {target!r}; known: {', '.join(TARGETS)}")
+
+
+def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
+    z = config.export.zotero
+    where = config.source_file or "papersync.yaml"
+    if not z.library_id:
+        raise ConfigError(f"{where}: export.zotero.library_id: not set")
+    if not z.api_key and not dry_run:
+        raise ConfigError(f"{where}: export.zotero.api_key: not set (or ZOTERO_API_KEY)")
+    return ZoteroExporter(
+        library_id=z.library_id,
+        library_type=z.library_type,
+        api_key=z.api_key,
+        url=z.url,
+        collection=z.collection,
+        tags=z.tags,
+        dry_run=dry_run,
+    )
 
 
 def check_services(config: Config) -> list[tuple[bool, str]]:

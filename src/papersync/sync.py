@@ -182,7 +182,13 @@ def build_library(
             status[paper.key] = m.status
     current = resolution.lock
     pinned = {k: p.citekey for k, p in current.papers.items() if p.citekey}
-    keys = citekey.assign(papers, pinned, formula or citekey.DEFAULT_FORMULA)
+    first_read = {
+        k: min((m.date.isoformat() for m in found if m.date), default="9999") for k, found in
+        mentions.items()
+    }
+    keys = citekey.assign(
+        papers, pinned, formula or citekey.DEFAULT_FORMULA, seniority=first_read
+    )
     current = current.with_pins(
         {k: replace(current.pins(k), citekey=keys[k]) for k in papers if keys[k] != pinned.get(k)}
     )

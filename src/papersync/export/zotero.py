@@ -44,6 +44,11 @@ T = TypeVar("T")
 Item = dict[str, Any]
 
 
+CONNECT_ATTEMPTS = 2
+"""No connection at all (DNS failure, refused) is retried once: an absent network is not a
+storm to wait out, and a run with no network must finish in seconds."""
+
+
 @dataclass(frozen=True)
 class TypeSchema:
     """The part of one Zotero item type papersync writes: field names and creator types."""
@@ -483,6 +488,10 @@ class ZoteroApi:
                 last = f"HTTP {status}"
             except zotero_errors.PyZoteroError as exc:
                 raise ZoteroError(f"Zotero refused {what}: {_first_line(exc)}") from exc
+            except httpx2.ConnectError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                if attempt + 1 >= CONNECT_ATTEMPTS:
+                    raise ZoteroError(f"Zotero unreachable while {what} ({last})") from exc
             except httpx2.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}"
             self.sleep(self._delay(attempt, None))
@@ -686,6 +695,21 @@ class ZoteroExporter:
                 want, action, data, collection, note_keys.get(want.paper_key), notes, self.schema
             )
         return Plan(tuple(steps[w.paper_key] for w in wants), collection, create_collection)
+
+    def plan_unread(self, references: Sequence[Reference], lock: Lock) -> Plan:
+        """The plan when the library cannot be read (no network): every paper not already
+        pushed would be created. The real run still reads the library first and adopts
+        what it finds, so this is the most a dry run can promise offline."""
+        wants = [desired(r, self.tags, self.collection, self.schema) for r in references]
+        collection = collection_key(self.collection) if self.collection else None
+        steps = [
+            _step(w, Action.CREATE, None, collection,
+                  note_key(w.paper_key) if w.note is not None else None, {}, self.schema)
+            if _needs_work(w, lock.pins(w.paper_key))
+            else _unchanged(w, lock)
+            for w in wants
+        ]
+        return Plan(tuple(steps), collection, collection is not None)
 
     def _find_collection(self, name: str) -> tuple[str, bool]:
         """The key of the collection called `name` (top-level first), else the key to create."""
