@@ -32,6 +32,8 @@ class PatternSettings:
     """Literal pairs around a title, written `OPEN CLOSE`: `《 》`, `<u> </u>`, `** **`."""
     date_headings: tuple[str, ...] = ()
     """Regexes matching a heading line, with named groups `year`, `month` and optional `day`."""
+    infer_bare_titles: bool = True
+    """Also take a title-shaped line right after a date heading (older logs without 《》)."""
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def patterns_of(config: Config) -> notes.Patterns:
         return notes.Patterns(
             title_markers=tuple(markers) or notes.DEFAULT_PATTERNS.title_markers,
             date_headings=chosen.date_headings or notes.DEFAULT_PATTERNS.date_headings,
+            infer_bare_titles=chosen.infer_bare_titles,
         )
     except ValueError as exc:
         raise ConfigError(f"{where}: patterns.{exc}") from exc

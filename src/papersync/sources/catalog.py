@@ -374,6 +374,8 @@ def read_arxiv_jsonl(path: Path) -> Iterator[tuple[int, Paper | str]]:
             )
 
 
+_ID_MONTH = re.compile(r"^(?:[a-z.-]+/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$", re.I)
+
 def parse_arxiv_record(record: Mapping[str, Any]) -> Paper | str:
     """One arXiv-snapshot record as a Paper, or why it cannot be one."""
     arxiv = _clean(record.get("id"))
@@ -384,7 +386,7 @@ def parse_arxiv_record(record: Mapping[str, Any]) -> Paper | str:
         return f"{arxiv}: no title"
     arxiv = _ARXIV_VERSION.sub("", arxiv)
     doi = _clean(record.get("doi"))
-    date = _first_version_date(record.get("versions"))
+    date = _first_version_date(record.get("versions")) or submission_month(arxiv)
     categories = _clean(record.get("categories"))
     return Paper(
         ids=Ids(arxiv=arxiv, doi=doi.split()[0].lower() if doi else None),
@@ -399,6 +401,18 @@ def parse_arxiv_record(record: Mapping[str, Any]) -> Paper | str:
         url=f"https://arxiv.org/abs/{arxiv}",
         primary_class=categories.split()[0] if categories else None,
     )
+
+
+def submission_month(arxiv: str) -> str | None:
+    """The month an arXiv id was issued, which the id itself encodes (`1706.03762` → `2017-06`,
+    `hep-th/9901001` → `1999-01`): a fact even when a record carries no dates."""
+    found = _ID_MONTH.match(arxiv)
+    if found is None:
+        return None
+    yy, mm = int(found.group("yy")), int(found.group("mm"))
+    if not 1 <= mm <= 12:
+        return None
+    return f"{1900 + yy if yy >= 91 else 2000 + yy}-{mm:02d}"
 
 
 def _first_version_date(versions: Any) -> str | None:
