@@ -252,7 +252,10 @@ def test_merge_note_keeps_crlf_line_endings() -> None:
     ("text", "expected"),
     [
         pytest.param("Like VAE.", "Like [[Vae note|VAE]].", id="word"),
-        pytest.param("like vae, again", "like [[Vae note|vae]], again", id="case-insensitive"),
+        pytest.param("Vae, again", "[[Vae note|Vae]], again", id="acronym-capitalised"),
+        pytest.param("Whisper it", "[[Whisper note|Whisper]] it", id="lowercase-alias-any-case"),
+        pytest.param("align the vae", "align the vae", id="lowercase-word-is-no-acronym"),
+        pytest.param("FID vs FiD", "FID vs [[Fid note|FiD]]", id="mixed-case-as-written"),
         pytest.param("用VAE做", "用[[Vae note|VAE]]做", id="next-to-cjk"),
         pytest.param("BLIP2, beta-VAE, VAEs", "BLIP2, beta-VAE, VAEs", id="longer-words-stay"),
         pytest.param("see [5007] and `VAE`", "see [5007] and `VAE`", id="refs-and-code-stay"),
@@ -261,7 +264,13 @@ def test_merge_note_keeps_crlf_line_endings() -> None:
     ],
 )
 def test_link_words(text: str, expected: str) -> None:
-    targets = {"vae": "Vae note", "blip": "Blip note", "pixelcnn": "Self"}
+    targets = {
+        "VAE": "Vae note",
+        "BLIP": "Blip note",
+        "whisper": "Whisper note",
+        "FiD": "Fid note",
+        "PixelCNN": "Self",
+    }
     assert link_words(text, targets, exclude="Self")[0] == expected
 
 
@@ -495,8 +504,11 @@ def check_vault_like_obsidian(root: Path) -> Vault:
 
 
 def test_the_vault_reads_well_in_obsidian(tmp_path: Path) -> None:
-    sync(VaultExporter(tmp_path, include_unresolved=True), ALL, Lock(), [MYSTERY])
+    vague = Match(mention("VAE", 33, D3, "VAE"), Status.UNRESOLVED)
+    sync(VaultExporter(tmp_path, include_unresolved=True), ALL, Lock(), [MYSTERY, vague])
     vault = check_vault_like_obsidian(tmp_path)
+    assert "VAE" in vault.get_front_matter("Auto-Encoding Variational Bayes")["aliases"]
+    assert "VAE (2)" in vault.md_file_index  # the unresolved title yields the name to the paper
     assert vault.get_wikilinks("Auto-Encoding Variational Bayes").count("2024-02-06") == 2
     assert "Conditional Image Generation with PixelCNN Decoders" in vault.get_wikilinks(
         "Auto-Encoding Variational Bayes"

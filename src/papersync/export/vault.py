@@ -394,22 +394,32 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![{_WORD}.])({alternatives})(?![{_WORD}]|\.[{_WORD}])", re.IGNORECASE)
 
 
+def _same_name(word: str, alias: str) -> bool:
+    """`whisper` is `Whisper` and `VAE` is `Vae`, but `align` is not `ALIGN`, nor `FID` `FiD`."""
+    if word == alias or alias.islower():
+        return True
+    return alias.isupper() and not word.islower()
+
+
 def link_words(text: str, targets: Mapping[str, str], exclude: str = "") -> tuple[str, list[str]]:
     """Turn a word equal to another paper's alias or citekey into a wikilink to its note.
 
     Conservative: whole words only (no Latin letter, digit or hyphen either side, so neither
-    `BLIP2` nor `beta-VAE` links `BLIP` or `VAE`), case-insensitive, never inside code,
-    existing links or URLs, never to `exclude`.
-    `targets` maps folded alias → wikilink target. Returns the text and the targets linked.
+    `BLIP2` nor `beta-VAE` links `BLIP` or `VAE`); never inside code, existing links or URLs,
+    never to `exclude`. Case is ignored unless it tells words apart (`_same_name`).
+    `targets` maps alias (as the log writes it) → wikilink target. Returns the text and the
+    targets linked.
     """
     if not targets:
         return text, []
-    pattern = _word_pattern(tuple(sorted(targets, key=lambda a: (-len(a), a))))
+    folded = {a.casefold(): a for a in targets}
+    pattern = _word_pattern(tuple(sorted(folded, key=lambda a: (-len(a), a))))
     linked: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
-        target = targets[match[1].casefold()]
-        if target == exclude:
+        alias = folded[match[1].casefold()]
+        target = targets[alias]
+        if target == exclude or not _same_name(match[1], alias):
             return match[0]
         if target not in linked:
             linked.append(target)
@@ -502,23 +512,30 @@ def _paper_properties(
     return props
 
 
+def _own_aliases(entry: _Entry) -> list[str]:
+    """The log's own short names for the paper, then its citekey, each once (ignoring case)."""
+    own = [m.alias for m in entry.mentions if m.alias]
+    if entry.reference is not None:
+        own.append(entry.reference.citekey)
+    first: dict[str, str] = {}
+    for alias in own:
+        first.setdefault(_fold(alias), alias)
+    return list(first.values())
+
+
 def _aliases(entries: Sequence[_Entry], names: Mapping[str, str]) -> dict[str, list[str]]:
-    """Each note's aliases (the log's own short names, the citekey), dropping any that two notes
-    share or that equal another note's name, so every alias resolves to exactly one note."""
-    wanted: dict[str, list[str]] = {}
-    for entry in entries:
-        own = [m.alias for m in entry.mentions if m.alias]
-        if entry.reference is not None:
-            own.append(entry.reference.citekey)
-        seen: list[str] = []
-        for alias in own:
-            folded = {_fold(s) for s in [*seen, names[entry.key]]}
-            if _fold(alias) not in folded:
-                seen.append(alias)
-        wanted[entry.key] = seen
-    claims = Counter(_fold(a) for aliases in wanted.values() for a in aliases)
-    claims.update(_fold(name) for name in names.values())
-    return {k: [a for a in v if claims[_fold(a)] == 1] for k, v in wanted.items()}
+    """Each note's aliases, dropping any that two notes share or that equal a note's name, so
+    every alias resolves to exactly one note. Papers claim theirs before unresolved titles."""
+    wanted = {
+        e.key: [a for a in _own_aliases(e) if _fold(a) != _fold(names[e.key])] for e in entries
+    }
+    kept: dict[str, list[str]] = {}
+    claims: Counter[str] = Counter()
+    for tier in ([e for e in entries if e.reference], [e for e in entries if not e.reference]):
+        claims.update(_fold(a) for e in tier for a in wanted[e.key])
+        claims.update(_fold(names[e.key]) for e in tier)
+        kept |= {e.key: [a for a in wanted[e.key] if claims[_fold(a)] == 1] for e in tier}
+    return kept
 
 
 class VaultError(Exception):
@@ -601,10 +618,11 @@ def _place(
         pinned,
         [*fixed, *others, *unresolved_files, *reserved],
     )
+    paper_aliases = [a for e in entries if e.reference for a in _own_aliases(e)]
     names |= assign_names(
         [(e.key, e.title) for e in entries if not e.reference],
         {},
-        [*fixed, *others, *reserved, *names.values()],
+        [*fixed, *others, *reserved, *names.values(), *paper_aliases],
     )
     paths: dict[str, str] = {}
     for entry in entries:
@@ -773,7 +791,7 @@ def plan(
     names = {key: PurePosixPath(path).stem for key, path in paths.items()}
     aliases = _aliases(entries, names)
     word_targets = {
-        _fold(a): links.target(paths[e.key])
+        a: links.target(paths[e.key])
         for e in entries
         for a in aliases[e.key]
         if len(a) >= 3 and not a.isdigit() and _LINKABLE.fullmatch(a)
