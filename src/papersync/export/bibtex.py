@@ -5,11 +5,13 @@ Merging. The existing file is cut into top-level blocks at each `@` that starts 
 counted as BibTeX counts them. An entry is papersync's when its key (compared without case,
 as BibTeX does) is the citation key of a reference being exported or is pinned in the lock
 file's `papers`; everything else — other entries, `@string`/`@preamble`/`@comment`, free
-text between blocks — is copied byte for byte, in place. papersync's entries are rewritten
-where they stand (together with the blank lines that follow them), dropped when their paper
-left the log, and new ones are appended sorted by key. A `%` comment block at the end, between
-two marker lines, lists what was not exported; it is replaced on every run. bibtexparser only
-writes papersync's own entries, so nothing of the user's is ever re-serialised.
+text between blocks — is copied byte for byte, in place. papersync's entries are written,
+sorted by key, into the places its entries held (with the blank lines after them) slot by
+slot; extra ones go after the last block, spare slots are dropped (a paper left the log).
+So papersync's part of the file does not depend on the history of runs. A `%` comment block
+at the end, between two marker lines, lists what was not exported; it is replaced on every
+run. bibtexparser only writes papersync's own entries, so nothing of the user's is ever
+re-serialised.
 
 Text. Values are plain text from sources, never trusted LaTeX: `& % $ # _ { } ~ ^ \\ < > |`
 are escaped (braces as `\\textbraceleft{}`, since BibTeX counts `\\{` as a brace). A `$…$`
@@ -491,42 +493,38 @@ def merge(
     pinned = {p.citekey.casefold() for p in lock.papers.values() if p.citekey}
     ours = pinned | set(exported)
     text = _without_listing(existing)
+    entries = iter([exported[k][1] for k in sorted(exported)])
     pieces: list[str] = []
-    seen: set[str] = set()
+    present: set[str] = set()
     pos = 0
     ends_ours = False
-    counts = {"updated": 0, "added": 0, "removed": 0, "kept": 0}
+    kept = 0
     for block in split_blocks(text):
         if not block.closed:
             line = text.count("\n", 0, block.start) + 1
             problems.append(f"{name}:{line}: @{block.entrytype} block never closes; kept as is")
         owned = block.key.casefold() if block.key else None
         if owned is None or owned not in ours:
-            counts["kept"] += owned is not None
+            kept += owned is not None
             ends_ours = False
             continue
-        pieces.append(text[pos : block.start])
-        blanks = _TRAILING_BLANKS.match(text, block.end)
-        end = blanks.end() if blanks else block.end
-        if owned in exported and owned not in seen:
-            pieces.append(exported[owned][1] + "\n\n")
-            counts["updated"] += 1
-        elif owned in seen:
+        if owned in present:
             line = text.count("\n", 0, block.start) + 1
-            problems.append(f"{name}:{line}: duplicate entry {block.key!r} removed")
-        else:
-            counts["removed"] += 1
-        seen.add(owned)
-        pos = end
+            problems.append(f"{name}:{line}: duplicate entry {block.key!r}; one is kept")
+        present.add(owned)
+        pieces.append(text[pos : block.start])
+        entry = next(entries, None)
+        if entry is not None:
+            pieces.append(entry + "\n\n")
+        blanks = _TRAILING_BLANKS.match(text, block.end)
+        pos = blanks.end() if blanks else block.end
         ends_ours = True
     rest = text[pos:]
     body = "".join(pieces) + rest
-    tail = [exported[k][1] for k in sorted(exported) if k not in seen]
-    counts["added"] = len(tail)
+    tail = list(entries)
     listing = _listing(left_out, unresolved)
     if listing is not None:
         tail.append(listing)
-    counts["not_exported"] = 0 if listing is None else listing.count("\n") - 1
     if tail:
         separator = (
             "" if not body or body.endswith("\n\n") else ("\n" if body.endswith("\n") else "\n\n")
@@ -534,6 +532,13 @@ def merge(
         body = body + separator + "\n\n".join(tail) + "\n"
     elif ends_ours and not rest:
         body = body.rstrip() + "\n" if body.strip() else ""
+    counts = {
+        "updated": len(present & set(exported)),
+        "added": len(set(exported) - present),
+        "removed": len(present - set(exported)),
+        "kept": kept,
+        "not_exported": 0 if listing is None else listing.count("\n") - 1,
+    }
     return Merged(body, tuple(problems), counts, frozenset(r.key for r, _ in exported.values()))
 
 
