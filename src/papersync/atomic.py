@@ -7,6 +7,23 @@ import tempfile
 from pathlib import Path
 
 
+TEMP_SUFFIX = ".papersync.tmp"
+
+
+def sweep(target: Path) -> int:
+    """Remove temp files a killed run left behind: beside a file, or anywhere in a folder.
+
+    Only papersync's own (`.NAME.XXXX.papersync.tmp`) are touched; returns how many went.
+    """
+    if target.is_dir():
+        leftovers = list(target.rglob(f".*{TEMP_SUFFIX}"))
+    else:
+        leftovers = list(target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return len(leftovers)
+
+
 def write_bytes(path: Path, data: bytes) -> bool:
     """Write `data` to `path` via a temp file and rename; skip when the bytes are already there.
 
@@ -18,7 +35,7 @@ def write_bytes(path: Path, data: bytes) -> bool:
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from papersync import atomic
 from papersync import lock as lockfile
 from papersync import registry
 from papersync.config import CONFIG_NAME, Config, ConfigError
@@ -62,6 +63,20 @@ def scan(config: Config, paths: Sequence[Path]) -> NotesRead:
     return read_notes(paths, patterns_of(config))
 
 
+def _sweep(config: Config) -> None:
+    """Clear what a killed run may have left half-written, before writing anything."""
+    e = config.export
+    targets = [lockfile.lock_path(config.state_dir), e.bibtex.path, e.vault.path, e.csl.path]
+    for target in targets:
+        if target is not None:
+            atomic.sweep(target)
+
+
+def _base(config: Config) -> Path:
+    """The folder note files are named relative to in every output: the config's."""
+    return config.source_file.parent if config.source_file else Path.cwd()
+
+
 def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
     catalog = open_catalog(config)
     if catalog is None:
@@ -89,7 +104,7 @@ def resolve(
     progress: Callable[[str, int], None] | None = None,
 ) -> ResolveRun:
     """Resolve every distinct mention and record the decisions in the lock file."""
-    read = read_notes(require_notes(config, notes), patterns_of(config))
+    read = read_notes(require_notes(config, notes), patterns_of(config), _base(config))
     path = lockfile.lock_path(config.state_dir)
     with run_lock(config.state_dir):
         current = lockfile.load(path)
@@ -131,7 +146,7 @@ def review(
     ask: Ask | None = None,
 ) -> int:
     """Turn open mentions into `decided_by: user` decisions; returns how many were recorded."""
-    read = read_notes(require_notes(config, ()), patterns_of(config))
+    read = read_notes(require_notes(config, ()), patterns_of(config), _base(config))
     path = lockfile.lock_path(config.state_dir)
     with run_lock(config.state_dir):
         current = lockfile.load(path)
@@ -193,7 +208,7 @@ def library(
     include_ambiguous: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> tuple[NotesRead, Resolution, Library]:
-    read = read_notes(require_notes(config, ()), patterns_of(config))
+    read = read_notes(require_notes(config, ()), patterns_of(config), _base(config))
     resolution = _resolve(config, read, current, offline=offline, refresh=refresh,
                           progress=progress)
     built = build_library(
@@ -216,6 +231,7 @@ def export(
     """Write one target from the lock file (offline: only decisions already made are used)."""
     path = lockfile.lock_path(config.state_dir)
     with run_lock(config.state_dir):
+        _sweep(config)
         current = lockfile.load(path)
         _, _, built = library(config, current, offline=True, include_ambiguous=include_ambiguous)
         lockfile.save(path, built.lock)
@@ -279,6 +295,7 @@ def sync(
             say(f"resolving: {stage} asked about {count} title(s)")
 
     with run_lock(config.state_dir):
+        _sweep(config)
         current = lockfile.load(path)
         read, resolution, built = library(
             config, current, offline=offline, refresh=refresh, progress=progress
@@ -335,7 +352,7 @@ def status(config: Config) -> str:
     current = lockfile.load(lockfile.lock_path(config.state_dir))
     lines = []
     try:
-        read = read_notes(require_notes(config, ()), patterns_of(config))
+        read = read_notes(require_notes(config, ()), patterns_of(config), _base(config))
     except ConfigError:
         read = None
     if read is not None:

@@ -70,8 +70,16 @@ class Report:
         return bool(open_ or self.failures or self.problems or failed)
 
 
-def read_notes(paths: Sequence[Path], patterns: notes.Patterns = notes.DEFAULT_PATTERNS) -> NotesRead:
-    """Parse every file; a file that cannot be read is a problem line, never a stop."""
+def read_notes(
+    paths: Sequence[Path],
+    patterns: notes.Patterns = notes.DEFAULT_PATTERNS,
+    base: Path | None = None,
+) -> NotesRead:
+    """Parse every file; a file that cannot be read is a problem line, never a stop.
+
+    Files under `base` are named relative to it, so outputs that cite `file:line` read the
+    same wherever the notes folder lives.
+    """
     mentions: list[Mention] = []
     problems: list[str] = []
     for path in paths:
@@ -92,8 +100,15 @@ def read_notes(paths: Sequence[Path], patterns: notes.Patterns = notes.DEFAULT_P
             line = data[: exc.start].count(b"\n") + 1
             problems.append(f"{path}:{line}: not UTF-8 text (byte {exc.start}); file skipped")
             continue
-        mentions.extend(notes.parse(text, str(path), patterns))
+        mentions.extend(notes.parse(text, _label(path, base), patterns))
     return NotesRead(tuple(mentions), tuple(problems))
+
+
+def _label(path: Path, base: Path | None) -> str:
+    if base is not None:
+        with contextlib.suppress(ValueError):
+            return str(path.resolve().relative_to(base.resolve()))
+    return str(path)
 
 
 def patterns_of(config: Config) -> notes.Patterns:
