@@ -399,8 +399,8 @@ def _s2_match(records: Sequence[Record], query: dict[str, list[str]]) -> tuple[i
     best = process.extractOne(
         wanted,
         [" ".join(_token_tuple(r.title)) for r in records],
-        scorer=fuzz.ratio,
-        score_cutoff=85,
+        scorer=fuzz.WRatio,
+        score_cutoff=70,
     )
     if best is None:
         return 404, b'{"error":"Title match not found"}', "application/json"
