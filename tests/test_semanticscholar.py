@@ -176,7 +176,7 @@ def test_batch_id_prefers_arxiv_then_doi() -> None:
 
 def test_title_match_and_no_match(services: FakeServices, http: Http) -> None:
     youtube = mention("Deep neural networks for YouTube recommendations")
-    nothing = mention("A Title No Service Has Ever Seen At All")
+    nothing = mention("Zyxwv Qutsr Ponml Kjihg")
     found = source(http, services).candidates([youtube, nothing])
     assert not found.failed
     (paper,) = found.candidates[identity(youtube)]
