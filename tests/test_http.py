@@ -212,3 +212,37 @@ def test_a_corrupt_cache_is_rebuilt_with_a_warning(
 def test_retry_after_reads_seconds_and_dates(header: str | None, expected: float | None) -> None:
     now = 1445412480.0  # 2015-10-21 07:28:00 UTC
     assert retry_after(header, now) == expected
+
+
+def test_ctrl_c_keeps_every_answer_already_received(services: FakeServices, tmp_path: Path) -> None:
+    cache = tmp_path / "responses.sqlite"
+    answered = 0
+
+    def interrupt_second(response: Response) -> None:
+        nonlocal answered
+        answered += 1
+        if answered == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), fast_http(services, cache) as http:
+        for n in range(3):
+            http.get(f"{work_url(services)}?n={n}", validate=interrupt_second)
+    with fast_http(services, cache) as http:
+        assert http.get(f"{work_url(services)}?n=0").cached
+        assert not http.get(f"{work_url(services)}?n=1").cached
+
+
+def test_api_keys_stay_out_of_logs_and_errors(
+    services: FakeServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    services.plan(S2, Fault(status=500), Fault(status=400))
+    url = f"{services.url}{S2}/paper/search/match"
+    with (
+        caplog.at_level(logging.DEBUG),
+        fast_http(services) as http,
+        pytest.raises(ServiceError) as failure,
+    ):
+        http.get(url, params={"query": "x"}, headers={"x-api-key": SECRET})
+    assert SECRET not in caplog.text
+    assert SECRET not in str(failure.value)
+    assert services.requests()[0].headers["x-api-key"] == SECRET
