@@ -564,7 +564,7 @@ def _edit(text: str, above: str, below: str, keys: dict[str, object]) -> tuple[s
 @settings(
     max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(logs=LOGS, edits=st.lists(EDIT, min_size=1, max_size=3))
+@given(logs=LOGS, edits=st.lists(EDIT, min_size=1, max_size=6))
 def test_edits_outside_the_regions_survive_50_syncs(
     tmp_path_factory: pytest.TempPathFactory,
     logs: list[tuple[set[int], dt.date, str]],
@@ -573,7 +573,9 @@ def test_edits_outside_the_regions_survive_50_syncs(
     root = tmp_path_factory.mktemp("vault")
     exporter = VaultExporter(root)
     lock, _, _ = sync(exporter, ALL, Lock())
-    names = sorted(f"{PAPERS_DIR}/{lock.pins(r.key).note}.md" for r in ALL)
+    papers = sorted(f"{PAPERS_DIR}/{lock.pins(r.key).note}.md" for r in ALL)
+    days = [f"{DAYS_DIR}/{d}.md" for d in (D1, D2, D3)]
+    names = [name for pair in zip(papers, days, strict=False) for name in pair]
     expected: dict[str, tuple[str, str, str]] = {}
     for (above, below, keys), rel in zip(edits, names, strict=False):
         text, extra = _edit((root / rel).read_text("utf-8"), above, below, keys)

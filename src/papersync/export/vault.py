@@ -69,7 +69,8 @@ _FORBIDDEN = str.maketrans(
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _RESERVED = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)}
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{p}{i}" for p in ("com", "lpt") for i in (*range(1, 10), "¹", "²", "³")}
 )
 _KEY_LINE = re.compile(r"""^(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#\-?:][^:\n]*?)[ \t]*:(?:[ \t]|\r?$)""")
 _WORD = r"A-Za-z0-9_\-\u00c0-\u024f"
