@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_services import ARXIV, S2, FakeServices, Record, serve  # noqa: E402
-
 from papersync.lock import Lock  # noqa: E402
 from papersync.match import identity  # noqa: E402
 from papersync.model import Match, Mention, Status  # noqa: E402
@@ -68,7 +67,8 @@ def seed_mentions(seeds: Path, gold: Mapping[str, object]) -> dict[str, list[Men
 
 
 def score(
-    matches: Mapping[str, Match], groups: Mapping[str, Sequence[Mention]],
+    matches: Mapping[str, Match],
+    groups: Mapping[str, Sequence[Mention]],
     gold: Mapping[str, dict[str, object]],
 ) -> Score:
     """README's rule: a match is correct when it is the gold arXiv id; any other match is wrong."""
@@ -85,7 +85,10 @@ def score(
 
 
 def online_run(
-    services: FakeServices, groups: Mapping[str, Sequence[Mention]], cache: Path, scale: float,
+    services: FakeServices,
+    groups: Mapping[str, Sequence[Mention]],
+    cache: Path,
+    scale: float,
 ) -> tuple[Mapping[str, Match], Mapping[str, str], float]:
     with Http(cache, contact="benchmark@example.org") as http:
         arxiv = ArxivSource(http, services.url, interval=ARXIV_INTERVAL * scale)
@@ -109,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     parser.add_argument(
-        "--fast", action="store_true",
+        "--fast",
+        action="store_true",
         help=f"scale every enforced interval (and our pacing) by {FAST_SCALE} for a quick run",
     )
     args = parser.parse_args(argv)
@@ -122,31 +126,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     gold = load_gold(gold_file)
     groups = seed_mentions(args.shared / "seeds", gold)
     titles = len(groups)
-    print(f"{titles} distinct titles; limits: arXiv 1 per {ARXIV_INTERVAL * scale:g} s, "
-          f"Semantic Scholar 1 per {INTERVAL_WITH_KEY * scale:g} s"
-          f"{' (--fast)' if args.fast else ''}")
+    print(
+        f"{titles} distinct titles; limits: arXiv 1 per {ARXIV_INTERVAL * scale:g} s, "
+        f"Semantic Scholar 1 per {INTERVAL_WITH_KEY * scale:g} s"
+        f"{' (--fast)' if args.fast else ''}"
+    )
     with tempfile.TemporaryDirectory() as tmp, serve(load_records(catalog_file)) as services:
         services.limit(ARXIV, ARXIV_INTERVAL * scale, status=503)
         services.limit(S2, INTERVAL_WITH_KEY * scale, status=429)
-        header = (f"{'run':<8}{'arXiv req/title':>16}{'S2 req/title':>14}{'violations':>12}"
-                  f"{'wall s':>9}{'matched':>9}{'precision':>11}{'recall':>8}")
+        header = (
+            f"{'run':<8}{'arXiv req/title':>16}{'S2 req/title':>14}{'violations':>12}"
+            f"{'wall s':>9}{'matched':>9}{'precision':>11}{'recall':>8}"
+        )
         print(header)
         for run in ("cold", "warm"):
             before = {p: len(services.requests(p)) for p in (ARXIV, S2)}
-            matches, failures, wall = online_run(services, groups, Path(tmp) / "http.sqlite",
-                                                 scale)
+            matches, failures, wall = online_run(services, groups, Path(tmp) / "http.sqlite", scale)
             sent = {p: len(services.requests(p)) - before[p] for p in (ARXIV, S2)}
             violations = services.violations(ARXIV) + services.violations(S2)
             result = score(matches, groups, gold)
-            print(f"{run:<8}{sent[ARXIV] / titles:>16.3f}{sent[S2] / titles:>14.3f}"
-                  f"{violations:>12}{wall:>9.1f}{result.matched:>9}{result.precision:>11.3f}"
-                  f"{result.recall:>8.3f}")
+            print(
+                f"{run:<8}{sent[ARXIV] / titles:>16.3f}{sent[S2] / titles:>14.3f}"
+                f"{violations:>12}{wall:>9.1f}{result.matched:>9}{result.precision:>11.3f}"
+                f"{result.recall:>8.3f}"
+            )
             for name, why in failures.items():
                 print(f"  {name} failed: {why}")
         started = time.monotonic()
         offline = score(offline_run(catalog_file, groups, Path(tmp)), groups, gold)
-        print(f"{'offline':<8}{0:>16.3f}{0:>14.3f}{0:>12}{time.monotonic() - started:>9.1f}"
-              f"{offline.matched:>9}{offline.precision:>11.3f}{offline.recall:>8.3f}")
+        print(
+            f"{'offline':<8}{0:>16.3f}{0:>14.3f}{0:>12}{time.monotonic() - started:>9.1f}"
+            f"{offline.matched:>9}{offline.precision:>11.3f}{offline.recall:>8.3f}"
+        )
     return 0
 
 

@@ -328,7 +328,7 @@ def _feed(records: Sequence[Record], total: int, start: int, size: int) -> bytes
             ET.SubElement(
                 ET.SubElement(entry, f"{{{_ATOM}}}author"), f"{{{_ATOM}}}name"
             ).text = name
-    return ET.tostring(feed, encoding="UTF-8", xml_declaration=True)
+    return bytes(ET.tostring(feed, encoding="UTF-8", xml_declaration=True))
 
 
 def _submitted(record: Record) -> str:
@@ -349,7 +349,7 @@ def _arxiv_error(message: str) -> bytes:
     ET.SubElement(entry, f"{{{_ATOM}}}id").text = "https://arxiv.org/api/errors#error"
     ET.SubElement(entry, f"{{{_ATOM}}}title").text = "Error"
     ET.SubElement(entry, f"{{{_ATOM}}}summary").text = message
-    return ET.tostring(feed, encoding="UTF-8", xml_declaration=True)
+    return bytes(ET.tostring(feed, encoding="UTF-8", xml_declaration=True))
 
 
 # --- Semantic Scholar --------------------------------------------------------------------------

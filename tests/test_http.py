@@ -37,9 +37,9 @@ def services() -> Iterator[FakeServices]:
         yield state
 
 
-def fast_http(services: FakeServices, cache: Path | None = None, **options: bool) -> Http:
+def fast_http(services: FakeServices, cache: Path | None = None, *, refresh: bool = False) -> Http:
     """An Http whose only pace is a short one for the whole fake server."""
-    http = Http(cache, policy=FAST, **options)
+    http = Http(cache, policy=FAST, refresh=refresh)
     http.pace(services.url, 0.01)
     return http
 
