@@ -152,6 +152,7 @@ class _PacedClient(arxiv.Client):  # type: ignore[misc]
 
     def __init__(self, http: Http, base_url: str, page_size: int) -> None:
         super().__init__(page_size=page_size, delay_seconds=0.0, num_retries=0)
+        self._session.close()  # the package's own session: never used, every fetch goes via Http
         self.query_url_format = f"{base_url}/api/query?{{}}"
         self._http = http
         self.total = 0
