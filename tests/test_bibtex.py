@@ -34,6 +34,7 @@ from papersync.export.bibtex import (
     merge,
     render,
     split_blocks,
+    written_by_papersync,
 )
 from papersync.lock import Lock, Pins
 from papersync.model import (
@@ -486,14 +487,48 @@ def test_bad_keys_duplicates_and_broken_blocks_are_reported_not_fatal() -> None:
     clash = replace(refs[1], citekey=refs[0].citekey.upper())
     invalid = replace(refs[2], citekey="has space")
     broken = "@article{broken, title = {never closed\n\n"
-    existing = f"{render('', refs[:1], (), Lock())}@misc{{{refs[0].citekey}, title={{dup}}}}\n"
-    merged = merge(broken + existing, [refs[0], clash, invalid], (), Lock(), name="refs.bib")
+    twice = render("", refs[:1], (), Lock()) * 2
+    merged = merge(broken + twice, [refs[0], clash, invalid], (), Lock(), name="refs.bib")
     assert any("has space" in p for p in merged.problems)
     assert any("is also" in p for p in merged.problems)
     assert any("refs.bib:1: @article block never closes" in p for p in merged.problems)
     assert any("duplicate entry" in p for p in merged.problems)
     assert merged.text.startswith(broken)
     assert list(entry_keys(merged.text)).count(refs[0].citekey) == 1
+
+
+def test_a_hand_made_block_under_a_key_papersync_owns_is_never_overwritten() -> None:
+    """E.g. a new paper pinned a key a person already used, or a person fixed our entry."""
+    refs = hostile_references()
+    vae = next(r for r in refs if r.paper is VAE)
+    mine = f"@misc{{{vae.citekey},\n  title = {{My own VAE notes}},\n  note = {{mine}}\n}}"
+    ours = render("", [vae], (), Lock())
+    edited = ours.replace("\n}", ",\n  note = {read twice}\n}")  # a field papersync never writes
+    lock = Lock(papers={vae.key: Pins(citekey=vae.citekey)})
+    for existing in (mine + "\n", edited, f"% header\n{mine}\n\n@misc{{x, title={{y}}}}\n"):
+        merged = merge(existing, refs[:3], (), lock, name="refs.bib")
+        assert merged.text.startswith(existing.rstrip("\n"))
+        assert entry_keys(merged.text).count(vae.citekey) == 1
+        assert any(
+            f"entry {vae.citekey!r} was written or edited by hand" in p for p in merged.problems
+        )
+        assert vae.key not in merged.exported
+        assert merge(merged.text, refs[:3], (), lock).text == merged.text
+    gone = merge(mine + "\n", [], (), lock)  # its paper left the log: still not removed
+    assert gone.text.startswith(mine)
+    # an edit that keeps papersync's exact shape cannot be told from papersync's own text
+    retitled = ours.replace("Auto-Encoding", "Auto-encoding")
+    rewritten = merge(retitled, refs[:3], (), lock).text
+    assert ours.rstrip("\n") in rewritten and "Auto-encoding" not in rewritten
+
+
+def test_everything_papersync_writes_is_recognised_as_its_own() -> None:
+    for dialect in ("bibtex", "biblatex"):
+        text = render(HANDWRITTEN, hostile_with_ambiguous(), (), Lock(), dialect=dialect,
+                      include_ambiguous=True)  # fmt: skip
+        ours = {r.citekey for r in hostile_references()}
+        for block in split_blocks(text):
+            assert written_by_papersync(text[block.start : block.end]) == (block.key in ours)
 
 
 def test_cjk_in_ascii_mode_is_kept_and_reported() -> None:

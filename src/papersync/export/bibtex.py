@@ -8,10 +8,12 @@ file's `papers`; everything else — other entries, `@string`/`@preamble`/`@comm
 text between blocks — is copied byte for byte, in place. papersync's entries are written,
 sorted by key, into the places its entries held (with the blank lines after them) slot by
 slot; extra ones go after the last block, spare slots are dropped (a paper left the log).
-So papersync's part of the file does not depend on the history of runs. A `%` comment block
-at the end, between two marker lines, lists what was not exported; it is replaced on every
-run. bibtexparser only writes papersync's own entries, so nothing of the user's is ever
-re-serialised.
+So papersync's part of the file does not depend on the history of runs. A block under a key
+papersync owns that is not in the exact shape papersync writes (see `written_by_papersync`)
+was written or edited by a person: it is left as it is and reported, never overwritten.
+A `%` comment block at the end, between two marker lines, lists what was not exported; it is
+replaced on every run. bibtexparser only writes papersync's own entries, so nothing of the
+user's is ever re-serialised.
 
 Text. Values are plain text from sources, never trusted LaTeX: `& % $ # _ { } ~ ^ \\ < > |`
 are escaped (braces as `\\textbraceleft{}`, since BibTeX counts `\\{` as a brace). A `$…$`
@@ -329,6 +331,24 @@ def entry_fields(
 
 
 _SPELLING = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
+_OWN_SHAPE = re.compile(r"@[a-z]+\{[^,\s{}]+(?P<fields>(?:,\n  [A-Za-z]+ = \{[^\n]*\})*)\n\}")
+_OWN_FIELD = re.compile(r",\n  ([A-Za-z]+) = ")
+
+
+def written_by_papersync(block: str) -> bool:
+    """Whether a block has exactly the shape papersync writes: its fields, in its order.
+
+    Anything else under a key papersync owns was written or edited by hand, and is left alone;
+    an edit that keeps this shape (a retyped title) cannot be told apart and is overwritten.
+    """
+    shape = _OWN_SHAPE.fullmatch(block)
+    if shape is None:
+        return False
+    names = [_SPELLING.get(f, f) for f in _FIELD_ORDER]
+    found = _OWN_FIELD.findall(shape.group("fields"))
+    if not set(found) <= set(names):
+        return False
+    return found == sorted(found, key=names.index)
 
 
 def _write(citekey: str, entrytype: str, fields: dict[str, str]) -> str:
@@ -493,18 +513,31 @@ def merge(
     pinned = {p.citekey.casefold() for p in lock.papers.values() if p.citekey}
     ours = pinned | set(exported)
     text = _without_listing(existing)
-    entries = iter([exported[k][1] for k in sorted(exported)])
+    blocks = split_blocks(text)
+    by_hand = {
+        b.key.casefold()
+        for b in blocks
+        if b.key and b.key.casefold() in ours and not written_by_papersync(text[b.start : b.end])
+    }
+    for block in blocks:
+        if block.key and block.key.casefold() in by_hand:
+            line = text.count("\n", 0, block.start) + 1
+            problems.append(
+                f"{name}:{line}: entry {block.key!r} was written or edited by hand; left as is "
+                "(delete it to have papersync write it, or set another citekey in the lock file)"
+            )
+    entries = iter([exported[k][1] for k in sorted(exported) if k not in by_hand])
     pieces: list[str] = []
     present: set[str] = set()
     pos = 0
     ends_ours = False
     kept = 0
-    for block in split_blocks(text):
+    for block in blocks:
         if not block.closed:
             line = text.count("\n", 0, block.start) + 1
             problems.append(f"{name}:{line}: @{block.entrytype} block never closes; kept as is")
         owned = block.key.casefold() if block.key else None
-        if owned is None or owned not in ours:
+        if owned is None or owned not in ours or owned in by_hand:
             kept += owned is not None
             ends_ours = False
             continue
@@ -532,14 +565,16 @@ def merge(
         body = body + separator + "\n\n".join(tail) + "\n"
     elif ends_ours and not rest:
         body = body.rstrip() + "\n" if body.strip() else ""
+    written = set(exported) - by_hand
     counts = {
-        "updated": len(present & set(exported)),
-        "added": len(set(exported) - present),
-        "removed": len(present - set(exported)),
+        "updated": len(present & written),
+        "added": len(written - present),
+        "removed": len(present - written),
         "kept": kept,
         "not_exported": 0 if listing is None else listing.count("\n") - 1,
     }
-    return Merged(body, tuple(problems), counts, frozenset(r.key for r, _ in exported.values()))
+    exported_keys = frozenset(r.key for k, (r, _) in exported.items() if k not in by_hand)
+    return Merged(body, tuple(problems), counts, exported_keys)
 
 
 def render(
