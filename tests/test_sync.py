@@ -91,8 +91,16 @@ def test_growing_log_ends_where_one_sync_of_the_last_snapshot_ends(
 
 def _sync_process(root: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "papersync", "sync", "--offline", "--quiet",
-         "--config", str(root / "papersync.yaml")],
+        [
+            sys.executable,
+            "-m",
+            "papersync",
+            "sync",
+            "--offline",
+            "--quiet",
+            "--config",
+            str(root / "papersync.yaml"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -131,7 +139,7 @@ def test_broken_lock_file_is_reported_and_kept(tmp_path: Path) -> None:
     shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
     broken = "mentions: [this is not\n"
     (tmp_path / "papersync.lock.yaml").write_text(broken, encoding="utf-8")
-    with pytest.raises(LockError, match="papersync.lock.yaml:.*not valid YAML"):
+    with pytest.raises(LockError, match=r"papersync\.lock\.yaml:.*not valid YAML"):
         commands.sync(config, offline=True, say=lambda line: None)
     assert (tmp_path / "papersync.lock.yaml").read_text(encoding="utf-8") == broken
 
@@ -150,8 +158,123 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_one_run_at_a_time_per_state_folder(tmp_path: Path) -> None:
-    with run_lock(tmp_path), pytest.raises(RunLockedError, match="another papersync run"):
+    with run_lock(tmp_path), pytest.raises(RunLockedError, match="another papersync run"):  # noqa: SIM117
         with run_lock(tmp_path):
             pass
     with run_lock(tmp_path):
         pass
+
+
+PAPERS = {
+    "Attention Is All You Need": ("1706.03762", ("Ashish Vaswani", "Noam Shazeer"), 2017),
+    "Deep Residual Learning for Image Recognition": (
+        "1512.03385",
+        ("Kaiming He", "Jian Sun"),
+        2015,
+    ),
+    "Adam: A Method for Stochastic Optimization": (
+        "1412.6980",
+        ("Diederik P. Kingma", "Jimmy Ba"),
+        2014,
+    ),
+    "Auto-Encoding Variational Bayes": ("1312.6114", ("Diederik P. Kingma", "Max Welling"), 2013),
+    "Generative Adversarial Networks": ("1406.2661", ("Ian J. Goodfellow", "Yoshua Bengio"), 2014),
+}
+ENTRIES = [  # newest first, as the seeds' logs grow: (date, title)
+    ("2024.3.9", "Generative Adversarial Networks"),
+    ("2024.3.2", "Auto-Encoding Variational Bayes"),
+    ("2024.2.20", "Adam: A Method for Stochastic Optimization"),
+    ("2024.2.11", "Deep Residual Learning for Image Recognition"),
+    ("2024.2.3", "Attention Is All You Need"),
+]
+
+
+def grown_log(entries: int, pending: bool) -> str:
+    """A log in the seeds' shape holding its oldest `entries` entries."""
+    lines = ["# papers daily", "", "# pending list", ""]
+    if pending:
+        lines += ["- [ ] Adam: A method for stochastic optimization", ""]
+    lines += ["# 2024", ""]
+    for date, title in ENTRIES[len(ENTRIES) - entries :]:
+        lines += [f"## {date}", "", f"《{title}》", "", "读了一遍，记下要点。", ""]
+    return "\n".join(lines)
+
+
+def test_growing_log_online_asks_only_about_new_titles_and_converges_in_zotero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_services import Record, serve
+    from fake_zotero import FakeZotero
+    from papersync.sources.arxiv import title_clause
+
+    subset = Path(__file__).parent / "fixtures" / "zotero" / "schema-subset.json"
+    records = [Record(title=t, arxiv=a, authors=au, year=y) for t, (a, au, y) in PAPERS.items()]
+    fast = (
+        "sources:\n  arxiv: {interval: 0.01}\n  semanticscholar: {interval: 0.01}\n"
+        "  crossref: {interval: 0.01}\n"
+    )
+    with (
+        serve(records) as services,
+        FakeZotero(subset) as grown_lib,
+        FakeZotero(subset) as once_lib,
+    ):
+        for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
+            monkeypatch.setenv(var, services.url)
+
+        def config(root: Path, library: FakeZotero) -> Config:
+            zotero = (
+                f"  zotero: {{library_id: '{library.library_id}', api_key: {library.api_key}, "
+                f"url: '{library.url}', collection: reading}}\n"
+            )
+            made = make_config(root, extra=zotero + fast)
+            (root / "notes").mkdir()
+            return made
+
+        grown = config(tmp_path / "grown", grown_lib)
+        seen: list[str] = []
+        for entries, pending in [(2, True), (4, True), (5, False)]:
+            (tmp_path / "grown" / "notes" / "log.md").write_text(grown_log(entries, pending))
+            start = len(services.requests())
+            commands.sync(grown, say=lambda _: None)
+            sent = services.requests()[start:]
+            queries = " ".join(h.query.get("search_query", [""])[0] for h in sent)
+            queries += " ".join(h.query.get("query", [""])[0] for h in sent)
+            present = [t for _, t in ENTRIES[len(ENTRIES) - entries :]]
+            present += ["Adam: A Method for Stochastic Optimization"] if pending else []
+            new = [t for t in dict.fromkeys(present) if t not in seen]
+            asked = queries.lower()
+
+            def in_query(title: str, asked: str = asked) -> bool:
+                forms = {title, title.partition(": ")[2] or title}
+                clauses = [c for c in map(title_clause, forms) if c is not None]
+                return any(" ".join(c.words) in asked for c in clauses)
+
+            assert new and all(in_query(t) for t in new)
+            assert not any(in_query(t) for t in seen), "a title settled earlier was asked again"
+            assert sum(h.path == "/api/query" for h in sent) == 1, "one arXiv query a step"
+            seen += new
+        settled = len(services.requests())
+        commands.sync(grown, say=lambda _: None)
+        assert len(services.requests()) == settled, "a warm run sent requests"
+
+        once = config(tmp_path / "once", once_lib)
+        (tmp_path / "once" / "notes" / "log.md").write_text(grown_log(5, False))
+        commands.sync(once, say=lambda _: None)
+
+        def library(fake: FakeZotero) -> list[tuple[str, str, str]]:
+            return sorted((i["key"], i["citationKey"], i["title"]) for i in fake.top_items())
+
+        assert library(grown_lib) == library(once_lib)
+        assert len(library(grown_lib)) == len(PAPERS)
+
+    def without_versions(files: dict[str, bytes]) -> dict[str, bytes]:
+        lock = b"\n".join(
+            line
+            for line in files["papersync.lock.yaml"].splitlines()
+            if b"zotero_version" not in line
+        )
+        return {**files, "papersync.lock.yaml": lock}
+
+    assert without_versions(snapshot(tmp_path / "grown")) == without_versions(
+        snapshot(tmp_path / "once")
+    )

@@ -310,8 +310,8 @@ def assign(
     already in the .bib) are taken first; new papers are then keyed in a stable order
     (`seniority`, year, title, paper key) and a taken key gets `a`, `b`, … appended.
     `seniority` (e.g. the date a paper was first read) makes a growing log, keyed run by run,
-    end with the keys one run over the whole log gives: earlier papers claim keys first. Keys compare case-insensitively,
-    as BibTeX does. Raises `FormulaError` for a bad formula.
+    end with the keys one run over the whole log gives: earlier papers claim keys first.
+    Keys compare case-insensitively, as BibTeX does. Raises `FormulaError` for a bad formula.
     """
     compiled = parse(formula)
     taken = {key.casefold() for key in pinned.values()} | {key.casefold() for key in reserved}

@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--config",
         type=Path,
@@ -95,7 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     p = command("review", "settle ambiguous and unresolved mentions by hand", _review)
     p.add_argument("--accept-best", action="store_true", help="take every top candidate")
     p.add_argument(
-        "--mark-not-a-paper", action="append", default=[], metavar="RAW",
+        "--mark-not-a-paper",
+        action="append",
+        default=[],
+        metavar="RAW",
         help="mark the mention with this raw text as not a paper (repeatable)",
     )
 
@@ -169,8 +172,11 @@ def _resolve(args: argparse.Namespace, config: Config) -> int:
     run = commands.resolve(config, args.notes, offline=args.offline, refresh=args.refresh)
     matches = run.resolution.matches
     if args.json:
-        print(json.dumps([_match_json(matches[k]) for k in sorted(matches)], ensure_ascii=False,
-                         indent=2))
+        print(
+            json.dumps(
+                [_match_json(matches[k]) for k in sorted(matches)], ensure_ascii=False, indent=2
+            )
+        )
     else:
         _print_rows(
             ["status", "score", "mention", "paper"],

@@ -11,15 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from papersync import atomic
+from papersync import atomic, registry
 from papersync import lock as lockfile
-from papersync import registry
 from papersync.config import CONFIG_NAME, Config, ConfigError
 from papersync.export import Exporter, Outcome
 from papersync.export.zotero import ZoteroError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Status
-from papersync.resolve import Resolution, resolve as resolve_groups
+from papersync.resolve import Resolution
+from papersync.resolve import resolve as resolve_groups
 from papersync.sources.catalog import ImportReport
 from papersync.sync import (
     Library,
@@ -61,6 +61,10 @@ class ResolveRun:
 
 def scan(config: Config, paths: Sequence[Path]) -> NotesRead:
     return read_notes(paths, patterns_of(config))
+
+
+def _save(path: Path, lock: Lock) -> None:
+    lockfile.save(path, lock)
 
 
 def _sweep(config: Config) -> None:
@@ -108,8 +112,9 @@ def resolve(
     path = lockfile.lock_path(config.state_dir)
     with run_lock(config.state_dir):
         current = lockfile.load(path)
-        resolution = _resolve(config, read, current, offline=offline, refresh=refresh,
-                              progress=progress)
+        resolution = _resolve(
+            config, read, current, offline=offline, refresh=refresh, progress=progress
+        )
         lockfile.save(path, resolution.lock)
     return ResolveRun(read, resolution)
 
@@ -155,8 +160,9 @@ def review(
         wanted = set(not_papers)
         for key, m in sorted(resolution.matches.items()):
             if m.mention.raw in wanted or m.mention.title in wanted:
-                decisions[key] = Decision(Status.NOT_A_PAPER, raw=m.mention.raw,
-                                          decided_by=DecidedBy.USER)
+                decisions[key] = Decision(
+                    Status.NOT_A_PAPER, raw=m.mention.raw, decided_by=DecidedBy.USER
+                )
                 wanted -= {m.mention.raw, m.mention.title}
                 continue
             if m.status not in (Status.AMBIGUOUS, Status.UNRESOLVED):
@@ -204,13 +210,18 @@ def _answer(m: Match, answer: str) -> Decision | None:
 
 
 def library(
-    config: Config, current: Lock, *, offline: bool, refresh: bool = False,
+    config: Config,
+    current: Lock,
+    *,
+    offline: bool,
+    refresh: bool = False,
     include_ambiguous: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> tuple[NotesRead, Resolution, Library]:
     read = read_notes(require_notes(config, ()), patterns_of(config), _base(config))
-    resolution = _resolve(config, read, current, offline=offline, refresh=refresh,
-                          progress=progress)
+    resolution = _resolve(
+        config, read, current, offline=offline, refresh=refresh, progress=progress
+    )
     built = build_library(
         read.groups(),
         resolution,
@@ -236,10 +247,13 @@ def export(
         _, _, built = library(config, current, offline=True, include_ambiguous=include_ambiguous)
         lockfile.save(path, built.lock)
         exporter = registry.exporter(
-            config, target, out=out, include_ambiguous=include_ambiguous,
+            config,
+            target,
+            out=out,
+            include_ambiguous=include_ambiguous,
             include_unresolved=include_unresolved,
         )
-        outcomes, _ = export_all(built, [exporter], lambda lk: lockfile.save(path, lk))
+        outcomes, _ = export_all(built, [exporter], lambda lk: _save(path, lk))
     return outcomes[exporter.name]
 
 
@@ -259,7 +273,7 @@ def zotero_push(config: Config, *, dry_run: bool = False) -> ZoteroPush:
                 return ZoteroPush(Outcome(), [note, *plan.lines()])
         lockfile.save(path, built.lock)
         try:
-            outcomes, _ = export_all(built, [exporter], lambda lk: lockfile.save(path, lk))
+            outcomes, _ = export_all(built, [exporter], lambda lk: _save(path, lk))
         except ZoteroError as exc:
             raise CommandError(str(exc)) from exc
     return ZoteroPush(outcomes[exporter.name], [])
@@ -300,8 +314,8 @@ def sync(
         read, resolution, built = library(
             config, current, offline=offline, refresh=refresh, progress=progress
         )
-        save: Callable[[Lock], None] = (lambda lk: None) if dry_run else (
-            lambda lk: lockfile.save(path, lk)
+        save: Callable[[Lock], None] = (
+            (lambda lk: None) if dry_run else (lambda lk: _save(path, lk))
         )
         save(built.lock)
         names = registry.configured_targets(config)
@@ -313,7 +327,7 @@ def sync(
         targets: list[Exporter] = [
             registry.exporter(config, name, dry_run=dry_run) for name in names
         ]
-        outcomes, _ = export_all(built, targets, save)
+        outcomes, _ = export_all(built, targets, save, stopping=(ZoteroError,))
         if verbosity > 1:
             for name, outcome in outcomes.items():
                 for written in outcome.written:
@@ -332,8 +346,7 @@ def describe(report: Report) -> str:
     s = report.statuses
     lines = [
         f"mentions: {report.mentions}; papers exported: {report.papers}",
-        "distinct mentions: "
-        + ", ".join(f"{n} {k}" for k, n in s.items()),
+        "distinct mentions: " + ", ".join(f"{n} {k}" for k, n in s.items()),
     ]
     for name, o in report.outcomes.items():
         extra = "".join(f", {n} {k}" for k, n in sorted(o.counts.items()))
@@ -424,4 +437,3 @@ __all__ = [
     "sync",
     "zotero_push",
 ]
-

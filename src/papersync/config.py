@@ -200,7 +200,9 @@ def _replace_path(obj: Any, keys: tuple[str, ...], value: Any) -> Any:
     return replace(obj, **{head: inner})
 
 
-def _build(cls: type, data: Mapping[str, Any], path: tuple[str, ...], file: Path, base: Path) -> Any:
+def _build(
+    cls: type, data: Mapping[str, Any], path: tuple[str, ...], file: Path, base: Path
+) -> Any:
     hints = get_type_hints(cls)
     known = {f.name: f for f in fields(cls) if f.name != "source_file"}
     values: dict[str, Any] = {}

@@ -35,7 +35,7 @@ class LockError(Exception):
 class Decision:
     status: Status
     raw: str = ""
-    ids: Ids = Ids()
+    ids: Ids = field(default_factory=Ids)
     title: str | None = None
     score: float = 0.0
     decided_by: DecidedBy = DecidedBy.AUTO
@@ -150,7 +150,11 @@ def _pins(path: Path, key: str, value: Any) -> Pins:
         raise LockError(f"{path}: papers.{key}.{sorted(unknown)[0]}: unknown key")
     version = value.get("zotero_version")
     return Pins(
-        **{k: (str(v) if v is not None else None) for k, v in value.items() if k != "zotero_version"},
+        **{
+            k: (str(v) if v is not None else None)
+            for k, v in value.items()
+            if k != "zotero_version"
+        },
         zotero_version=int(version) if version is not None else None,
     )
 
@@ -174,4 +178,6 @@ def _decision_dict(decision: Decision) -> dict[str, Any]:
 
 
 def _pins_dict(pins: Pins) -> dict[str, Any]:
-    return {f.name: getattr(pins, f.name) for f in fields(Pins) if getattr(pins, f.name) is not None}
+    return {
+        f.name: getattr(pins, f.name) for f in fields(Pins) if getattr(pins, f.name) is not None
+    }

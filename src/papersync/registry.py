@@ -38,9 +38,7 @@ class Services:
 def connect(config: Config, *, refresh: bool = False) -> Iterator[Services]:
     """The enabled online sources for one run, sharing one paced, cached HTTP session."""
     s = config.sources
-    policy = Policy(
-        connect_timeout=min(5.0, s.timeout), read_timeout=s.timeout, retries=s.retries
-    )
+    policy = Policy(connect_timeout=min(5.0, s.timeout), read_timeout=s.timeout, retries=s.retries)
     with Http(
         config.cache_dir / RESPONSES_NAME,
         contact=s.crossref.mailto,
@@ -69,12 +67,17 @@ def connect(config: Config, *, refresh: bool = False) -> Iterator[Services]:
 
 
 def configured_targets(config: Config) -> list[str]:
-    """The targets `sync` writes: those with a path, and Zotero once a library is named."""
+    """The targets `sync` writes: those with a path, and Zotero once a library is named.
+
+    Zotero goes first so the vault, written last, can already link each note to its item.
+    """
     e = config.export
-    chosen = [name for name, path in (("bibtex", e.bibtex.path), ("vault", e.vault.path),
-                                      ("csl", e.csl.path)) if path is not None]
-    if e.zotero.library_id:
-        chosen.append("zotero")
+    chosen = ["zotero"] if e.zotero.library_id else []
+    chosen += [
+        name
+        for name, path in (("bibtex", e.bibtex.path), ("csl", e.csl.path), ("vault", e.vault.path))
+        if path is not None
+    ]
     return chosen
 
 
@@ -142,16 +145,23 @@ def check_services(config: Config) -> list[tuple[bool, str]]:
         probes.append(("arxiv", f"{s.arxiv.url}/api/query?id_list=1706.03762&max_results=1", {}))
     if s.semanticscholar.enabled:
         key = s.semanticscholar.api_key
-        probes.append((
-            "semanticscholar" + (" (API key)" if key else ""),
-            f"{s.semanticscholar.url}/graph/v1/paper/arXiv:1706.03762?fields=title",
-            {"x-api-key": key} if key else {},
-        ))
+        probes.append(
+            (
+                "semanticscholar" + (" (API key)" if key else ""),
+                f"{s.semanticscholar.url}/graph/v1/paper/arXiv:1706.03762?fields=title",
+                {"x-api-key": key} if key else {},
+            )
+        )
     if s.crossref.enabled:
         probes.append(("crossref", f"{s.crossref.url}/works?rows=0", {}))
     if z.library_id:
-        probes.append(("zotero (API key)", f"{z.url}/keys/current",
-                       {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"}))
+        probes.append(
+            (
+                "zotero (API key)",
+                f"{z.url}/keys/current",
+                {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"},
+            )
+        )
     checks: list[tuple[bool, str]] = []
     policy = Policy(connect_timeout=5.0, read_timeout=min(s.timeout, 10.0), retries=0)
     with Http(None, contact=s.crossref.mailto, policy=policy) as http:

@@ -122,17 +122,23 @@ def resolve(
             continue
         results[key] = match.decide(mention, _unique(pooled[key]))
         if key in retry and results[key].status is not Status.MATCHED:
-            reason = "; ".join(sorted({f"{n}: {why}" for n, why in failures.items()}))
-            results[key] = replace(results[key], reason=f"source failed ({reason})")
+            results[key] = replace(
+                results[key], reason=f"source failed ({', '.join(sorted(failures))})"
+            )
 
     results = _enriched(results, enrich, undecided)
     if catalog is not None:
         catalog.upsert(_worth_keeping(results.values()))
     decisions = {
-        key: _decision(m, retry=key in retry)
-        for key, m in results.items()
-        if key not in from_lock
+        key: _decision(m, retry=key in retry) for key, m in results.items() if key not in from_lock
     }
+    decisions.update(
+        {  # the lock shows the log's current wording of a mention it settled earlier
+            key: replace(d, raw=mentions[key].raw)
+            for key, d in from_lock.items()
+            if d.decided_by is DecidedBy.AUTO and d.raw != mentions[key].raw
+        }
+    )
     return Resolution(results, lock.with_decisions(decisions), failures)
 
 
@@ -195,9 +201,7 @@ def _enriched(
     results: dict[str, Match], enrich: Enrich | None, fresh: Mapping[str, Mention]
 ) -> dict[str, Match]:
     """Let a source add venue and DOI to papers matched this run (not to lock-settled ones)."""
-    targets = [
-        m.paper for k, m in results.items() if k in fresh and m.paper is not None
-    ]
+    targets = [m.paper for k, m in results.items() if k in fresh and m.paper is not None]
     if enrich is None or not targets:
         return results
     better = {p.key: p for p in enrich(targets) if p.key}

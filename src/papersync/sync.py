@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from papersync import citekey, lock, notes
+from papersync import citekey, notes
 from papersync.config import Config, ConfigError
 from papersync.export import Exporter, Outcome
 from papersync.lock import Lock
 from papersync.model import Match, Mention, Paper, Reference, Status
-from papersync.resolve import Resolution, resolve
+from papersync.resolve import Resolution
 from papersync.sources.catalog import Catalog, CatalogError
 
 RUN_LOCK_NAME = ".papersync.run.lock"
@@ -186,8 +186,11 @@ def build_library(
         paper = m.paper
         if m.status is Status.AMBIGUOUS and include_ambiguous and m.candidates:
             paper = m.candidates[0].paper
-        if paper is None or paper.key is None or m.status is Status.NOT_A_PAPER or (
-            m.status is not Status.MATCHED and not include_ambiguous
+        if (
+            paper is None
+            or paper.key is None
+            or m.status is Status.NOT_A_PAPER
+            or (m.status is not Status.MATCHED and not include_ambiguous)
         ):
             if m.status is not Status.NOT_A_PAPER:
                 unresolved.append(m)
@@ -199,12 +202,10 @@ def build_library(
     current = resolution.lock
     pinned = {k: p.citekey for k, p in current.papers.items() if p.citekey}
     first_read = {
-        k: min((m.date.isoformat() for m in found if m.date), default="9999") for k, found in
-        mentions.items()
+        k: min((m.date.isoformat() for m in found if m.date), default="9999")
+        for k, found in mentions.items()
     }
-    keys = citekey.assign(
-        papers, pinned, formula or citekey.DEFAULT_FORMULA, seniority=first_read
-    )
+    keys = citekey.assign(papers, pinned, formula or citekey.DEFAULT_FORMULA, seniority=first_read)
     current = current.with_pins(
         {k: replace(current.pins(k), citekey=keys[k]) for k in papers if keys[k] != pinned.get(k)}
     )
@@ -213,7 +214,9 @@ def build_library(
             key=k,
             paper=papers[k],
             citekey=keys[k],
-            mentions=tuple(sorted(mentions[k], key=lambda m: (m.date is None, m.date, m.file, m.line))),
+            mentions=tuple(
+                sorted(mentions[k], key=lambda m: (m.date is None, m.date, m.file, m.line))
+            ),
             status=status[k],
         )
         for k in sorted(papers, key=lambda k: keys[k])
@@ -225,12 +228,21 @@ def export_all(
     library: Library,
     exporters: Sequence[Exporter],
     save: Callable[[Lock], None],
+    stopping: tuple[type[Exception], ...] = (),
 ) -> tuple[dict[str, Outcome], Lock]:
-    """Run each exporter in turn, saving the pins it hands back before the next one starts."""
+    """Run each exporter in turn, saving the pins it hands back before the next one starts.
+
+    An exporter that stops with one of the `stopping` errors (Zotero unreachable, say) becomes
+    a problem line in its outcome; the other targets are still written.
+    """
     outcomes: dict[str, Outcome] = {}
     current = library.lock
     for exporter in exporters:
-        outcome = exporter.export(library.references, library.unresolved, current)
+        try:
+            outcome = exporter.export(library.references, library.unresolved, current)
+        except stopping as exc:
+            outcomes[exporter.name] = Outcome(problems=(f"{exporter.name}: {exc}",))
+            continue
         outcomes[exporter.name] = outcome
         if outcome.pins:
             current = current.with_pins(outcome.pins)

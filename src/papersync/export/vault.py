@@ -14,7 +14,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -233,20 +233,33 @@ def _parsed(block: _Block) -> tuple[bool, Any]:
     return True, data[block.key]
 
 
-def _with_extras(ours: list[Any], theirs: Any) -> list[Any]:
-    """Our items first, then the items a person added, in their order."""
+def _with_extras(ours: list[Any], theirs: Any, withdrawn: Collection[Any] = ()) -> list[Any]:
+    """Our items first, then the items a person added, in their order.
+
+    `withdrawn` items are ones papersync may have written before and no longer gives (an
+    alias now claimed by another note): they are not the person's, so they go.
+    """
     items = theirs if isinstance(theirs, list) else [] if theirs is None else [theirs]
-    return ours + [item for item in items if item not in ours]
+    gone = {_fold(w) if isinstance(w, str) else w for w in withdrawn}
+    return ours + [
+        item
+        for item in items
+        if item not in ours and (_fold(item) if isinstance(item, str) else item) not in gone
+    ]
 
 
 def merge_frontmatter(
-    inner: str, properties: Mapping[str, Any], owned: Sequence[str], newline: str = "\n"
+    inner: str,
+    properties: Mapping[str, Any],
+    owned: Sequence[str],
+    newline: str = "\n",
+    withdrawn: Mapping[str, Collection[Any]] | None = None,
 ) -> str:
     """Set the owned keys to `properties`, touching no other byte of the frontmatter.
 
     An owned key whose parsed value already equals ours keeps its text, however formatted;
-    an owned key absent from `properties` is removed; a new one goes after its predecessor
-    in `owned` order (else first).
+    an owned key absent from `properties` is removed (a `MERGED_LISTS` key only once no item
+    of the person's is left); a new one goes after its predecessor in `owned` order.
     """
     blocks = frontmatter_blocks(inner)
     out: list[_Block] = []
@@ -256,17 +269,19 @@ def merge_frontmatter(
         if key is None or key not in owned:
             out.append(block)
             continue
-        if key not in properties or key in seen:
+        if key in seen or (key not in properties and key not in MERGED_LISTS):
             continue
         seen.add(key)
-        wanted = properties[key]
+        wanted = properties.get(key, [])
         text = dump_property(key, wanted).replace("\n", newline)
-        if block.text.rstrip("\r\n") == text.rstrip("\r\n"):
+        if key in properties and block.text.rstrip("\r\n") == text.rstrip("\r\n"):
             out.append(block)
             continue
         ok, value = _parsed(block)
         if key in MERGED_LISTS and isinstance(wanted, list):
-            wanted = _with_extras(wanted, value if ok else None)
+            wanted = _with_extras(wanted, value if ok else None, (withdrawn or {}).get(key, ()))
+            if not wanted:
+                continue
         if ok and value == wanted:
             out.append(block)
         else:
@@ -335,27 +350,35 @@ def _newline(text: str) -> str:
 
 
 def _with_properties(
-    existing: str, properties: Mapping[str, Any], owned: Sequence[str]
+    existing: str,
+    properties: Mapping[str, Any],
+    owned: Sequence[str],
+    withdrawn: Mapping[str, Collection[Any]] | None = None,
 ) -> tuple[str, str]:
     """`(head, body)`: the frontmatter with the owned keys set, and the body untouched."""
     newline = _newline(existing)
     inner, body = split_frontmatter(existing)
     if inner is not None:
         opening, closing = _frontmatter_open(existing)
-        return opening + merge_frontmatter(inner, properties, owned, newline) + closing, body
+        merged = merge_frontmatter(inner, properties, owned, newline, withdrawn)
+        return opening + merged + closing, body
     front = "".join(dump_property(k, properties[k]) for k in owned if k in properties)
     return (f"---\n{front}---\n".replace("\n", newline) if front else ""), body
 
 
 def merge_note(
-    existing: str | None, properties: Mapping[str, Any], owned: Sequence[str], region: str
+    existing: str | None,
+    properties: Mapping[str, Any],
+    owned: Sequence[str],
+    region: str,
+    withdrawn: Mapping[str, Collection[Any]] | None = None,
 ) -> Merged:
     """The note as it should be on disk: the person's text kept, papersync's parts refreshed."""
     if existing is None:
         front = "".join(dump_property(k, properties[k]) for k in owned if k in properties)
         return Merged((f"---\n{front}---\n" if front else "") + region_block(region))
     newline = _newline(existing)
-    head, body = _with_properties(existing, properties, owned)
+    head, body = _with_properties(existing, properties, owned, withdrawn)
     found = find_region(body)
     if found is None:
         gap = "" if not body or body.endswith("\n") else newline
@@ -448,6 +471,8 @@ class Note:
     properties: Mapping[str, Any]
     owned: tuple[str, ...]
     region: str
+    withdrawn: Mapping[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
+    """List items papersync may have written before and gives no more (see `_with_extras`)."""
 
 
 @dataclass(frozen=True)
@@ -693,7 +718,8 @@ def _paper_note(
         ],
         index_link=links.to(INDEX_NOTE),
     )
-    return Note(path, props, PAPER_KEYS, region)
+    dropped = tuple(a for a in _own_aliases(entry) if a not in props.get("aliases", []))
+    return Note(path, props, PAPER_KEYS, region, {"aliases": dropped} if dropped else {})
 
 
 def _day_notes(
@@ -955,7 +981,7 @@ class VaultExporter:
         if existing is not None and note.owned != PAPER_KEYS and find_region(existing) is None:
             report.problems.append(f"{note.path}: not a papersync note; left as it is")
             return
-        merged = merge_note(existing, note.properties, note.owned, note.region)
+        merged = merge_note(existing, note.properties, note.owned, note.region, note.withdrawn)
         if merged.conflict:
             report.counts["conflicts"] += 1
             conflict = _conflict_path(note.path)
