@@ -17,7 +17,10 @@ LOG = Path(__file__).parent / "fixtures" / "cli" / "log.md"
 
 def test_version_through_python_m() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "papersync", "--version"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "papersync", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"papersync {__version__}"
@@ -55,21 +58,43 @@ def test_every_command_has_help_and_takes_config(
 
 def test_commands_named_in_the_contract_exist() -> None:
     names = {" ".join(c) for c in _commands()}
-    assert {"scan", "catalog import", "resolve", "review", "export", "zotero push", "sync",
-            "status", "doctor", "init"} <= names
+    assert {
+        "scan",
+        "catalog import",
+        "resolve",
+        "review",
+        "export",
+        "zotero push",
+        "sync",
+        "status",
+        "doctor",
+        "init",
+    } <= names
 
 
 def test_scan_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", str(LOG), "--json"]) == 0
     mentions = json.loads(capsys.readouterr().out)
-    keys = {"raw", "title", "alias", "kind", "date", "file", "line", "section", "year_hint",
-            "ids", "body"}
+    keys = {
+        "raw",
+        "title",
+        "alias",
+        "kind",
+        "date",
+        "file",
+        "line",
+        "section",
+        "year_hint",
+        "ids",
+        "body",
+    }
     assert all(keys <= set(m) for m in mentions)
     vae = next(m for m in mentions if m["alias"] == "VAE")
     assert vae["title"] == "Auto-encoding variational bayes"
     assert vae["date"] == "2024-03-02" and vae["kind"] == "read" and vae["year_hint"] == 2013
-    assert any(m["kind"] == "link" and m["ids"] == {"arxiv": "1512.03385", "doi": None}
-               for m in mentions)
+    assert any(
+        m["kind"] == "link" and m["ids"] == {"arxiv": "1512.03385", "doi": None} for m in mentions
+    )
     assert any(m["kind"] == "to-read" and m["alias"] == "Adam" for m in mentions)
 
 
@@ -109,7 +134,9 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert done.value.code == 2
 
 
-def test_init_writes_a_config_that_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_writes_a_config_that_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["init", str(tmp_path)]) == 0
     assert (tmp_path / "papersync.yaml").is_file()
     assert main(["status", "--config", str(tmp_path / "papersync.yaml")]) == 0

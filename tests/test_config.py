@@ -35,19 +35,31 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("export:\n  bibtex:\n    path: 3\n", "export.bibtex.path: expected a string",
-                     id="wrong_type"),
-        pytest.param("export:\n  bibtex:\n    pth: x.bib\n", "export.bibtex.pth: unknown key",
-                     id="unknown_key"),
-        pytest.param("sources:\n  arxiv:\n    interval: fast\n",
-                     "sources.arxiv.interval: expected a number", id="not_a_number"),
-        pytest.param("export:\n  bibtex:\n    dialect: latex\n", "export.bibtex.dialect",
-                     id="bad_choice"),
+        pytest.param(
+            "export:\n  bibtex:\n    path: 3\n",
+            "export.bibtex.path: expected a string",
+            id="wrong_type",
+        ),
+        pytest.param(
+            "export:\n  bibtex:\n    pth: x.bib\n",
+            "export.bibtex.pth: unknown key",
+            id="unknown_key",
+        ),
+        pytest.param(
+            "sources:\n  arxiv:\n    interval: fast\n",
+            "sources.arxiv.interval: expected a number",
+            id="not_a_number",
+        ),
+        pytest.param(
+            "export:\n  bibtex:\n    dialect: latex\n", "export.bibtex.dialect", id="bad_choice"
+        ),
         pytest.param("notes: [a\n", "not valid YAML", id="broken_yaml"),
         pytest.param("- a\n- b\n", "expected a mapping", id="not_a_mapping"),
-        pytest.param("export:\n  zotero:\n    api_key: ${PAPERSYNC_TEST_UNSET}\n",
-                     "export.zotero.api_key: environment variable PAPERSYNC_TEST_UNSET",
-                     id="unset_env"),
+        pytest.param(
+            "export:\n  zotero:\n    api_key: ${PAPERSYNC_TEST_UNSET}\n",
+            "export.zotero.api_key: environment variable PAPERSYNC_TEST_UNSET",
+            id="unset_env",
+        ),
     ],
 )
 def test_errors_name_the_file_and_key_path(tmp_path: Path, text: str, message: str) -> None:

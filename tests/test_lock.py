@@ -15,8 +15,12 @@ def sample() -> Lock:
         {
             "title:b paper": Decision(Status.UNRESOLVED, raw="B paper", retry=True),
             "title:a paper": Decision(
-                Status.MATCHED, raw="A paper", ids=Ids(arxiv="2106.09685"), title="A Paper",
-                score=0.9731, decided_by=DecidedBy.AUTO,
+                Status.MATCHED,
+                raw="A paper",
+                ids=Ids(arxiv="2106.09685"),
+                title="A Paper",
+                score=0.9731,
+                decided_by=DecidedBy.AUTO,
             ),
         },
         {"arxiv:2106.09685": Pins(citekey="hu2021lora", zotero_key="ABCD2345", zotero_version=7)},
@@ -44,10 +48,13 @@ def test_output_is_sorted_and_unchanged_saves_do_not_rewrite(tmp_path: Path) -> 
 def test_hand_edit_pins_a_paper(tmp_path: Path) -> None:
     path = tmp_path / "papersync.lock.yaml"
     save(path, sample())
-    text = path.read_text(encoding="utf-8").replace(
-        "    status: unresolved\n", "    status: matched\n    doi: 10.1162/NECO.1997.9.8.1735\n"
-    ).replace("    retry: true\n", "").replace(
-        "raw: B paper\n    decided_by: auto", "raw: B paper\n    decided_by: user"
+    text = (
+        path.read_text(encoding="utf-8")
+        .replace(
+            "    status: unresolved\n", "    status: matched\n    doi: 10.1162/NECO.1997.9.8.1735\n"
+        )
+        .replace("    retry: true\n", "")
+        .replace("raw: B paper\n    decided_by: auto", "raw: B paper\n    decided_by: user")
     )
     path.write_text(text, encoding="utf-8")
     decision = load(path).decisions["title:b paper"]

@@ -22,10 +22,20 @@ LORA = Paper(
     (Author("Hu", "Edward J."),),
     2021,
 )
-ADAM = Paper(Ids(arxiv="1412.6980"), "Adam: A Method for Stochastic Optimization", "test",
-             (Author("Kingma", "Diederik P."), Author("Ba", "Jimmy")), 2014)
-LSTM = Paper(Ids(doi="10.1162/neco.1997.9.8.1735"), "Long Short-Term Memory", "test",
-             (Author("Hochreiter", "Sepp"),), 1997)
+ADAM = Paper(
+    Ids(arxiv="1412.6980"),
+    "Adam: A Method for Stochastic Optimization",
+    "test",
+    (Author("Kingma", "Diederik P."), Author("Ba", "Jimmy")),
+    2014,
+)
+LSTM = Paper(
+    Ids(doi="10.1162/neco.1997.9.8.1735"),
+    "Long Short-Term Memory",
+    "test",
+    (Author("Hochreiter", "Sepp"),),
+    1997,
+)
 
 
 @dataclass
@@ -71,8 +81,12 @@ def catalog(tmp_path: Path) -> Catalog:
 
 def test_online_sources_are_asked_only_for_what_the_lock_does_not_settle(catalog: Catalog) -> None:
     source = ListedSource([LORA, ADAM])
-    first = resolve(groups(mention("LoRA: Low-Rank Adaptation of Large Language Models")),
-                    Lock(), catalog=catalog, online=[source])
+    first = resolve(
+        groups(mention("LoRA: Low-Rank Adaptation of Large Language Models")),
+        Lock(),
+        catalog=catalog,
+        online=[source],
+    )
     assert [m.status for m in first.matches.values()] == [Status.MATCHED]
     assert len(source.asked) == 1
 
@@ -86,15 +100,21 @@ def test_online_sources_are_asked_only_for_what_the_lock_does_not_settle(catalog
         "Adam: A method for stochastic optimization",
     ]
     assert {m.paper.ids.arxiv for m in second.matches.values() if m.paper} == {
-        "2106.09685", "1412.6980"
+        "2106.09685",
+        "1412.6980",
     }
 
 
 def test_papers_found_online_are_remembered_for_offline_runs(catalog: Catalog) -> None:
-    found = resolve(groups(mention("Adam: A method for stochastic optimization")), Lock(),
-                    catalog=catalog, online=[ListedSource([ADAM])])
-    offline = resolve(groups(mention("Adam: A method for stochastic optimization")), found.lock,
-                      catalog=catalog)
+    found = resolve(
+        groups(mention("Adam: A method for stochastic optimization")),
+        Lock(),
+        catalog=catalog,
+        online=[ListedSource([ADAM])],
+    )
+    offline = resolve(
+        groups(mention("Adam: A method for stochastic optimization")), found.lock, catalog=catalog
+    )
     (m,) = offline.matches.values()
     assert m.status is Status.MATCHED and m.decided_by is DecidedBy.LOCK
     assert m.paper is not None and m.paper.authors == ADAM.authors
@@ -102,8 +122,12 @@ def test_papers_found_online_are_remembered_for_offline_runs(catalog: Catalog) -
 
 def test_a_failed_source_marks_the_mention_for_retry(catalog: Catalog) -> None:
     down = ListedSource([ADAM], fail=True)
-    first = resolve(groups(mention("Adam: A method for stochastic optimization")), Lock(),
-                    catalog=catalog, online=[down])
+    first = resolve(
+        groups(mention("Adam: A method for stochastic optimization")),
+        Lock(),
+        catalog=catalog,
+        online=[down],
+    )
     (m,) = first.matches.values()
     assert m.status is Status.UNRESOLVED and "source failed" in m.reason
     assert "listed" in first.failures
@@ -111,8 +135,12 @@ def test_a_failed_source_marks_the_mention_for_retry(catalog: Catalog) -> None:
     assert decision.retry and not decision.settled
 
     up = ListedSource([ADAM])
-    again = resolve(groups(mention("Adam: A method for stochastic optimization")), first.lock,
-                    catalog=catalog, online=[up])
+    again = resolve(
+        groups(mention("Adam: A method for stochastic optimization")),
+        first.lock,
+        catalog=catalog,
+        online=[up],
+    )
     assert up.asked and next(iter(again.matches.values())).status is Status.MATCHED
 
 
@@ -129,8 +157,13 @@ def test_an_answered_unresolved_mention_is_not_asked_again(catalog: Catalog) -> 
 def test_user_decisions_stand_even_with_refresh(catalog: Catalog) -> None:
     m = mention("Long short-term memory")
     key = identity(m)
-    lock = Lock({key: Decision(Status.MATCHED, raw=m.raw, ids=LSTM.ids, title=LSTM.title,
-                               decided_by=DecidedBy.USER)})
+    lock = Lock(
+        {
+            key: Decision(
+                Status.MATCHED, raw=m.raw, ids=LSTM.ids, title=LSTM.title, decided_by=DecidedBy.USER
+            )
+        }
+    )
     source = ListedSource([LSTM])
     result = resolve(groups(m), lock, catalog=catalog, online=[source], refresh=True)
     assert result.matches[key].decided_by is DecidedBy.USER
