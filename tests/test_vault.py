@@ -196,6 +196,18 @@ def test_merge_frontmatter_keeps_equal_values_as_formatted_and_extra_tags() -> N
     assert merged == "tags: [paper, mine]\nyear: 2020\n"
 
 
+def test_merge_frontmatter_keeps_a_persons_aliases_and_drops_withdrawn_ones() -> None:
+    inner = "aliases:\n  - VAE\n  - mine\ntags: [paper]\n"
+    merged = merge_frontmatter(inner, {"tags": ["paper"]}, ("aliases", "tags"), "\n", {})
+    assert merged == inner  # an alias papersync never withdrew may be the person's: kept
+    merged = merge_frontmatter(
+        inner, {"tags": ["paper"]}, ("aliases", "tags"), "\n", {"aliases": ["vae"]}
+    )
+    assert merged == "aliases:\n  - mine\ntags: [paper]\n"
+    merged = merge_frontmatter("aliases: [VAE]\n", {}, ("aliases",), "\n", {"aliases": ["VAE"]})
+    assert merged == ""
+
+
 def test_merge_note_updates_an_unedited_region_and_keeps_the_rest() -> None:
     existing = (FIXTURES / "hand-edited-paper.md").read_text("utf-8")
     props = {
@@ -381,6 +393,19 @@ def test_an_edited_region_of_a_paper_that_left_and_came_back_is_still_theirs(
     lock, _, problems = sync(exporter, ALL, lock)
     assert split_frontmatter(blip.read_text("utf-8"))[1] == body
     assert len(problems) == 1 and "BLIP" in problems[0]
+
+
+def test_an_alias_two_papers_now_share_leaves_both_notes(tmp_path: Path) -> None:
+    exporter = VaultExporter(tmp_path)
+    lock, _, _ = sync(exporter, ALL, Lock())
+    path = tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md"
+    assert frontmatter(path.read_text("utf-8"))["aliases"] == ["VAE", "kingma2013auto"]
+    rival = reference(
+        "1606.04934", "Improved VI with IAF", "kingma2016iaf", mention("VAE", 50, alias="VAE")
+    )
+    sync(exporter, [*ALL, rival], lock)
+    assert frontmatter(path.read_text("utf-8"))["aliases"] == ["kingma2013auto"]
+    check_vault_like_obsidian(tmp_path)
 
 
 def test_a_persons_templates_override_and_the_defaults_fill_in(tmp_path: Path) -> None:
