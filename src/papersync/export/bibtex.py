@@ -450,8 +450,8 @@ def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> st
         return None
     lines = [BEGIN_MARK]
     for file, line, status, title in sorted(rows):
-        clean = _SPACE.sub(" ", title).strip().replace("@", "(at)")
-        lines.append(f"% {status} {file}:{line} {clean}".rstrip())
+        row = _SPACE.sub(" ", f"{status} {file}:{line} {title}").strip()
+        lines.append("% " + row.replace("@", "(at)"))  # an `@` would start an entry for BibTeX
     lines.append(END_MARK)
     return "\n".join(lines)
 
