@@ -127,6 +127,17 @@ def test_assign_keeps_pins_and_suffixes_collisions_in_a_stable_order() -> None:
     assert assign(dict(shuffled), {"arxiv:3": "Smith2020deep"}) == keys
 
 
+def test_seniority_lets_the_paper_read_first_claim_the_bare_key() -> None:
+    papers = {
+        "arxiv:1": paper("Deep Nets", "Smith", arxiv="1"),
+        "arxiv:2": paper("Deep Nets Again", "Smith", arxiv="2"),
+    }
+    assert assign(papers, {})["arxiv:1"] == "smith2020deep"  # title order without seniority
+    first_read = {"arxiv:2": "2021-03-01", "arxiv:1": "2022-07-15"}
+    keys = assign(papers, {}, seniority=first_read)
+    assert keys == {"arxiv:2": "smith2020deep", "arxiv:1": "smith2020deepa"}
+
+
 def test_pins_of_departed_papers_and_reserved_keys_stay_taken() -> None:
     papers = {"arxiv:9": paper("Deep Nets", "Smith", arxiv="9")}
     assert assign(papers, {"arxiv:gone": "smith2020deep"}) == {"arxiv:9": "smith2020deepa"}
