@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -258,3 +259,15 @@ def test_a_404_from_something_else_is_not_a_no_match(services: FakeServices, htt
     wanted = mention(YOUTUBE.title)
     found = source(http, services).candidates([wanted])
     assert identity(wanted) in found.failed
+
+
+def test_a_slow_service_is_a_recorded_failure_within_bounded_time(
+    services: FakeServices,
+) -> None:
+    services.plan(S2, Fault(delay=1.0), Fault(delay=1.0))
+    wanted = mention(YOUTUBE.title)
+    started = time.monotonic()
+    with Http(policy=Policy(connect_timeout=0.5, read_timeout=0.2, retries=3)) as http:
+        found = source(http, services).candidates([wanted])
+    assert "timed out" in found.failed[identity(wanted)]
+    assert time.monotonic() - started < 1.5
