@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import bibtexparser
 from bibtexparser.bparser import BibTexParser
@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS papers (
     key TEXT NOT NULL UNIQUE,
     doi TEXT,
     norm TEXT NOT NULL,
+    format TEXT NOT NULL,
     record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS papers_norm ON papers (norm);
@@ -86,8 +87,26 @@ CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5vocab (titles, row);
 
 def _fold(text: str) -> str:
     """The index's form of a title: normalised, without accents (`Schrödinger`, `Schrodinger`)."""
-    decomposed = unicodedata.normalize("NFKD", normalise(text))
+    text = normalise(text)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class _Row(NamedTuple):
+    """A paper as stored: `record` is our JSON of a Paper, or the source's own line (`format`)."""
+
+    key: str
+    doi: str | None
+    norm: str
+    format: str
+    record: str
+
+
+def _row(paper: Paper) -> _Row:
+    key = paper.key or f"title:{normalise(paper.title)}"
+    return _Row(key, paper.ids.doi, _fold(paper.title), "paper", _dumps(paper))
 
 
 def _words(folded: str) -> list[str]:
@@ -138,7 +157,7 @@ class Catalog:
 
     def import_file(self, path: Path | str, fmt: str) -> ImportReport:
         """Stream records from `path` into the catalog; re-importing updates, never duplicates."""
-        readers: dict[str, Callable[[Path], Iterator[tuple[int, Paper | str]]]] = {
+        readers: dict[str, Callable[[Path], Iterator[tuple[int, _Row | str]]]] = {
             "arxiv-jsonl": read_arxiv_jsonl,
             "bibtex": read_bibtex,
             "csl-json": read_csl_json,
@@ -149,25 +168,24 @@ class Catalog:
 
     def upsert(self, papers: Iterable[Paper]) -> ImportReport:
         """Keep papers found online, so later offline runs and exports find them by id or title."""
-        return self._write((0, paper) for paper in papers)
+        return self._write((0, _row(paper)) for paper in papers)
 
-    def _write(self, records: Iterable[tuple[int, Paper | str]]) -> ImportReport:
+    def _write(self, records: Iterable[tuple[int, _Row | str]]) -> ImportReport:
         counts = {"imported": 0, "updated": 0, "unchanged": 0, "skipped": 0}
         problems: list[Problem] = []
         try:
             self._db.execute("PRAGMA synchronous = OFF")
             self._db.execute("PRAGMA journal_mode = MEMORY")
             for chunk in _chunks(records, BATCH):
-                batch: dict[str, Paper] = {}
+                batch: dict[str, _Row] = {}
                 for line, item in chunk:
                     if isinstance(item, str):
                         counts["skipped"] += 1
                         problems.append(Problem(line, item))
                         continue
-                    key = item.key or f"title:{normalise(item.title)}"
-                    if key in batch:
+                    if item.key in batch:
                         counts["updated"] += 1
-                    batch[key] = item
+                    batch[item.key] = item
                 for outcome, n in self._store(batch).items():
                     counts[outcome] += n
         except sqlite3.DatabaseError as exc:
@@ -177,7 +195,7 @@ class Catalog:
             self._db.execute("PRAGMA synchronous = FULL")
         return ImportReport(problems=tuple(problems), **counts)
 
-    def _store(self, batch: Mapping[str, Paper]) -> dict[str, int]:
+    def _store(self, batch: Mapping[str, _Row]) -> dict[str, int]:
         db = self._db
         keys = list(batch)
         marks = ",".join("?" * len(keys))
@@ -187,29 +205,32 @@ class Catalog:
                 f"SELECT id, key, norm, record FROM papers WHERE key IN ({marks})", keys
             )
         }
-        fresh: list[tuple[str, str | None, str, str]] = []
-        changed: list[tuple[str | None, str, str, int]] = []
+        fresh: list[_Row] = []
+        changed: list[tuple[str | None, str, str, str, int]] = []
         retitled: list[tuple[int, str, str]] = []
         unchanged = 0
-        for key, paper in batch.items():
-            row = (paper.ids.doi, _fold(paper.title), _dumps(paper))
+        for key, row in batch.items():
             if key not in known:
-                fresh.append((key, *row))
+                fresh.append(row)
                 continue
             rowid, old_norm, old_record = known[key]
-            if old_record == row[2]:
+            if old_record == row.record:
                 unchanged += 1
                 continue
-            changed.append((*row, rowid))
-            if old_norm != row[1]:
-                retitled.append((rowid, old_norm, row[1]))
+            changed.append((row.doi, row.norm, row.format, row.record, rowid))
+            if old_norm != row.norm:
+                retitled.append((rowid, old_norm, row.norm))
         with db:
             last = db.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
-            db.executemany("INSERT INTO papers (key, doi, norm, record) VALUES (?, ?, ?, ?)", fresh)
+            db.executemany(
+                "INSERT INTO papers (key, doi, norm, format, record) VALUES (?, ?, ?, ?, ?)", fresh
+            )
             db.execute(
                 "INSERT INTO titles (rowid, norm) SELECT id, norm FROM papers WHERE id > ?", (last,)
             )
-            db.executemany("UPDATE papers SET doi = ?, norm = ?, record = ? WHERE id = ?", changed)
+            db.executemany(
+                "UPDATE papers SET doi = ?, norm = ?, format = ?, record = ? WHERE id = ?", changed
+            )
             db.executemany(
                 "INSERT INTO titles (titles, rowid, norm) VALUES ('delete', ?, ?)",
                 [(rowid, old) for rowid, old, _ in retitled],
@@ -225,16 +246,18 @@ class Catalog:
     def get(self, ids: Ids) -> Paper | None:
         """The stored paper with this arXiv id or DOI, if any."""
         if ids.arxiv:
-            rows = self._query("SELECT record FROM papers WHERE key = ?", (f"arxiv:{ids.arxiv}",))
+            rows = self._query(
+                "SELECT format, record FROM papers WHERE key = ?", (f"arxiv:{ids.arxiv}",)
+            )
             if rows:
-                return _loads(rows[0][0])
+                return _loads(*rows[0])
         if ids.doi:
             rows = self._query(
-                "SELECT record FROM papers WHERE key = ? OR doi = ? ORDER BY key LIMIT 1",
+                "SELECT format, record FROM papers WHERE key = ? OR doi = ? ORDER BY key LIMIT 1",
                 (f"doi:{ids.doi.lower()}", ids.doi.lower()),
             )
             if rows:
-                return _loads(rows[0][0])
+                return _loads(*rows[0])
         return None
 
     def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
@@ -284,10 +307,13 @@ class Catalog:
         papers = [by_id] if by_id else []
         if chosen:
             marks = ",".join("?" * len(chosen))
-            records = dict(
-                self._query(f"SELECT id, record FROM papers WHERE id IN ({marks})", chosen)
-            )
-            papers += [_loads(records[rowid]) for rowid in chosen]
+            records = {
+                rowid: (fmt, record)
+                for rowid, fmt, record in self._query(
+                    f"SELECT id, format, record FROM papers WHERE id IN ({marks})", chosen
+                )
+            }
+            papers += [_loads(*records[rowid]) for rowid in chosen]
         return tuple(papers)
 
     def _match_query(self, forms: Sequence[str]) -> str:
@@ -305,8 +331,8 @@ class Catalog:
 
 
 def _chunks(
-    items: Iterable[tuple[int, Paper | str]], size: int
-) -> Iterator[list[tuple[int, Paper | str]]]:
+    items: Iterable[tuple[int, _Row | str]], size: int
+) -> Iterator[list[tuple[int, _Row | str]]]:
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
@@ -329,7 +355,13 @@ def _dumps(paper: Paper) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def _loads(text: str) -> Paper:
+def _loads(fmt: str, text: str) -> Paper:
+    """A stored row back as a Paper; arXiv lines are read only now, when someone asks for them."""
+    if fmt == "arxiv":
+        paper = parse_arxiv_record(json.loads(text))
+        if isinstance(paper, str):
+            raise CatalogError(f"stored arXiv record unreadable: {paper}")
+        return paper
     record = json.loads(text)
     return Paper(
         ids=Ids(**record.pop("ids")),
@@ -354,11 +386,16 @@ def _clean(value: Any) -> str | None:
     """A field's text with runs of whitespace collapsed; None when absent or blank."""
     if not isinstance(value, str):
         return None
-    text = _SPACE.sub(" ", value).strip()
-    return text or None
+    return " ".join(value.split()) or None
 
 
-def read_arxiv_jsonl(path: Path) -> Iterator[tuple[int, Paper | str]]:
+def _row_or_problem(paper: Paper | str) -> _Row | str:
+    return paper if isinstance(paper, str) else _row(paper)
+
+
+def read_arxiv_jsonl(path: Path) -> Iterator[tuple[int, _Row | str]]:
+    """Rows straight from the snapshot's lines: only id and title are read at import time, the
+    line itself is stored, so a full dump imports in seconds per hundred thousand."""
     with path.open(encoding="utf-8", errors="replace") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
@@ -368,13 +405,30 @@ def read_arxiv_jsonl(path: Path) -> Iterator[tuple[int, Paper | str]]:
             except json.JSONDecodeError as exc:
                 yield number, f"not JSON: {exc.msg}"
                 continue
+            if not isinstance(record, dict):
+                yield number, "not a JSON object"
+                continue
+            arxiv, title = _clean(record.get("id")), _clean(record.get("title"))
+            if not arxiv or not title:
+                yield number, f"{arxiv or 'record'}: no {'title' if arxiv else 'id'}"
+                continue
+            doi = _clean(record.get("doi"))
             yield (
                 number,
-                parse_arxiv_record(record) if isinstance(record, dict) else "not an object",
+                _Row(
+                    f"arxiv:{_ARXIV_VERSION.sub('', arxiv)}",
+                    doi.split()[0].lower() if doi else None,
+                    _fold(title),
+                    "arxiv",
+                    line.strip(),
+                ),
             )
 
 
 _ID_MONTH = re.compile(r"^(?:[a-z.-]+/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$", re.I)
+
+_ID_MONTH = re.compile(r"^(?:[a-z.-]+/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$", re.I)
+
 
 def parse_arxiv_record(record: Mapping[str, Any]) -> Paper | str:
     """One arXiv-snapshot record as a Paper, or why it cannot be one."""
@@ -464,7 +518,7 @@ _BIBTEX_KINDS = {
 _ENTRY_START = re.compile(r"^\s*@\s*(\w+)\s*[{(]")
 
 
-def read_bibtex(path: Path) -> Iterator[tuple[int, Paper | str]]:
+def read_bibtex(path: Path) -> Iterator[tuple[int, _Row | str]]:
     """Entries one at a time, each parsed apart so a broken one is reported and skipped.
 
     One parser serves the whole file so `@string` macros defined early resolve later.
@@ -484,7 +538,7 @@ def read_bibtex(path: Path) -> Iterator[tuple[int, Paper | str]]:
         if not entries and kind and kind.group(1).lower() not in ("string", "preamble", "comment"):
             yield line, "unreadable BibTeX entry"
         for entry in entries:
-            yield line, parse_bibtex_entry(entry)
+            yield line, _row_or_problem(parse_bibtex_entry(entry))
 
 
 def _bibtex_chunks(path: Path) -> Iterator[tuple[int, str]]:
@@ -588,7 +642,7 @@ _CSL_KINDS = {
 }
 
 
-def read_csl_json(path: Path) -> Iterator[tuple[int, Paper | str]]:
+def read_csl_json(path: Path) -> Iterator[tuple[int, _Row | str]]:
     """Items of a CSL-JSON array one by one, so one bad item is reported with its line."""
     text = path.read_text(encoding="utf-8", errors="replace")
     decoder = json.JSONDecoder()
@@ -604,7 +658,10 @@ def read_csl_json(path: Path) -> Iterator[tuple[int, Paper | str]]:
         except json.JSONDecodeError as exc:
             yield line, f"not JSON: {exc.msg}; the rest of the file is skipped"
             return
-        yield line, parse_csl_item(item) if isinstance(item, dict) else "not an object"
+        yield (
+            line,
+            _row_or_problem(parse_csl_item(item)) if isinstance(item, dict) else "not an object",
+        )
         position = _skip(text, position)
         if text[position : position + 1] == ",":
             position = _skip(text, position + 1)
