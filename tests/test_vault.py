@@ -326,6 +326,13 @@ def test_paper_note_properties_and_body(tmp_path: Path) -> None:
     assert "authors" not in frontmatter(later) and "doi" not in frontmatter(later)
 
 
+def test_a_group_library_gets_group_zotero_links(tmp_path: Path) -> None:
+    zotero = Lock(papers={VAE.key: Pins(zotero_key="ABCD2345")})
+    sync(VaultExporter(tmp_path, zotero_library="groups/4711"), ALL, zotero)
+    text = (tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md").read_text("utf-8")
+    assert frontmatter(text)["zotero"] == "zotero://select/groups/4711/items/ABCD2345"
+
+
 def test_pinned_names_survive_a_new_title(tmp_path: Path) -> None:
     exporter = VaultExporter(tmp_path)
     lock, _, _ = sync(exporter, ALL, Lock())

@@ -506,7 +506,11 @@ def _entries(references: Sequence[Reference], unresolved: Sequence[Match]) -> li
 
 
 def _paper_properties(
-    entry: _Entry, aliases: Sequence[str], pins: Pins, dates: Sequence[dt.date]
+    entry: _Entry,
+    aliases: Sequence[str],
+    pins: Pins,
+    dates: Sequence[dt.date],
+    zotero_library: str = "library",
 ) -> dict[str, Any]:
     props: dict[str, Any] = {"title": entry.title}
     if aliases:
@@ -532,7 +536,7 @@ def _paper_properties(
     if dates:
         props["read"] = list(dates)
     if ref is not None and pins.zotero_key:
-        props["zotero"] = f"zotero://select/library/items/{pins.zotero_key}"
+        props["zotero"] = f"zotero://select/{zotero_library}/items/{pins.zotero_key}"
     if ref is None:
         props["resolved"] = False
     return props
@@ -798,14 +802,17 @@ def plan(
     lock: Lock,
     existing: Iterable[str],
     renderer: Renderer,
+    *,
     include_unresolved: bool = False,
     located: Mapping[str, str] | None = None,
+    zotero_library: str = "library",
 ) -> tuple[list[Note], dict[str, str]]:
     """Every note the vault should hold, and the note path of each paper key.
 
     `existing` lists the vault's Markdown files (relative POSIX paths): their names are
     avoided for new notes, and decide whether a link needs its folder to be unambiguous.
     `located` maps a paper key to its note where the person moved or renamed it.
+    `zotero_library` is `library` (a user's own) or `groups/<id>`, for `zotero://` links.
     """
     existing = list(existing)
     unresolved = [m for m in unresolved if m.status != Status.NOT_A_PAPER]
@@ -826,7 +833,8 @@ def plan(
     notes = []
     for entry in entries:
         pins = lock.pins(entry.key) if entry.reference else Pins()
-        props = _paper_properties(entry, aliases[entry.key], pins, _read_dates(entry.mentions))
+        dates = _read_dates(entry.mentions)
+        props = _paper_properties(entry, aliases[entry.key], pins, dates, zotero_library)
         notes.append(_paper_note(entry, paths[entry.key], props, links, word_targets, renderer))
     notes.extend(_day_notes(entries, paths, links, renderer))
     notes.append(_index_note(entries, paths, unresolved, links, renderer))
@@ -888,16 +896,26 @@ def _read(path: Path) -> str | None:
 
 
 class VaultExporter:
-    """Writes the vault under `out`; `templates` may override any of the three templates."""
+    """Writes the vault under `out`; `templates` may override any of the three templates.
+
+    `zotero_library` names the Zotero library the `zotero` links open: `library` for a
+    user's own, `groups/<id>` for a group library.
+    """
 
     name = "vault"
 
     def __init__(
-        self, out: Path, templates: Path | None = None, include_unresolved: bool = False
+        self,
+        out: Path,
+        templates: Path | None = None,
+        include_unresolved: bool = False,
+        *,
+        zotero_library: str = "library",
     ) -> None:
         self.out = out
         self.renderer = Renderer(templates)
         self.include_unresolved = include_unresolved
+        self.zotero_library = zotero_library
 
     def export(
         self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
@@ -905,7 +923,14 @@ class VaultExporter:
         files = _vault_files(self.out)
         located = self._locate(references, lock, files)
         notes, paths = plan(
-            references, unresolved, lock, files, self.renderer, self.include_unresolved, located
+            references,
+            unresolved,
+            lock,
+            files,
+            self.renderer,
+            include_unresolved=self.include_unresolved,
+            located=located,
+            zotero_library=self.zotero_library,
         )
         report = _Report()
         for note in notes:
