@@ -54,6 +54,11 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
             "export:\n  bibtex:\n    dialect: latex\n", "export.bibtex.dialect", id="bad_choice"
         ),
         pytest.param("notes: [a\n", "not valid YAML", id="broken_yaml"),
+        pytest.param(
+            "export:\n  bibtex:\n    citekey: autor + year\n",
+            "export.bibtex.citekey: unknown function 'autor'",
+            id="bad_citekey_formula",
+        ),
         pytest.param("- a\n- b\n", "expected a mapping", id="not_a_mapping"),
         pytest.param(
             "export:\n  zotero:\n    api_key: ${PAPERSYNC_TEST_UNSET}\n",

@@ -278,3 +278,17 @@ def test_growing_log_online_asks_only_about_new_titles_and_converges_in_zotero(
     assert without_versions(snapshot(tmp_path / "grown")) == without_versions(
         snapshot(tmp_path / "once")
     )
+
+
+def test_a_hand_written_key_is_never_given_to_a_new_paper(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    import_catalog(config, *example_catalogs())
+    mine = "% my own entry\n@book{vaswani2017attention,\n    title={Not the paper},\n    year=1999\n}\n"
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "refs.bib").write_text(mine, encoding="utf-8")
+    commands.sync(config, offline=True, say=lambda _: None)
+    bib = (tmp_path / "out" / "refs.bib").read_text(encoding="utf-8")
+    assert bib.startswith(mine)
+    assert "@misc{vaswani2017attentiona," in bib

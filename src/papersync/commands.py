@@ -15,6 +15,7 @@ from papersync import atomic, registry
 from papersync import lock as lockfile
 from papersync.config import CONFIG_NAME, Config, ConfigError
 from papersync.export import Exporter, Outcome
+from papersync.export.bibtex import BibtexExporter
 from papersync.export.zotero import ZoteroError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Status
@@ -222,11 +223,13 @@ def library(
     resolution = _resolve(
         config, read, current, offline=offline, refresh=refresh, progress=progress
     )
+    bib = config.export.bibtex.path
     built = build_library(
         read.groups(),
         resolution,
         formula=config.export.bibtex.citekey,
         include_ambiguous=include_ambiguous,
+        reserved=BibtexExporter(bib).hand_written_keys(current) if bib else frozenset(),
     )
     return read, resolution, built
 

@@ -17,6 +17,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 import yaml
 from platformdirs import user_cache_dir
 
+from papersync import citekey
+
 CONFIG_NAME = "papersync.yaml"
 
 
@@ -277,6 +279,11 @@ def _validate_choices(config: Config) -> Config:
     file = config.source_file or Path(CONFIG_NAME)
     if config.export.bibtex.dialect not in ("bibtex", "biblatex"):
         raise ConfigError(f"{file}: export.bibtex.dialect: expected `bibtex` or `biblatex`")
+    if config.export.bibtex.citekey is not None:
+        try:
+            citekey.parse(config.export.bibtex.citekey)
+        except citekey.FormulaError as exc:
+            raise ConfigError(f"{file}: export.bibtex.citekey: {exc}") from exc
     if config.export.zotero.library_type not in ("user", "group"):
         raise ConfigError(f"{file}: export.zotero.library_type: expected `user` or `group`")
     return config

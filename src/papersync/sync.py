@@ -11,7 +11,7 @@ import contextlib
 import fcntl
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -176,6 +176,7 @@ def build_library(
     *,
     formula: str | None = None,
     include_ambiguous: bool = False,
+    reserved: Collection[str] = (),
 ) -> Library:
     """Gather matches by paper and give each paper its citation key, pinned in the lock."""
     papers: dict[str, Paper] = {}
@@ -205,7 +206,13 @@ def build_library(
         k: min((m.date.isoformat() for m in found if m.date), default="9999")
         for k, found in mentions.items()
     }
-    keys = citekey.assign(papers, pinned, formula or citekey.DEFAULT_FORMULA, seniority=first_read)
+    keys = citekey.assign(
+        papers,
+        pinned,
+        formula or citekey.DEFAULT_FORMULA,
+        reserved=reserved,
+        seniority=first_read,
+    )
     current = current.with_pins(
         {k: replace(current.pins(k), citekey=keys[k]) for k in papers if keys[k] != pinned.get(k)}
     )
