@@ -111,6 +111,9 @@ def exporter(
             path(e.vault.path, "vault"),
             templates=e.vault.templates,
             include_unresolved=include_unresolved or e.vault.include_unresolved,
+            zotero_library=(
+                f"groups/{e.zotero.library_id}" if e.zotero.library_type == "group" else "library"
+            ),
         )
     if target == "csl":
         return CslExporter(path(e.csl.path, "csl"))
