@@ -527,7 +527,7 @@ def check_vault_like_obsidian(root: Path) -> Vault:
             if str(vault.md_file_index[n]).startswith(DAYS_DIR)
         ]
         if front.get("status") == "read":
-            assert {str(d) for d in front["read"]} == set(days), name
+            assert {str(d) for d in front["read"]} == {Path(n).stem for n in days}, name
         else:
             assert "Reading index" in vault.backlinks_index[name], name
     names = {n.casefold() for n in vault.md_file_index}
@@ -545,6 +545,18 @@ def test_the_vault_reads_well_in_obsidian(tmp_path: Path) -> None:
     assert "Conditional Image Generation with PixelCNN Decoders" in vault.get_wikilinks(
         "Auto-Encoding Variational Bayes"
     )
+
+
+def test_a_name_shared_with_a_persons_note_is_linked_by_its_path(tmp_path: Path) -> None:
+    daily = tmp_path / "Daily" / "2024-02-06.md"
+    daily.parent.mkdir()
+    daily.write_text("my own day\n", encoding="utf-8")
+    sync(VaultExporter(tmp_path), ALL, Lock())
+    text = (tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md").read_text("utf-8")
+    assert "### [[Reading log/2024-02-06|2024-02-06]]\n" in text and "[[2024-03-01]]" in text
+    assert daily.read_text("utf-8") == "my own day\n"
+    vault = check_vault_like_obsidian(tmp_path)
+    assert "Auto-Encoding Variational Bayes" in vault.backlinks_index["Reading log/2024-02-06"]
 
 
 # ---------------------------------------------------------------- a person's edits survive
