@@ -366,6 +366,13 @@ def test_an_edited_region_is_kept_and_papersync_writes_a_conflict_note(tmp_path:
     conflict = tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.papersync-conflict.md"
     assert conflict.exists() and "### [[2024-02-07]]" in conflict.read_text("utf-8")
     assert len(problems) == 1 and "Auto-Encoding Variational Bayes" in problems[0]
+    inner, body = split_frontmatter(text)
+    found = find_region(body)
+    assert found is not None
+    path.write_text(f"---\n{inner}---\n{body[: found.start]}{body[found.end :]}", encoding="utf-8")
+    lock, _, problems = sync(exporter, [more, *ALL[1:]], lock)
+    settled = path.read_text("utf-8")
+    assert problems == () and "### [[2024-02-07]]" in settled and "My correction" not in settled
 
 
 def test_a_paper_gone_from_the_log_is_removed_unless_the_person_wrote_in_it(

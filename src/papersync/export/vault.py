@@ -864,7 +864,9 @@ def _conflict_text(path: str, region: str) -> str:
     return (
         f"%% papersync: this is what papersync would have written in the managed region of "
         f"[[{PurePosixPath(path).stem}]]; you edited that region, so your version was kept. "
-        "Copy what you want over, then delete this file. %%\n\n" + region
+        "To settle it, move your own text out of the region (or delete the region, markers "
+        "included): papersync then writes its version there again. Delete this file when "
+        "done. %%\n\n" + region
     )
 
 
