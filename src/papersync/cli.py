@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,6 +31,11 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.ERROR,
+        format="papersync: %(message)s",
+        force=True,
+    )
     if not hasattr(args, "run"):
         _parser().print_help()
         return EXIT_USAGE
@@ -186,7 +192,7 @@ def _resolve(args: argparse.Namespace, config: Config) -> int:
             ],
         )
     _print_problems(run.problems, run.resolution.failures)
-    print(_summary(run.statuses))
+    print(_summary(run.statuses), file=sys.stderr if args.json else sys.stdout)
     return EXIT_PARTIAL if run.problems or run.resolution.failures else EXIT_OK
 
 

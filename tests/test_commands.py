@@ -1,0 +1,158 @@
+"""Commands as a person uses them: resolve, edit the lock by hand, review, export, status."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from papersync import commands
+from papersync.cli import main
+from papersync.config import Config, load
+from papersync.lock import load as load_lock
+from papersync.model import DecidedBy, Status
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    (tmp_path / "papersync.yaml").write_text(
+        "notes: [notes/log.md]\ncache_dir: cache\n"
+        "export:\n  bibtex: {path: refs.bib}\n  csl: {path: papers.json}\n  vault: {path: vault}\n",
+        encoding="utf-8",
+    )
+    made = load(tmp_path / "papersync.yaml")
+    for catalog in ("catalog.jsonl", "library.bib"):
+        commands.catalog_import(made, EXAMPLES / catalog, None)
+    return made
+
+
+def lock_file(config: Config) -> Path:
+    return config.state_dir / "papersync.lock.yaml"
+
+
+def test_resolve_json_shape_and_exit_code(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["resolve", "--offline", "--json", "--config", str(config.source_file)])
+    decisions = json.loads(capsys.readouterr().out)
+    assert code == 0, "an ambiguous mention is a finished answer; only failed sources are partial"
+    assert {"raw", "title", "status", "score", "paper", "candidates", "decided_by"} <= set(
+        decisions[0]
+    )
+    lora = next(d for d in decisions if d["raw"].startswith("LoRA"))
+    assert lora["status"] == "matched" and lora["paper"]["arxiv"] == "2106.09685"
+    assert lora["paper"]["authors"][0] == "Edward J. Hu"
+    gan = next(d for d in decisions if d["raw"].startswith("GAN"))
+    assert gan["status"] == "ambiguous" and gan["paper"] is None
+    assert gan["candidates"][0]["arxiv"] == "1406.2661"
+
+
+def test_a_hand_edit_in_the_lock_stands(config: Config) -> None:
+    commands.resolve(config, offline=True)
+    text = lock_file(config).read_text(encoding="utf-8")
+    start = text.index("  title:generative adversarial nets:")
+    end = text.index("decided_by: auto", start) + len("decided_by: auto")
+    edited = (
+        "  title:generative adversarial nets:\n    status: matched\n"
+        "    raw: 'GAN: Generative Adversarial Nets'\n    arxiv: '1406.2661'\n"
+        "    decided_by: user"
+    )
+    lock_file(config).write_text(text[:start] + edited + text[end:], encoding="utf-8")
+    for refresh in (False, True):
+        run = commands.resolve(config, offline=True, refresh=refresh)
+        gan = next(m for m in run.resolution.matches.values() if m.mention.raw.startswith("GAN"))
+        assert gan.status is Status.MATCHED and gan.decided_by is DecidedBy.USER
+        assert gan.paper is not None and gan.paper.title == "Generative Adversarial Networks"
+    decision = load_lock(lock_file(config)).decisions["title:generative adversarial nets"]
+    assert decision.decided_by is DecidedBy.USER and decision.ids.arxiv == "1406.2661"
+
+
+def test_review_accept_best_and_mark_not_a_paper(config: Config) -> None:
+    commands.resolve(config, offline=True)
+    assert commands.review(config, accept_best=True) == 1
+    assert commands.review(config, not_papers=["Attention Is All You Need"]) == 1
+    decisions = load_lock(lock_file(config)).decisions
+    gan = decisions["title:generative adversarial nets"]
+    assert gan.status is Status.MATCHED and gan.decided_by is DecidedBy.USER
+    attention = decisions["title:attention is all you need"]
+    assert attention.status is Status.NOT_A_PAPER and attention.decided_by is DecidedBy.USER
+    with pytest.raises(commands.CommandError, match="no mention"):
+        commands.review(config, not_papers=["A title nobody wrote"])
+
+
+def test_interactive_review_takes_ids_numbers_and_skips(config: Config) -> None:
+    commands.resolve(config, offline=True)
+    answers = iter(["arXiv:1406.2661v3"])
+    asked: list[str] = []
+
+    def ask(match: object, where: str) -> str:
+        asked.append(where)
+        return next(answers, "")
+
+    assert commands.review(config, ask=ask) == 1
+    assert asked == ["notes/log.md:70"]
+    gan = load_lock(lock_file(config)).decisions["title:generative adversarial nets"]
+    assert gan.ids.arxiv == "1406.2661" and gan.decided_by is DecidedBy.USER
+
+
+def test_review_from_a_terminal_prompt(config: Config) -> None:
+    commands.resolve(config, offline=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "papersync", "review", "--config", str(config.source_file)],
+        input="1\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Generative Adversarial Networks" in done.stdout
+    assert "1 decision(s) recorded" in done.stdout
+
+
+def test_export_targets_from_the_lock_and_status(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commands.resolve(config, offline=True)
+    for target in ("bibtex", "csl", "vault"):
+        outcome = commands.export(config, target)
+        assert outcome.written and not outcome.problems
+    out = config.state_dir / "elsewhere.bib"
+    assert commands.export(config, "bibtex", out=out).written == (str(out),) or out.exists()
+    assert main(["status", "--config", str(config.source_file)]) == 0
+    status = capsys.readouterr().out
+    assert "16 matched, 1 ambiguous" in status
+    assert "15 with citation keys" in status
+
+
+def test_resolve_without_any_network_finishes_with_a_clear_message(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = "http://127.0.0.1:9"
+    env = {
+        "PAPERSYNC_ARXIV_URL": closed,
+        "PAPERSYNC_S2_URL": closed,
+        "PAPERSYNC_CROSSREF_URL": closed,
+        "PAPERSYNC_CACHE_DIR": str(config.state_dir / "empty-cache"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "papersync", "resolve", "--config", str(config.source_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**__import__("os").environ, **env},
+    )
+    assert done.returncode == 3
+    assert "Traceback" not in done.stderr
+    errors = done.stderr.strip().splitlines()
+    assert errors and all(line.startswith("papersync: ") for line in errors)
+    assert any("arxiv" in line and "cannot reach" in line for line in errors)
