@@ -285,7 +285,10 @@ def test_a_hand_written_key_is_never_given_to_a_new_paper(tmp_path: Path) -> Non
     (tmp_path / "notes").mkdir()
     shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
     import_catalog(config, *example_catalogs())
-    mine = "% my own entry\n@book{vaswani2017attention,\n    title={Not the paper},\n    year=1999\n}\n"
+    mine = (
+        "% my own entry\n@book{vaswani2017attention,\n    title={Not the paper},\n"
+        "    year=1999\n}\n"
+    )
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "refs.bib").write_text(mine, encoding="utf-8")
     commands.sync(config, offline=True, say=lambda _: None)
