@@ -14,6 +14,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
 from papersync import __version__, commands
 from papersync.config import CONFIG_NAME, Config, ConfigError, load
 from papersync.lock import LockError
@@ -244,15 +254,47 @@ def _zotero_push(args: argparse.Namespace, config: Config) -> int:
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:
-    report = commands.sync(
-        config,
-        offline=args.offline,
-        refresh=args.refresh,
-        dry_run=args.dry_run,
-        verbosity=0 if args.quiet else 2 if args.verbose else 1,
-    )
+    console = Console(highlight=False)
+    say = (lambda line: None) if args.quiet else _plain(console)
+    bar = console.is_terminal and not args.quiet
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not bar,
+    ) as progress:
+        current: list[TaskID] = []
+
+        def stage(description: str) -> None:
+            if not bar:
+                if args.verbose:
+                    print(description)
+                return
+            for task in current:
+                progress.update(task, completed=1)
+            current[:] = [progress.add_task(description, total=1)]
+
+        report = commands.sync(
+            config,
+            offline=args.offline,
+            refresh=args.refresh,
+            dry_run=args.dry_run,
+            say=say,
+            verbose=args.verbose,
+            stage=stage,
+        )
     print(commands.describe(report))
     return EXIT_PARTIAL if report.partial else EXIT_OK
+
+
+def _plain(console: Console) -> Callable[[str], None]:
+    """Lines for the person: through rich on a terminal (it keeps the bar tidy), else print."""
+    if console.is_terminal:
+        return lambda line: console.print(line, markup=False)
+    return print
 
 
 def _status(args: argparse.Namespace, config: Config) -> int:

@@ -18,7 +18,7 @@ from papersync.export import Exporter, Outcome
 from papersync.export.bibtex import BibtexExporter
 from papersync.export.zotero import ZoteroError
 from papersync.lock import Decision, Lock
-from papersync.model import DecidedBy, Ids, Match, Status
+from papersync.model import DecidedBy, Ids, Match, Reference, Status
 from papersync.resolve import Resolution
 from papersync.resolve import resolve as resolve_groups
 from papersync.sources.catalog import ImportReport
@@ -301,15 +301,20 @@ def sync(
     offline: bool = False,
     refresh: bool = False,
     dry_run: bool = False,
-    verbosity: int = 1,
     say: Callable[[str], None] = print,
+    stage: Callable[[str], None] | None = None,
+    verbose: bool = False,
 ) -> Report:
-    """The evening run: notes → decisions → every configured target."""
+    """The evening run: notes → decisions → every configured target.
+
+    `say` gets lines for the person (skipped targets, files written); `stage` is told when a
+    slow step starts (each source asked, each target written), for a progress display.
+    """
     path = lockfile.lock_path(config.state_dir)
 
-    def progress(stage: str, count: int) -> None:
-        if verbosity:
-            say(f"resolving: {stage} asked about {count} title(s)")
+    def progress(source: str, count: int) -> None:
+        if stage is not None:
+            stage(f"resolving: asking {source} about {count} title(s)")
 
     with run_lock(config.state_dir):
         _sweep(config)
@@ -326,15 +331,15 @@ def sync(
             names.remove("zotero")
             say("zotero: skipped (offline); `papersync zotero push --dry-run` shows the plan")
         if dry_run:
+            say("dry run: no file written; the Zotero step only plans")
             names = [n for n in names if n == "zotero"]
         targets: list[Exporter] = [
-            registry.exporter(config, name, dry_run=dry_run) for name in names
+            _announced(registry.exporter(config, name, dry_run=dry_run), stage) for name in names
         ]
         outcomes, _ = export_all(built, targets, save, stopping=(ZoteroError,))
-        if verbosity > 1:
-            for name, outcome in outcomes.items():
-                for written in outcome.written:
-                    say(f"{name}: wrote {written}")
+        for name, outcome in outcomes.items():
+            for written in outcome.written if verbose else ():
+                say(f"{name}: wrote {written}")
     return Report(
         mentions=len(read.mentions),
         statuses=statuses(resolution.matches),
@@ -343,6 +348,25 @@ def sync(
         failures=resolution.failures,
         problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
     )
+
+
+class _Announced:
+    """An exporter that tells the progress display when it starts."""
+
+    def __init__(self, inner: Exporter, stage: Callable[[str], None]) -> None:
+        self.inner = inner
+        self.stage = stage
+        self.name = inner.name
+
+    def export(
+        self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
+    ) -> Outcome:
+        self.stage(f"writing {self.name}: {len(references)} paper(s)")
+        return self.inner.export(references, unresolved, lock)
+
+
+def _announced(exporter: Exporter, stage: Callable[[str], None] | None) -> Exporter:
+    return exporter if stage is None else _Announced(exporter, stage)
 
 
 def describe(report: Report) -> str:
