@@ -145,7 +145,7 @@ def mention_forms(mention: Mention) -> tuple[_Form, ...]:
     paren = _LEADING_PAREN.match(raw)
     if paren:
         texts.append(raw[paren.end() :])
-        texts.append(f"{paren.group(1)}: {raw[paren.end():]}")
+        texts.append(f"{paren.group(1)}: {raw[paren.end() :]}")
     else:
         texts.append(raw)
         named = _split_name(raw)
@@ -218,38 +218,44 @@ def _word_overlap(left: list[str], right: list[str]) -> float:
     return shared / total if total else 0.0
 
 
-def _is_acronym(word: str, run: list[str], credits: list[float]) -> bool:
-    """`ctr` for an unpaired run `click through rate`."""
-    return (
-        2 <= len(word) <= ACRONYM_MAX
-        and word.isalpha()
-        and len(run) == len(word)
-        and not any(credits)
-        and "".join(w[0] for w in run) == word
-    )
-
-
 def _pair_rest(these: list[str], those: list[str], mine: list[float], theirs: list[float]) -> None:
     """Credit words left unpaired by exact comparison: typos, split words, acronyms."""
     for i, word in enumerate(these):
-        if mine[i] or (len(word) < TYPO_MIN_LENGTH and not word.isalpha()):
+        if mine[i]:
             continue
-        for j in range(len(those)):
+        typo = len(word) >= TYPO_MIN_LENGTH
+        acronym = 2 <= len(word) <= ACRONYM_MAX and word.isalpha()
+        for j, other in enumerate(those):
             if theirs[j]:
                 continue
-            other = those[j]
-            if len(word) >= TYPO_MIN_LENGTH and len(other) >= TYPO_MIN_LENGTH:
-                similarity = Indel.normalized_similarity(word, other)
-                if similarity >= TYPO_SIMILARITY:
+            if typo and len(other) >= TYPO_MIN_LENGTH:
+                similarity = Indel.normalized_similarity(word, other, score_cutoff=TYPO_SIMILARITY)
+                if similarity:
                     mine[i] = theirs[j] = similarity
                     break
-            if _is_acronym(word, those[j : j + len(word)], theirs[j : j + len(word)]):
+            run = those[j : j + len(word)]
+            if (
+                acronym
+                and other[0] == word[0]
+                and _initials(run, theirs[j : j + len(word)]) == word
+            ):
                 mine[i] = 1.0
                 theirs[j : j + len(word)] = [1.0] * len(word)
                 break
-            if j + 1 < len(those) and not theirs[j + 1] and other + those[j + 1] == word:
+            if (
+                word.startswith(other)
+                and j + 1 < len(those)
+                and not theirs[j + 1]
+                and (other + those[j + 1] == word)
+            ):
                 mine[i] = theirs[j] = theirs[j + 1] = 1.0
                 break
+
+
+def _initials(run: list[str], credits: list[float]) -> str:
+    """First letters of a run of words none of which is paired yet (`ctr` for `click through
+    rate`); empty when one is."""
+    return "" if any(credits) else "".join(w[0] for w in run)
 
 
 def mention_name(mention: Mention) -> tuple[str, str] | None:
@@ -265,10 +271,10 @@ def mention_name(mention: Mention) -> tuple[str, str] | None:
 
 @lru_cache(maxsize=65536)
 def _paper_name(title: str) -> tuple[str, str, str]:
-    """(name without spaces, subtitle, whole title), normalised; name and subtitle may be empty."""
+    """(name, subtitle, whole title), normalised; name and subtitle empty when it has no name."""
     split = _split_name(title)
     if split:
-        return normalise(split[0]).replace(" ", ""), normalise(split[1]), normalise(title)
+        return normalise(split[0]), normalise(split[1]), normalise(title)
     return "", "", normalise(title)
 
 
@@ -279,7 +285,7 @@ def _named_containment(named: tuple[str, str], title: str) -> bool:
     `Point Cloud Understanding by CLIP`)."""
     name, rest = named
     own_name, subtitle, whole = _paper_name(title)
-    if own_name == name.replace(" ", "") and subtitle:
+    if own_name.replace(" ", "") == name.replace(" ", "") and subtitle:
         theirs = subtitle
     elif name.isalpha() and "".join(w[0] for w in whole.split()) == name:
         theirs = whole
@@ -336,6 +342,9 @@ def _score(
 ) -> float:
     if mention.ids and mention.ids.key() == paper.key:
         return 1.0
+    own_name = _paper_name(paper.title)[0]
+    if named and own_name and markers(named[0]) != markers(own_name):
+        return 0.0  # `DINO: …` is not `DINOv2: …`, however alike the rest
     best = max(
         (_similarity(m, p) for m in forms for p in paper_forms(paper.title)),
         default=0.0,
