@@ -26,6 +26,7 @@ from rich.progress import (
 
 from papersync import __version__, commands
 from papersync.config import CONFIG_NAME, Config, ConfigError, load
+from papersync.export.vault import VaultError
 from papersync.lock import LockError
 from papersync.model import Match, Mention
 from papersync.sync import RunLockedError
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load(args.config or Path(CONFIG_NAME), required=args.config is not None)
         result: int = args.run(args, config)
         return result
-    except ConfigError as exc:
+    except (ConfigError, VaultError) as exc:
         print(f"papersync: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (LockError, RunLockedError, commands.CommandError) as exc:
