@@ -12,7 +12,7 @@ from typing import Protocol
 
 from papersync import match
 from papersync.lock import Decision, Lock
-from papersync.model import Candidate, DecidedBy, Ids, Match, Mention, MentionKind, Paper, Status
+from papersync.model import DecidedBy, Ids, Match, Mention, MentionKind, Paper, Status
 from papersync.sources import Found, Source
 
 Enrich = Callable[[Sequence[Paper]], Sequence[Paper]]
@@ -234,10 +234,3 @@ def _decision(m: Match, *, retry: bool) -> Decision:
         decided_by=DecidedBy.AUTO,
         retry=retry and m.status is not Status.MATCHED,
     )
-
-
-def candidates_of(m: Match) -> tuple[Candidate, ...]:
-    """The choices to show a person: the match's runners-up, or the chosen paper alone."""
-    if m.candidates:
-        return m.candidates
-    return (Candidate(m.paper, m.score),) if m.paper else ()

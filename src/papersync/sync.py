@@ -25,7 +25,6 @@ from papersync.sources.catalog import Catalog, CatalogError
 
 RUN_LOCK_NAME = ".papersync.run.lock"
 CATALOG_NAME = "catalog.sqlite"
-RESPONSES_NAME = "responses.sqlite"
 
 
 class RunLockedError(Exception):
