@@ -222,6 +222,15 @@ class FakeZotero:
                 return exc.code, {"Content-Type": "text/plain"}, exc.message.encode()
         if key != self.api_key:
             return 403, {"Content-Type": "text/plain"}, b"Forbidden"
+        if method == "GET" and path == "/keys/current":
+            access = {"user": {"library": True, "notes": True, "write": True}}
+            answer = {
+                "key": key,
+                "userID": self.library_id,
+                "username": "testuser",
+                "access": access,
+            }
+            return 200, {"Content-Type": "application/json"}, json.dumps(answer).encode()
         if not path.startswith(self.prefix + "/"):
             return 404, {"Content-Type": "text/plain"}, b"Not found"
         parts = path[len(self.prefix) + 1 :].strip("/").split("/")

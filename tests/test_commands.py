@@ -156,3 +156,34 @@ def test_resolve_without_any_network_finishes_with_a_clear_message(
     errors = done.stderr.strip().splitlines()
     assert errors and all(line.startswith("papersync: ") for line in errors)
     assert any("arxiv" in line and "cannot reach" in line for line in errors)
+
+
+def test_doctor_checks_every_service_and_the_zotero_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fake_services import Record, serve
+    from fake_zotero import FakeZotero
+
+    subset = Path(__file__).parent / "fixtures" / "zotero" / "schema-subset.json"
+    records = [Record(title="Attention Is All You Need", arxiv="1706.03762")]
+    with serve(records) as services, FakeZotero(subset) as zotero:
+        for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
+            monkeypatch.setenv(var, services.url)
+        (tmp_path / "log.md").write_text("## 2024.1.1\n\n《Attention Is All You Need》\n")
+        config = tmp_path / "papersync.yaml"
+        zotero_settings = (
+            f"export:\n  zotero: {{library_id: '{zotero.library_id}', "
+            f"api_key: {{key}}, url: '{zotero.url}'}}\n"
+        )
+        config.write_text(
+            "notes: [log.md]\ncache_dir: cache\n" + zotero_settings.replace("{key}", zotero.api_key)
+        )
+        assert main(["doctor", "--config", str(config)]) == 0
+        out = capsys.readouterr().out
+        for name in ("arxiv", "semanticscholar", "crossref", "zotero (API key)"):
+            assert f"ok   {name}: answers" in out
+        config.write_text(
+            "notes: [log.md]\ncache_dir: cache\n" + zotero_settings.replace("{key}", "wrong")
+        )
+        assert main(["doctor", "--config", str(config)]) == 1
+        assert "FAIL  zotero (API key)" in capsys.readouterr().out

@@ -143,34 +143,41 @@ def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
 def check_services(config: Config) -> list[tuple[bool, str]]:
     """One cheap real request per enabled service (and Zotero's key check) for `doctor`."""
     s, z = config.sources, config.export.zotero
-    probes: list[tuple[str, str, dict[str, str]]] = []
+    probes: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = []
     if s.arxiv.enabled:
-        probes.append(("arxiv", f"{s.arxiv.url}/api/query?id_list=1706.03762&max_results=1", {}))
+        probes.append(
+            ("arxiv", f"{s.arxiv.url}/api/query?id_list=1706.03762&max_results=1", {}, (200,))
+        )
     if s.semanticscholar.enabled:
         key = s.semanticscholar.api_key
         probes.append(
             (
                 "semanticscholar" + (" (API key)" if key else ""),
-                f"{s.semanticscholar.url}/graph/v1/paper/arXiv:1706.03762?fields=title",
+                f"{s.semanticscholar.url}/graph/v1/paper/search/match"
+                "?query=attention+is+all+you+need&fields=title",
                 {"x-api-key": key} if key else {},
+                (200, 404),  # 404 is its "no title matched"
             )
         )
     if s.crossref.enabled:
-        probes.append(("crossref", f"{s.crossref.url}/works?rows=0", {}))
+        probes.append(
+            ("crossref", f"{s.crossref.url}/works?query.bibliographic=attention&rows=1", {}, (200,))
+        )
     if z.library_id:
         probes.append(
             (
                 "zotero (API key)",
                 f"{z.url}/keys/current",
                 {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"},
+                (200,),
             )
         )
     checks: list[tuple[bool, str]] = []
     policy = Policy(connect_timeout=5.0, read_timeout=min(s.timeout, 10.0), retries=0)
     with Http(None, contact=s.crossref.mailto, policy=policy) as http:
-        for name, url, headers in probes:
+        for name, url, headers, accept in probes:
             try:
-                http.get(url, headers=headers)
+                http.get(url, headers=headers, accept=accept)
                 checks.append((True, f"{name}: answers"))
             except SourceError as exc:
                 checks.append((False, f"{name}: {exc}"))
