@@ -64,7 +64,7 @@ TYPO_MIN_LENGTH = 5
 """Shorter words must match exactly: `deep` and `deer` are different words, not a typo."""
 ACRONYM_MAX = 6
 
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     {"a", "an", "the", "of", "for", "with", "and", "in", "on", "to", "by", "via", "from", "at"}
     | {"as", "is", "are", "be", "its", "into", "using", "toward", "towards", "vs", "or", "we"}
     | {"our", "do", "does", "can", "how", "what", "why", "when", "than"}
@@ -188,7 +188,7 @@ def _similarity(a: _Form, b: _Form) -> float:
 
 
 def _weight(word: str) -> float:
-    return STOPWORD_WEIGHT if word in _STOPWORDS else 1.0
+    return STOPWORD_WEIGHT if word in STOPWORDS else 1.0
 
 
 def _word_overlap(left: list[str], right: list[str]) -> float:

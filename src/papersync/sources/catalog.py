@@ -11,7 +11,9 @@ import json
 import re
 import sqlite3
 import unicodedata
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, fields
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -19,22 +21,28 @@ from typing import Any, NamedTuple
 
 import bibtexparser
 from bibtexparser.bparser import BibTexParser
-from bibtexparser.customization import convert_to_unicode, splitname
+from bibtexparser.customization import latex_to_unicode, splitname
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from papersync.match import identity, mention_forms, normalise
+from papersync.match import STOPWORDS, identity, mention_forms, normalise
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
 from papersync.sources import Found
 
 FORMATS = ("arxiv-jsonl", "bibtex", "csl-json")
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 BATCH = 5000
 """Records written per transaction: big enough to amortise SQLite, small enough for flat memory."""
-RETRIEVED = 200
+RETRIEVED = 1000
 """Rows fetched from the index per mention before the cheap re-rank."""
 SHORTLIST = 20
 """Candidates handed to `match.decide` per mention after re-ranking by title similarity."""
+LINES_PER_TASK = 2000
+PARALLEL_FROM_BYTES = 50_000_000
+"""Files this big are parsed in worker processes; smaller ones are not worth starting them."""
+WORKERS = 2
+CACHE_KIB = 262_144
+"""SQLite page cache while importing: the title and key indexes of a full dump stay in memory."""
 QUERY_WORDS = 5
 """The rarest words of a title that the index is asked about, in pairs: any two of them suffice,
 so one misspelt or extra word cannot hide the right paper."""
@@ -72,16 +80,19 @@ CREATE TABLE IF NOT EXISTS papers (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
     doi TEXT,
-    norm TEXT NOT NULL,
+    norm TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
     format TEXT NOT NULL,
     record TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS papers_norm ON papers (norm);
 CREATE INDEX IF NOT EXISTS papers_doi ON papers (doi) WHERE doi IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS titles USING fts5 (
-    norm, content='', detail=none, tokenize='unicode61 remove_diacritics 0'
+    norm, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 0'
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5vocab (titles, row);
 """
 
 
@@ -176,6 +187,7 @@ class Catalog:
         try:
             self._db.execute("PRAGMA synchronous = OFF")
             self._db.execute("PRAGMA journal_mode = MEMORY")
+            self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             for chunk in _chunks(records, BATCH):
                 batch: dict[str, _Row] = {}
                 for line, item in chunk:
@@ -202,7 +214,9 @@ class Catalog:
         known = {
             key: (rowid, norm, record)
             for rowid, key, norm, record in db.execute(
-                f"SELECT id, key, norm, record FROM papers WHERE key IN ({marks})", keys
+                "SELECT p.id, p.key, p.norm, r.record FROM papers p JOIN records r ON r.id = p.id"
+                f" WHERE p.key IN ({marks})",
+                keys,
             )
         }
         fresh: list[_Row] = []
@@ -223,13 +237,32 @@ class Catalog:
         with db:
             last = db.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
             db.executemany(
-                "INSERT INTO papers (key, doi, norm, format, record) VALUES (?, ?, ?, ?, ?)", fresh
-            )
-            db.execute(
-                "INSERT INTO titles (rowid, norm) SELECT id, norm FROM papers WHERE id > ?", (last,)
+                "INSERT INTO papers (id, key, doi, norm) VALUES (?, ?, ?, ?)",
+                [(last + n, row.key, row.doi, row.norm) for n, row in enumerate(fresh, 1)],
             )
             db.executemany(
-                "UPDATE papers SET doi = ?, norm = ?, format = ?, record = ? WHERE id = ?", changed
+                "INSERT INTO records (id, format, record) VALUES (?, ?, ?)",
+                [(last + n, row.format, row.record) for n, row in enumerate(fresh, 1)],
+            )
+            db.executemany(
+                "INSERT INTO titles (rowid, norm) VALUES (?, ?)",
+                [(last + n, row.norm) for n, row in enumerate(fresh, 1)],
+            )
+            db.executemany(
+                "UPDATE papers SET doi = ?, norm = ? WHERE id = ?",
+                [(d, n, i) for d, n, _, _, i in changed],
+            )
+            db.executemany(
+                "UPDATE records SET format = ?, record = ? WHERE id = ?",
+                [(f, r, i) for _, _, f, r, i in changed],
+            )
+            words = Counter(w for row in fresh for w in set(_words(row.norm)))
+            words.update(w for _, _, new in retitled for w in set(_words(new)))
+            words.subtract(w for _, old, _ in retitled for w in set(_words(old)))
+            db.executemany(
+                "INSERT INTO terms (term, docs) VALUES (?, ?)"
+                " ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
+                [item for item in words.items() if item[1]],
             )
             db.executemany(
                 "INSERT INTO titles (titles, rowid, norm) VALUES ('delete', ?, ?)",
@@ -247,13 +280,16 @@ class Catalog:
         """The stored paper with this arXiv id or DOI, if any."""
         if ids.arxiv:
             rows = self._query(
-                "SELECT format, record FROM papers WHERE key = ?", (f"arxiv:{ids.arxiv}",)
+                "SELECT r.format, r.record FROM papers p JOIN records r ON r.id = p.id"
+                " WHERE p.key = ?",
+                (f"arxiv:{ids.arxiv}",),
             )
             if rows:
                 return _loads(*rows[0])
         if ids.doi:
             rows = self._query(
-                "SELECT format, record FROM papers WHERE key = ? OR doi = ? ORDER BY key LIMIT 1",
+                "SELECT r.format, r.record FROM papers p JOIN records r ON r.id = p.id"
+                " WHERE p.key = ? OR p.doi = ? ORDER BY p.key LIMIT 1",
                 (f"doi:{ids.doi.lower()}", ids.doi.lower()),
             )
             if rows:
@@ -310,24 +346,30 @@ class Catalog:
             records = {
                 rowid: (fmt, record)
                 for rowid, fmt, record in self._query(
-                    f"SELECT id, format, record FROM papers WHERE id IN ({marks})", chosen
+                    f"SELECT id, format, record FROM records WHERE id IN ({marks})", chosen
                 )
             }
             papers += [_loads(*records[rowid]) for rowid in chosen]
         return tuple(papers)
 
     def _match_query(self, forms: Sequence[str]) -> str:
-        """An FTS5 query: pairs of the rarest known words, each quoted so no word is an operator."""
+        """An FTS5 query: all the title's known words, or any two of its rarest.
+
+        Function words are left out (they are in every other title); each word is quoted, so
+        none can act as an FTS operator.
+        """
         words = list(dict.fromkeys(w for form in forms for w in _words(form)))
+        words = [w for w in words if w not in STOPWORDS] or words
         if not words:
             return ""
         marks = ",".join("?" * len(words))
-        counts = dict(self._query(f"SELECT term, doc FROM words WHERE term IN ({marks})", words))
-        known = sorted((w for w in words if w in counts), key=lambda w: counts[w])[:QUERY_WORDS]
+        counts = dict(self._query(f"SELECT term, docs FROM terms WHERE term IN ({marks})", words))
+        known = sorted((w for w in words if counts.get(w)), key=lambda w: counts[w])
         quoted = ['"' + w.replace('"', '""') + '"' for w in known]
-        if len(quoted) == 1:
-            return quoted[0]
-        return " OR ".join(f"({a} AND {b})" for a, b in itertools.combinations(quoted, 2))
+        if len(quoted) <= 1:
+            return "".join(quoted)
+        pairs = [f"({a} AND {b})" for a, b in itertools.combinations(quoted[:QUERY_WORDS], 2)]
+        return " OR ".join([f"({' AND '.join(quoted)})", *pairs])
 
 
 def _chunks(
@@ -394,35 +436,54 @@ def _row_or_problem(paper: Paper | str) -> _Row | str:
 
 
 def read_arxiv_jsonl(path: Path) -> Iterator[tuple[int, _Row | str]]:
-    """Rows straight from the snapshot's lines: only id and title are read at import time, the
-    line itself is stored, so a full dump imports in seconds per hundred thousand."""
-    with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, f"not JSON: {exc.msg}"
-                continue
-            if not isinstance(record, dict):
-                yield number, "not a JSON object"
-                continue
-            arxiv, title = _clean(record.get("id")), _clean(record.get("title"))
-            if not arxiv or not title:
-                yield number, f"{arxiv or 'record'}: no {'title' if arxiv else 'id'}"
-                continue
-            doi = _clean(record.get("doi"))
-            yield (
-                number,
-                _Row(
-                    f"arxiv:{_ARXIV_VERSION.sub('', arxiv)}",
-                    doi.split()[0].lower() if doi else None,
-                    _fold(title),
-                    "arxiv",
-                    line.strip(),
-                ),
-            )
+    """Rows from the snapshot's lines, in file order; a big file is parsed by worker processes
+    while this one writes, so the two cores of a laptop share the import."""
+    chunks = _line_chunks(path, LINES_PER_TASK)
+    if path.stat().st_size < PARALLEL_FROM_BYTES:
+        for start, lines in chunks:
+            yield from _arxiv_rows(start, lines)
+        return
+    with ProcessPoolExecutor(max_workers=WORKERS) as pool:
+        pending: deque[Future[list[tuple[int, _Row | str]]]] = deque()
+        for start, lines in chunks:
+            pending.append(pool.submit(_arxiv_rows, start, lines))
+            if len(pending) > 2 * WORKERS:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _line_chunks(path: Path, size: int) -> Iterator[tuple[int, list[str]]]:
+    with path.open(encoding="utf-8", errors="replace") as text:
+        start = 1
+        while lines := list(itertools.islice(text, size)):
+            yield start, lines
+            start += len(lines)
+
+
+def _arxiv_rows(start: int, lines: Sequence[str]) -> list[tuple[int, _Row | str]]:
+    """Only id, title and DOI are read at import time; the line itself is stored as given."""
+    rows: list[tuple[int, _Row | str]] = []
+    for number, line in enumerate(lines, start):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((number, f"not JSON: {exc.msg}"))
+            continue
+        if not isinstance(record, dict):
+            rows.append((number, "not a JSON object"))
+            continue
+        arxiv, title = _clean(record.get("id")), _clean(record.get("title"))
+        if not arxiv or not title:
+            rows.append((number, f"{arxiv or 'record'}: no {'title' if arxiv else 'id'}"))
+            continue
+        doi = _clean(record.get("doi"))
+        key = f"arxiv:{_ARXIV_VERSION.sub('', arxiv)}"
+        doi = doi.split()[0].lower() if doi else None
+        rows.append((number, _Row(key, doi, _fold(title), "arxiv", line.strip())))
+    return rows
 
 
 _ID_MONTH = re.compile(r"^(?:[a-z.-]+/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$", re.I)
@@ -524,7 +585,6 @@ def read_bibtex(path: Path) -> Iterator[tuple[int, _Row | str]]:
     One parser serves the whole file so `@string` macros defined early resolve later.
     """
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
-    parser.customization = convert_to_unicode
     seen = 0
     for line, chunk in _bibtex_chunks(path):
         try:
@@ -559,8 +619,11 @@ def _unbrace(text: str) -> str:
     return _SPACE.sub(" ", text.replace("{", "").replace("}", "")).strip()
 
 
-def parse_bibtex_entry(entry: Mapping[str, str]) -> Paper | str:
+def parse_bibtex_entry(raw: Mapping[str, str]) -> Paper | str:
     """One parsed BibTeX entry as a Paper, or why it cannot be one."""
+    entry = {
+        k: v if k in ("ID", "ENTRYTYPE", "author") else latex_to_unicode(v) for k, v in raw.items()
+    }
     title = _unbrace(entry.get("title", ""))
     if not title:
         return f"{entry.get('ID', '?')}: no title"
@@ -618,7 +681,7 @@ def _bibtex_authors(text: str) -> tuple[Author, ...]:
         if not name:
             continue
         if name.startswith("{") and name.endswith("}"):
-            authors.append(Author(family=_unbrace(name), literal=True))
+            authors.append(Author(family=_unbrace(latex_to_unicode(name)), literal=True))
             continue
         try:
             parts = splitname(name, strict_mode=False)
@@ -627,7 +690,11 @@ def _bibtex_authors(text: str) -> tuple[Author, ...]:
             continue
         family = " ".join(parts.get("von", []) + parts.get("last", []))
         given = " ".join(parts.get("first", []) + parts.get("jr", []))
-        authors.append(Author(family=_unbrace(family), given=_unbrace(given)))
+        authors.append(
+            Author(
+                family=_unbrace(latex_to_unicode(family)), given=_unbrace(latex_to_unicode(given))
+            )
+        )
     return tuple(authors)
 
 
