@@ -488,8 +488,6 @@ def _arxiv_rows(start: int, lines: Sequence[str]) -> list[tuple[int, _Row | str]
 
 _ID_MONTH = re.compile(r"^(?:[a-z.-]+/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$", re.I)
 
-_ID_MONTH = re.compile(r"^(?:[a-z.-]+/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$", re.I)
-
 
 def parse_arxiv_record(record: Mapping[str, Any]) -> Paper | str:
     """One arXiv-snapshot record as a Paper, or why it cannot be one."""
