@@ -295,3 +295,37 @@ def test_a_hand_written_key_is_never_given_to_a_new_paper(tmp_path: Path) -> Non
     bib = (tmp_path / "out" / "refs.bib").read_text(encoding="utf-8")
     assert bib.startswith(mine)
     assert "@misc{vaswani2017attentiona," in bib
+
+
+def test_a_paper_that_leaves_the_log_leaves_the_outputs_and_keeps_its_key(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    log = (EXAMPLES / "reading-log.md").read_text(encoding="utf-8")
+    todo = "- [ ] Distilling the knowledge in a neural network  模型蒸馏的起点\n"
+    assert todo in log
+    (tmp_path / "notes" / "log.md").write_text(log, encoding="utf-8")
+    import_catalog(config, *example_catalogs())
+    commands.sync(config, offline=True, say=lambda _: None)
+    bib = tmp_path / "out" / "refs.bib"
+    assert "@misc{hinton2015distilling," in bib.read_text(encoding="utf-8")
+
+    (tmp_path / "notes" / "log.md").write_text(log.replace(todo, ""), encoding="utf-8")
+    commands.sync(config, offline=True, say=lambda _: None)
+    assert "hinton2015distilling" not in bib.read_text(encoding="utf-8")
+    assert "1503.02531" not in (tmp_path / "out" / "papers.json").read_text(encoding="utf-8")
+    assert not (
+        tmp_path / "out" / "vault" / "Papers" / "Distilling the Knowledge in a Neural Network.md"
+    ).exists()
+    assert "hinton2015distilling" in (tmp_path / "papersync.lock.yaml").read_text(encoding="utf-8")
+
+    (tmp_path / "notes" / "log.md").write_text(
+        log.replace(
+            "# 2024.3\n",
+            "# 2024.3\n\n## 2024.3.30\n\n《Distilling the Knowledge in a Neural Network》\n\n"
+            "蒸馏。\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    commands.sync(config, offline=True, say=lambda _: None)
+    assert "@misc{hinton2015distilling," in bib.read_text(encoding="utf-8")
