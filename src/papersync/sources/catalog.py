@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, fields
@@ -30,7 +30,7 @@ from papersync.model import Author, Ids, Mention, Paper, PaperKind
 from papersync.sources import Found
 
 FORMATS = ("arxiv-jsonl", "bibtex", "csl-json")
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "4"
 BATCH = 5000
 """Records written per transaction: big enough to amortise SQLite, small enough for flat memory."""
 RETRIEVED = 1000
@@ -43,6 +43,8 @@ PARALLEL_FROM_BYTES = 50_000_000
 WORKERS = 2
 CACHE_KIB = 262_144
 """SQLite page cache while importing: the title and key indexes of a full dump stay in memory."""
+CLOSE_ENOUGH = 0.9
+"""A title this similar (characters) found by the cheap queries ends the search."""
 QUERY_WORDS = 5
 """The rarest words of a title that the index is asked about, in pairs: any two of them suffice,
 so one misspelt or extra word cannot hide the right paper."""
@@ -88,6 +90,7 @@ CREATE TABLE IF NOT EXISTS records (
     record TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5vocab (titles, row);
 CREATE INDEX IF NOT EXISTS papers_norm ON papers (norm);
 CREATE INDEX IF NOT EXISTS papers_doi ON papers (doi) WHERE doi IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS titles USING fts5 (
@@ -200,6 +203,11 @@ class Catalog:
                     batch[item.key] = item
                 for outcome, n in self._store(batch).items():
                     counts[outcome] += n
+            with self._db:
+                # Word counts steer the index queries; recounting from the index in one pass
+                # costs under a second for a full dump, less than keeping them row by row.
+                self._db.execute("DELETE FROM terms")
+                self._db.execute("INSERT INTO terms SELECT term, doc FROM words")
         except sqlite3.DatabaseError as exc:
             self._db.rollback()
             raise CatalogError(f"{self.path}: cannot write the catalog ({exc})") from exc
@@ -256,14 +264,6 @@ class Catalog:
                 "UPDATE records SET format = ?, record = ? WHERE id = ?",
                 [(f, r, i) for _, _, f, r, i in changed],
             )
-            words = Counter(w for row in fresh for w in set(_words(row.norm)))
-            words.update(w for _, _, new in retitled for w in set(_words(new)))
-            words.subtract(w for _, old, _ in retitled for w in set(_words(old)))
-            db.executemany(
-                "INSERT INTO terms (term, docs) VALUES (?, ?)"
-                " ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
-                [item for item in words.items() if item[1]],
-            )
             db.executemany(
                 "INSERT INTO titles (titles, rowid, norm) VALUES ('delete', ?, ?)",
                 [(rowid, old) for rowid, old, _ in retitled],
@@ -315,30 +315,21 @@ class Catalog:
     def search(self, mention: Mention) -> tuple[Paper, ...]:
         """Up to `SHORTLIST` papers whose titles resemble the mention's, closest first.
 
-        Exact normalised titles come straight from an index; otherwise the index is asked for
-        titles sharing any two of the mention's rarest words, re-ranked by similarity.
+        Cheap questions first: the exact normalised title, then titles holding all its words;
+        only when neither gives a close title is the index asked for any two rare words.
         """
         by_id = self.get(mention.ids) if mention.ids else None
         forms = [_fold(form.text) for form in mention_forms(mention)]
         forms = [form for form in dict.fromkeys(forms) if form]
         rows: dict[int, str] = {}
         for form in forms:
-            for rowid, norm in self._query("SELECT id, norm FROM papers WHERE norm = ?", (form,)):
-                rows[rowid] = norm
-        query = self._match_query(forms)
-        if query:
-            for rowid, norm in self._query(
-                "SELECT p.id, p.norm FROM titles JOIN papers p ON p.id = titles.rowid"
-                " WHERE titles MATCH ? LIMIT ?",
-                (query, RETRIEVED),
-            ):
-                rows[rowid] = norm
-        best: dict[int, float] = {}
-        for form in forms:
-            for _, value, rowid in process.extract(
-                form, rows, scorer=Indel.normalized_similarity, limit=SHORTLIST
-            ):
-                best[rowid] = max(value, best.get(rowid, 0.0))
+            rows.update(self._query("SELECT id, norm FROM papers WHERE norm = ?", (form,)))
+        strict, loose = self._match_queries(forms)
+        rows.update(self._titles_matching(strict))
+        best = _closest(forms, rows)
+        if not best or max(best.values()) < CLOSE_ENOUGH:
+            rows.update(self._titles_matching(loose))
+            best = _closest(forms, rows)
         chosen = sorted(best, key=lambda r: -best[r])[:SHORTLIST]
         papers = [by_id] if by_id else []
         if chosen:
@@ -352,24 +343,52 @@ class Catalog:
             papers += [_loads(*records[rowid]) for rowid in chosen]
         return tuple(papers)
 
-    def _match_query(self, forms: Sequence[str]) -> str:
-        """An FTS5 query: all the title's known words, or any two of its rarest.
+    def _titles_matching(self, query: str) -> list[tuple[int, str]]:
+        if not query:
+            return []
+        return self._query(
+            "SELECT p.id, p.norm FROM titles JOIN papers p ON p.id = titles.rowid"
+            " WHERE titles MATCH ? LIMIT ?",
+            (query, RETRIEVED),
+        )
+
+    def _match_queries(self, forms: Sequence[str]) -> tuple[str, str]:
+        """Two FTS5 queries: titles with every word of a form, and titles with two rare words.
 
         Function words are left out (they are in every other title); each word is quoted, so
         none can act as an FTS operator.
         """
-        words = list(dict.fromkeys(w for form in forms for w in _words(form)))
-        words = [w for w in words if w not in STOPWORDS] or words
+        per_form = [
+            [w for w in _words(form) if w not in STOPWORDS] or _words(form) for form in forms
+        ]
+        words = list(dict.fromkeys(w for found in per_form for w in found))
         if not words:
-            return ""
+            return "", ""
         marks = ",".join("?" * len(words))
         counts = dict(self._query(f"SELECT term, docs FROM terms WHERE term IN ({marks})", words))
-        known = sorted((w for w in words if counts.get(w)), key=lambda w: counts[w])
-        quoted = ['"' + w.replace('"', '""') + '"' for w in known]
-        if len(quoted) <= 1:
-            return "".join(quoted)
-        pairs = [f"({a} AND {b})" for a, b in itertools.combinations(quoted[:QUERY_WORDS], 2)]
-        return " OR ".join([f"({' AND '.join(quoted)})", *pairs])
+        strict = [
+            "(" + " AND ".join(map(_quoted, found)) + ")"
+            for found in per_form
+            if all(counts.get(w) for w in found)
+        ]
+        rare = sorted((w for w in words if counts.get(w)), key=lambda w: counts[w])[:QUERY_WORDS]
+        pairs = [f"({_quoted(a)} AND {_quoted(b)})" for a, b in itertools.combinations(rare, 2)]
+        return " OR ".join(strict), " OR ".join(pairs) or "".join(map(_quoted, rare))
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _closest(forms: Sequence[str], rows: Mapping[int, str]) -> dict[int, float]:
+    """Each row's best character similarity to any form, for the `SHORTLIST` closest rows."""
+    best: dict[int, float] = {}
+    for form in forms:
+        for _, value, rowid in process.extract(
+            form, rows, scorer=Indel.normalized_similarity, limit=SHORTLIST
+        ):
+            best[rowid] = max(value, best.get(rowid, 0.0))
+    return best
 
 
 def _chunks(
