@@ -1,4 +1,4 @@
-"""Benchmark the local catalog at arXiv scale: import 1,000,000 generated records, match 1,000 titles.
+"""Benchmark the local catalog at arXiv scale: import 1,000,000 generated records, match 1,000.
 
 Run: `python benchmarks/catalog.py [RECORDS]`. Prints import time, ms per title (candidate
 retrieval + `match.decide`) and peak memory. Targets on a 2-core machine: import under 60 s,
@@ -191,7 +191,8 @@ def main() -> None:
     false = sum(r.status is Status.MATCHED for r in results[700:])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"records: {report.imported:,} imported, {report.skipped} skipped; database {size / 1e6:,.0f} MB"
+        f"records: {report.imported:,} imported, {report.skipped} skipped;"
+        f" database {size / 1e6:,.0f} MB"
     )
     print(
         f"import: {imported:.1f} s wall ({report.imported / imported:,.0f} records/s);"

@@ -602,6 +602,7 @@ def read_bibtex(path: Path) -> Iterator[tuple[int, _Row | str]]:
     One parser serves the whole file so `@string` macros defined early resolve later.
     """
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
+    parser.expect_multiple_parse = True
     seen = 0
     for line, chunk in _bibtex_chunks(path):
         try:
