@@ -67,6 +67,11 @@ def paper(title: str, arxiv: str = "2101.00001", **kw: object) -> Paper:
             id="acronym_for_words",
         ),
         pytest.param(
+            "Cheap, Small and Open Speech Recognizers for Edge Devices and Mobile Phones",
+            "Cheap, Small and Reliable Speech Recognizers for Edge Devices and Mobile Phones",
+            id="one_word_reworded_in_long_title",
+        ),
+        pytest.param(
             "Masked Image Modeling with Vector-Quantized Visual Tokenizers",
             "BEiT v2: Masked Image Modeling with Vector-Quantized Visual Tokenizers",
             id="paper_name_dropped",
@@ -155,6 +160,11 @@ def test_matches_despite_spelling(raw: str, title: str) -> None:
             "Attention Is All You Need",
             "Attention Is All You Need In Speech Separation",
             id="title_is_prefix_of_another",
+        ),
+        pytest.param(
+            "GAT: Graph Attention Networks for Traffic Forecasting",
+            "Graph Spatial Attention Networks for Traffic Forecasting",
+            id="follow_up_adds_a_word",
         ),
     ],
 )

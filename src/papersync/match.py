@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz.distance import Indel
@@ -23,14 +23,16 @@ _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w\s+]")  # `+` tells CodeT5+ from CodeT5
 
 # Thresholds, chosen on the dev set (../shared/eval: 199 titles from four real logs against
-# 9,804 hard distractors) by sweeping each one and keeping the value with no false match and
-# the most true ones, rounded towards caution:
+# 9,804 hard distractors) by sweeping MATCH_THRESHOLD over 0.80–0.95 and MARGIN over 0–0.10:
+# every setting from 0.86 to 0.88 with a margin of 0.05 or more makes no false match and loses
+# no true one; the strictest such values are kept.
 MATCH_THRESHOLD = 0.88
-"""A best score below this is never matched. True matches with typos or a dropped alias score
-0.90–0.97; the closest wrong candidates that survive the marker veto stay under 0.85."""
+"""A best score below this is never matched. On the dev set the true matches with a typo, a
+reworded word or a dropped alias score 0.897 and up; the closest wrong candidates stay at or
+under `SPECIALISED_CAP` (0.85)."""
 MARGIN = 0.05
-"""The best must lead the runner-up (a different paper) by this much: two papers that differ
-only by a word or two score within ~0.04 of each other for a title that sits between them."""
+"""The best must lead the runner-up (a different paper) by this much. Without a margin, two
+look-alikes both above the threshold (a paper and its follow-up) make a false match."""
 CANDIDATE_FLOOR = 0.6
 """Below this a candidate is noise: not worth showing a person in review."""
 MAIN_TITLE_FACTOR = 0.95
@@ -49,6 +51,10 @@ people drop or change; a longer one is a main title."""
 MAIN_TITLE_WORDS = 5
 """A paper's main title (before its colon) stands in for the whole only when this long."""
 
+SPECIALISED_CAP = 0.85
+"""The most a paper scores when its title is the mention's plus words of its own (`Deep Session
+Interest Network…` for `Deep Interest Network…`, `Stable Segment Anything Model` for `Segment
+Anything Model`): follow-up papers name themselves that way, so it is shown, never chosen."""
 NAMED_MATCH = 0.9
 """Score for a title cut short but named alike on both sides (see `_named_containment`): enough
 to match alone, not enough to beat a candidate whose full title agrees."""
@@ -121,6 +127,8 @@ class _Form:
     text: str
     markers: tuple[str, ...]
     factor: float = 1.0
+    name: frozenset[str] = frozenset()
+    """Words of the log's own name for the paper (`din`), which the paper's title may lack."""
 
 
 def _form(text: str, factor: float = 1.0) -> _Form | None:
@@ -151,11 +159,13 @@ def mention_forms(mention: Mention) -> tuple[_Form, ...]:
         named = _split_name(raw)
         if named:
             texts.append(named[1])
+    named = mention_name(mention)
+    name = frozenset(named[0].split()) if named else frozenset()
     forms: dict[str, _Form] = {}
     for text in texts:
         form = _form(text)
         if form and form.text not in forms:
-            forms[form.text] = form
+            forms[form.text] = replace(form, name=name)
     return tuple(forms.values())
 
 
@@ -184,20 +194,21 @@ def _similarity(a: _Form, b: _Form) -> float:
         return b.factor if same else 0.0
     if Indel.normalized_similarity(a.text, b.text) < PREFILTER:
         return 0.0
-    return _word_overlap(a.text.split(), b.text.split()) * b.factor
+    return _word_overlap(a.text.split(), b.text.split(), a.name) * b.factor
 
 
 def _weight(word: str) -> float:
     return STOPWORD_WEIGHT if word in STOPWORDS else 1.0
 
 
-def _word_overlap(left: list[str], right: list[str]) -> float:
+def _word_overlap(left: list[str], right: list[str], name: frozenset[str] = frozenset()) -> float:
     """Weighted share of words the two titles have in common, in any order.
 
     A word counts as shared when equal, when a typo away (`conversational`/`convolutional`),
     when written apart on the other side (`HuggingFace`/`Hugging Face`), or as an acronym of
     a run of words there (`CTR`/`click through rate`). A whole word more or less costs its
-    full weight, which is what keeps `Stable Segment Anything Model` from `Segment Anything Model`.
+    full weight. Words only the paper (`right`) has cap the score at `SPECIALISED_CAP`, unless
+    the mention too has words of its own besides its `name` (then it is a reworded title).
     """
     credit_left = [0.0] * len(left)
     credit_right = [0.0] * len(right)
@@ -215,7 +226,18 @@ def _word_overlap(left: list[str], right: list[str]) -> float:
         c * _weight(w) for c, w in zip(credit_right, right, strict=True)
     )
     total = sum(map(_weight, left)) + sum(map(_weight, right))
-    return shared / total if total else 0.0
+    overlap = shared / total if total else 0.0
+    if _unpaired_content(right, credit_right) and not _unpaired_content(left, credit_left, name):
+        return min(overlap, SPECIALISED_CAP)
+    return overlap
+
+
+def _unpaired_content(
+    words: list[str], credits: list[float], name: frozenset[str] = frozenset()
+) -> bool:
+    return any(
+        not c and w not in STOPWORDS and w not in name for c, w in zip(credits, words, strict=True)
+    )
 
 
 def _pair_rest(these: list[str], those: list[str], mine: list[float], theirs: list[float]) -> None:
