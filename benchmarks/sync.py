@@ -430,9 +430,9 @@ def write_log(
         if year == newest:
             parts += ["# pending list", "", "具体文章：", ""]
             for i, later in enumerate(pending):
-                stats.truth[later.title] = later.arxiv
                 box = "[x]" if i % 10 == 9 else "[ ]"
                 remark = f"  {later.published.year}年，{rng.choice(ORGS)}" if i % 3 == 0 else ""
+                stats.truth[later.title] = stats.truth[f"{later.title}{remark}"] = later.arxiv
                 parts.append(f"- {box} {later.title}{remark}")
                 if i % 8 == 0:
                     parts.append(f"- [ ] {TODOS[(i // 8) % len(TODOS)]}")
@@ -497,6 +497,11 @@ class CountingServer(ThreadingHTTPServer):
         with self.guard:
             self.connections += 1
         return True
+
+    @property
+    def received(self) -> int:
+        """Connections plus requests: any contact at all counts."""
+        return self.connections + len(self.requests)
 
     @property
     def url(self) -> str:
@@ -672,37 +677,39 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.environ[variable] = server.url
             os.environ.pop("PAPERSYNC_CACHE_DIR", None)
             imported = run_stage("import", config_path, catalog_path)
-            cold = run_stage("cold", config_path, catalog_path)
-            after_cold = len(server.requests) + server.connections
-            warm = run_stage("warm", config_path, catalog_path)
-            after_warm = len(server.requests) + server.connections - after_cold
-            cli = cli_warm(config_path) if args.cli else None
-            requests = server.requests
-            connections = server.connections
-        print(
-            f"import: {imported['imported']:,} records imported, {imported['skipped']} skipped "
-            f"in {imported['seconds']:.1f} s; peak RSS {imported['peak_mib']:.0f} MiB "
-            f"(parse workers {imported['workers_mib']:.0f} MiB)"
-        )
-        print(
-            f"cold offline sync: {cold['seconds']:.2f} s {verdict(cold['seconds'], COLD_TARGET)}; "
-            f"peak RSS {cold['peak_mib']:.0f} MiB (after imports {cold['baseline_mib']:.0f})"
-        )
-        print("\n".join(describe_sync(cold)))
-        print(f"  accuracy: {accuracy(cold['decisions'], stats.truth)}")
-        print(
-            f"warm no-op sync: {warm['seconds']:.2f} s {verdict(warm['seconds'], WARM_TARGET)}; "
-            f"peak RSS {warm['peak_mib']:.0f} MiB; whole process {warm['process_seconds']:.2f} s"
-        )
-        print("\n".join(describe_sync(warm)))
-        if cli is not None:
             print(
-                f"warm no-op `papersync sync --offline` (CLI, start-up included): {cli[0]:.2f} s,"
-                f" exit code {cli[1]}"
+                f"import: {imported['imported']:,} records imported, {imported['skipped']} skipped"
+                f" in {imported['seconds']:.1f} s; peak RSS {imported['peak_mib']:.0f} MiB "
+                f"(parse workers {imported['workers_mib']:.0f} MiB)",
+                flush=True,
             )
+            cold = run_stage("cold", config_path, catalog_path)
+            print(
+                f"cold offline sync: {cold['seconds']:.2f} s "
+                f"{verdict(cold['seconds'], COLD_TARGET)}; peak RSS {cold['peak_mib']:.0f} MiB "
+                f"(after imports {cold['baseline_mib']:.0f})"
+            )
+            print("\n".join(describe_sync(cold)))
+            print(f"  accuracy: {accuracy(cold['decisions'], stats.truth)}", flush=True)
+            after_cold = server.received
+            warm = run_stage("warm", config_path, catalog_path)
+            print(
+                f"warm no-op sync: {warm['seconds']:.2f} s "
+                f"{verdict(warm['seconds'], WARM_TARGET)}; peak RSS {warm['peak_mib']:.0f} MiB; "
+                f"whole process {warm['process_seconds']:.2f} s"
+            )
+            print("\n".join(describe_sync(warm)), flush=True)
+            during_warm = server.received - after_cold
+            if args.cli:
+                seconds, code = cli_warm(config_path)
+                print(
+                    f"warm no-op `papersync sync --offline` (CLI, start-up included): "
+                    f"{seconds:.2f} s, exit code {code}"
+                )
+            requests, connections = list(server.requests), server.connections
         print(
             f"network: {len(requests)} requests, {connections} connections to the counting "
-            f"server (target 0; during the warm run {after_warm})"
+            f"server (target 0; during the warm run {during_warm})"
             + (f"; first: {requests[0]}" if requests else "")
         )
         if args.keep:
