@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -247,8 +248,8 @@ class LogStats:
     files: int = 0
     mentions: int = 0
     variants: dict[str, int] = field(default_factory=dict)
-    truth: dict[str, str | None] = field(default_factory=dict)
-    """Written title → the arXiv id it names (None: a paper absent from the catalog)."""
+    truth: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    """Written title → the arXiv id it names (None: absent from the catalog) and its variant."""
 
 
 def smart_case(words: str) -> str:
@@ -410,15 +411,16 @@ def write_log(
         day = min(record.published + lag, LAST_READING)
         title, kind = written_title(record, rng)
         stats.variants[kind] = stats.variants.get(kind, 0) + 1
-        stats.truth[title] = record.arxiv
+        stats.truth[title] = (record.arxiv, kind)
         readings.append((day, title, record.arxiv, record))
         if rng.random() < 0.02:  # read again later
             again = min(day + dt.timedelta(days=rng.randint(20, 300)), LAST_READING)
             readings.append((again, record.title, record.arxiv, record))
             stats.variants["re-read"] = stats.variants.get("re-read", 0) + 1
+            stats.truth.setdefault(record.title, (record.arxiv, "exact"))
     for title in absent:
         day = LAST_READING - dt.timedelta(days=rng.randint(0, 2000))
-        stats.truth[title] = None
+        stats.truth[title] = (None, "not in catalog")
         readings.append((day, title, None, None))
     stats.variants["not in catalog"] = len(absent)
     by_year: dict[int, dict[dt.date, list[tuple[str, Record | None]]]] = {}
@@ -432,7 +434,8 @@ def write_log(
             for i, later in enumerate(pending):
                 box = "[x]" if i % 10 == 9 else "[ ]"
                 remark = f"  {later.published.year}年，{rng.choice(ORGS)}" if i % 3 == 0 else ""
-                stats.truth[later.title] = stats.truth[f"{later.title}{remark}"] = later.arxiv
+                kind = "pending to-read" + (" with remark" if remark else "")
+                stats.truth[f"{later.title}{remark}"] = (later.arxiv, kind)
                 parts.append(f"- {box} {later.title}{remark}")
                 if i % 8 == 0:
                     parts.append(f"- [ ] {TODOS[(i // 8) % len(TODOS)]}")
@@ -591,26 +594,23 @@ def run_stage(name: str, config_path: Path, catalog_path: Path) -> dict[str, Any
 
 
 def accuracy(
-    decisions: Mapping[str, tuple[str, str | None]], truth: Mapping[str, str | None]
-) -> str:
-    right = wrong = absent_matched = unknown = 0
+    decisions: Mapping[str, tuple[str, str | None]], truth: Mapping[str, tuple[str | None, str]]
+) -> list[str]:
+    """Per way of writing a title: decisions right, wrong, and left open (ambiguous/unresolved)."""
+    tally: dict[str, Counter[str]] = {}
     for raw, (status, arxiv) in decisions.items():
-        if raw not in truth:
-            unknown += 1
-            continue
+        expected, kind = truth.get(raw, (None, "raw text not generated"))
+        counts = tally.setdefault(kind, Counter())
         if status != "matched":
-            continue
-        expected = truth[raw]
-        if expected is None:
-            absent_matched += 1
-        elif arxiv == expected:
-            right += 1
+            counts[status] += 1
+        elif expected is not None and arxiv == expected:
+            counts["right"] += 1
         else:
-            wrong += 1
-    return (
-        f"{right} matched to the right paper, {wrong} to a wrong one, {absent_matched} "
-        f"absent titles matched, {unknown} decisions with a raw text not written as a title"
-    )
+            counts["WRONG"] += 1
+    return [
+        f"    {kind}: " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+        for kind, counts in sorted(tally.items())
+    ]
 
 
 def describe_sync(figures: Mapping[str, Any]) -> list[str]:
@@ -690,7 +690,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"(after imports {cold['baseline_mib']:.0f})"
             )
             print("\n".join(describe_sync(cold)))
-            print(f"  accuracy: {accuracy(cold['decisions'], stats.truth)}", flush=True)
+            print("  decisions by how the title was written:")
+            print("\n".join(accuracy(cold["decisions"], stats.truth)), flush=True)
             after_cold = server.received
             warm = run_stage("warm", config_path, catalog_path)
             print(
