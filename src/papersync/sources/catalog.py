@@ -188,7 +188,10 @@ class Catalog:
             )
             return self._write(readers[fmt](Path(path)))
         finally:
-            self._db.executescript(_SCHEMA)
+            try:
+                self._db.executescript(_SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                raise CatalogError(f"{self.path}: cannot index the catalog ({exc})") from exc
 
     def upsert(self, papers: Iterable[Paper]) -> ImportReport:
         """Keep papers found online, so later offline runs and exports find them by id or title."""
