@@ -118,9 +118,9 @@ def records(
     for n in range(count):
         title = " ".join(rng.choices(words, cum_weights=cumulative, k=rng.randint(5, 13)))
         title = title[0].upper() + title[1:]
-        arxiv = f"{7 + n % 17:02d}{1 + n % 12:02d}.{n:07d}"[:15]
+        arxiv = f"{7 + n % 17:02d}{1 + n % 12:02d}.{n % 100_000:05d}"  # unique below 5.1M
         family = [("".join(rng.choices(SYLLABLES, k=3))).title() for _ in range(rng.randint(1, 5))]
-        record = {
+        record: dict[str, object] = {
             "id": arxiv,
             "submitter": "",
             "authors": ", ".join(f"A. {f}" for f in family),
