@@ -204,11 +204,18 @@ def test_year_from_arxiv_id_when_paper_has_none() -> None:
     assert result.status is not Status.MATCHED
 
 
+def test_preprint_read_before_its_published_year_is_not_vetoed() -> None:
+    title = "Learning Sparse Codes for Audio Classification"
+    published = paper(title, arxiv="2212.01234", year=2023)
+    assert match.score(mention(title, date=dt.date(2022, 12, 30)), published) == 1.0
+    assert match.score(mention(title, year_hint=2023), published) == 1.0
+
+
 def test_paper_newer_than_the_day_it_was_read_is_vetoed() -> None:
     title = "Learning Sparse Codes for Audio Classification"
     read = mention(title, date=dt.date(2021, 3, 1))
-    assert match.score(read, paper(title, year=2023)) == 0.0
-    assert match.score(read, paper(title, year=2020)) == 1.0
+    assert match.score(read, paper(title, arxiv="2301.00001", year=2023)) == 0.0
+    assert match.score(read, paper(title, arxiv="2001.00001", year=2020)) == 1.0
 
 
 def test_year_breaks_a_tie_between_same_titled_papers() -> None:

@@ -327,28 +327,31 @@ _ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
 _ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}$")
 
 
-def paper_year(paper: Paper) -> int | None:
-    """The paper's year as its source gave it, else as its arXiv id encodes (submission month)."""
-    if paper.year:
-        return paper.year
+def paper_years(paper: Paper) -> tuple[int, ...]:
+    """The years a paper can claim: its source's year and the one its arXiv id encodes.
+
+    They differ when a preprint of one year is published the next; either may be what a log
+    means, and the earlier is when the paper first existed.
+    """
+    years = {paper.year} if paper.year else set()
     arxiv = paper.ids.arxiv or ""
     found = _ARXIV_NEW.match(arxiv) or _ARXIV_OLD.match(arxiv)
-    if not found:
-        return None
-    yy = int(found.group(1))
-    return 2000 + yy if yy < 91 else 1900 + yy
+    if found:
+        yy = int(found.group(1))
+        years.add(2000 + yy if yy < 91 else 1900 + yy)
+    return tuple(sorted(years))
 
 
-def _year_factor(mention: Mention, year: int | None) -> float:
+def _year_factor(mention: Mention, years: tuple[int, ...]) -> float:
     """A check, not a tie-break: a paper newer than the day it was read, or far from the note's
     stated year, is another paper."""
-    if year is None:
+    if not years:
         return 1.0
-    if mention.date is not None and year > mention.date.year:
+    if mention.date is not None and years[0] > mention.date.year:
         return 0.0
     if mention.year_hint is None:
         return 1.0
-    gap = abs(year - mention.year_hint)
+    gap = min(abs(year - mention.year_hint) for year in years)
     if gap >= YEAR_VETO:
         return 0.0
     return YEAR_NEAR_PENALTY if gap == 2 else 1.0
@@ -373,7 +376,7 @@ def _score(
     )
     if best < NAMED_MATCH and named and _named_containment(named, paper.title):
         best = NAMED_MATCH
-    return round(best * _year_factor(mention, paper_year(paper)), 4) if best else 0.0
+    return round(best * _year_factor(mention, paper_years(paper)), 4) if best else 0.0
 
 
 def decide(mention: Mention, candidates: Sequence[Paper]) -> Match:
