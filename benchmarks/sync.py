@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import random
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -653,10 +652,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.papers > args.catalog:
         parser.error("--papers cannot exceed --catalog")
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        parser.error(f"--keep {args.keep}: exists and is not empty; give a new folder")
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
-        if args.keep and args.keep.exists():
-            shutil.rmtree(args.keep)
         (folder / "notes").mkdir(parents=True)
         rng = random.Random(SEED)
         started = time.perf_counter()
