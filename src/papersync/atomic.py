@@ -23,10 +23,12 @@ def sweep(target: Path) -> int:
     return len(leftovers)
 
 
-def write_bytes(path: Path, data: bytes) -> bool:
+def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> bool:
     """Write `data` to `path` via a temp file and rename; skip when the bytes are already there.
 
-    Returns whether the file was written, so an unchanged output keeps its mtime.
+    Returns whether the file was written, so an unchanged output keeps its mtime. The rename
+    alone survives a killed process; `durable` also flushes to disk against power loss — a
+    caller writing thousands of files may skip it per file and `os.sync()` once at the end.
     """
     try:
         if path.read_bytes() == data:
@@ -39,7 +41,8 @@ def write_bytes(path: Path, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -47,6 +50,6 @@ def write_bytes(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_text(path: Path, text: str) -> bool:
+def write_text(path: Path, text: str, *, durable: bool = True) -> bool:
     """`write_bytes` for UTF-8 text with the newlines exactly as given."""
-    return write_bytes(path, text.encode("utf-8"))
+    return write_bytes(path, text.encode("utf-8"), durable=durable)

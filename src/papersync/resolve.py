@@ -230,7 +230,7 @@ def _decision(m: Match, *, retry: bool) -> Decision:
         raw=m.mention.raw,
         ids=Ids(arxiv=paper.ids.arxiv, doi=paper.ids.doi) if paper else Ids(),
         title=paper.title if paper else None,
-        score=m.score,
+        score=round(m.score, 3),  # as the lock file stores it, so reloading compares equal
         decided_by=DecidedBy.AUTO,
         retry=retry and m.status is not Status.MATCHED,
     )
