@@ -329,3 +329,23 @@ def test_a_paper_that_leaves_the_log_leaves_the_outputs_and_keeps_its_key(tmp_pa
     )
     commands.sync(config, offline=True, say=lambda _: None)
     assert "@misc{hinton2015distilling," in bib.read_text(encoding="utf-8")
+
+
+def test_a_no_op_run_is_recognised_and_any_change_runs_again(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    log = tmp_path / "notes" / "log.md"
+    shutil.copy(EXAMPLES / "reading-log.md", log)
+    import_catalog(config, *example_catalogs())
+    first = commands.sync(config, offline=True, say=lambda _: None)
+    lock_before = (tmp_path / "papersync.lock.yaml").stat().st_mtime_ns
+    again = commands.sync(config, offline=True, say=lambda _: None)
+    assert again.statuses == first.statuses and again.papers == first.papers
+    assert (tmp_path / "papersync.lock.yaml").stat().st_mtime_ns == lock_before
+
+    note = tmp_path / "out" / "vault" / "Papers" / "Attention Is All You Need.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nMy own thought.\n", encoding="utf-8")
+    log.write_text(log.read_text(encoding="utf-8").replace("第二次读", "第三次读"), "utf-8")
+    commands.sync(config, offline=True, say=lambda _: None)
+    text = note.read_text(encoding="utf-8")
+    assert "第三次读" in text and text.endswith("\nMy own thought.\n")

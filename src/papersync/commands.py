@@ -28,9 +28,12 @@ from papersync.sync import (
     Report,
     build_library,
     export_all,
+    inputs_digest,
     open_catalog,
     patterns_of,
     read_notes,
+    remember,
+    remembered_report,
     require_notes,
     run_lock,
     statuses,
@@ -318,6 +321,9 @@ def sync(
 
     with run_lock(config.state_dir):
         _sweep(config)
+        digest = inputs_digest(config, require_notes(config, ()), offline=offline)
+        if not (refresh or dry_run) and (same := remembered_report(config, digest)) is not None:
+            return same
         current = lockfile.load(path)
         read, resolution, built = library(
             config, current, offline=offline, refresh=refresh, progress=progress
@@ -325,7 +331,8 @@ def sync(
         save: Callable[[Lock], None] = (
             (lambda lk: None) if dry_run else (lambda lk: _save(path, lk))
         )
-        save(built.lock)
+        if built.lock != current:
+            save(built.lock)
         names = registry.configured_targets(config)
         if offline and "zotero" in names:
             names.remove("zotero")
@@ -340,14 +347,19 @@ def sync(
         for name, outcome in outcomes.items():
             for written in outcome.written if verbose else ():
                 say(f"{name}: wrote {written}")
-    return Report(
-        mentions=len(read.mentions),
-        statuses=statuses(resolution.matches),
-        papers=len(built.references),
-        outcomes=outcomes,
-        failures=resolution.failures,
-        problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
-    )
+        report = Report(
+            mentions=len(read.mentions),
+            statuses=statuses(resolution.matches),
+            papers=len(built.references),
+            outcomes=outcomes,
+            failures=resolution.failures,
+            problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
+        )
+        if not dry_run:
+            remember(
+                config, inputs_digest(config, require_notes(config, ()), offline=offline), report
+            )
+    return report
 
 
 class _Announced:

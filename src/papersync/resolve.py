@@ -127,8 +127,8 @@ def resolve(
             )
 
     results = _enriched(results, enrich, undecided)
-    if catalog is not None:
-        catalog.upsert(_worth_keeping(results.values()))
+    if catalog is not None and (fresh := _worth_keeping(results.values())):
+        catalog.upsert(fresh)
     decisions = {
         key: _decision(m, retry=key in retry) for key, m in results.items() if key not in from_lock
     }
@@ -214,13 +214,11 @@ def _enriched(
 
 
 def _worth_keeping(matches: Iterable[Match]) -> list[Paper]:
-    """Papers the catalog should remember: every match, and the candidates a user may pick."""
-    papers: list[Paper] = []
-    for m in matches:
-        if m.paper is not None and m.paper.source != "lock":
-            papers.append(m.paper)
-        papers.extend(c.paper for c in m.candidates)
-    return _unique(papers)
+    """Papers the catalog should remember: those online sources gave (matches, and candidates a
+    user may pick in review); what came from the catalog itself is already there."""
+    papers = [m.paper for m in matches if m.paper is not None]
+    papers += [c.paper for m in matches for c in m.candidates]
+    return _unique(p for p in papers if p.source not in ("catalog", "lock"))
 
 
 def _decision(m: Match, *, retry: bool) -> Decision:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from papersync import citekey, notes
+from papersync import __version__, atomic, citekey, notes
 from papersync.config import Config, ConfigError
 from papersync.export import Exporter, Outcome
-from papersync.lock import Lock
+from papersync.lock import Lock, lock_path
 from papersync.model import Match, Mention, Paper, Reference, Status
 from papersync.resolve import Resolution
 from papersync.sources.catalog import Catalog, CatalogError
@@ -270,3 +272,94 @@ def require_notes(config: Config, given: Sequence[str]) -> list[Path]:
         where = config.source_file or "papersync.yaml"
         raise ConfigError(f"{where}: notes: no note files given or configured")
     return files
+
+
+FINGERPRINT_NAME = ".papersync.fingerprint.json"
+_URL_VARIABLES = (
+    "PAPERSYNC_ARXIV_URL",
+    "PAPERSYNC_S2_URL",
+    "PAPERSYNC_CROSSREF_URL",
+    "PAPERSYNC_ZOTERO_URL",
+    "PAPERSYNC_CACHE_DIR",
+)
+
+
+def inputs_digest(config: Config, notes_files: Sequence[Path], *, offline: bool) -> str:
+    """A digest of everything a sync reads: config, notes, lock, catalog, templates, version.
+
+    Equal digests (and untouched outputs) mean a run would change nothing: the warm no-op
+    of an evening sync costs a few file reads instead of re-deciding and re-rendering.
+    """
+    digest = hashlib.sha256(f"{__version__}|offline={offline}".encode())
+    for name in _URL_VARIABLES:
+        digest.update(f"|{name}={os.environ.get(name, '')}".encode())
+    templates = config.export.vault.templates
+    extra = sorted(templates.rglob("*")) if templates and templates.is_dir() else []
+    state = [config.source_file, lock_path(config.state_dir), *notes_files, *extra]
+    for path in state:
+        digest.update(f"|{path}=".encode())
+        if path is not None and path.is_file():
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    catalog = config.cache_dir / CATALOG_NAME
+    for part in (catalog, catalog.with_name(catalog.name + "-wal")):
+        with contextlib.suppress(OSError):
+            info = part.stat()
+            digest.update(f"|{part}={info.st_size}:{info.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def outputs_state(config: Config) -> dict[str, list[int]]:
+    """Size and mtime of every file the exporters own, to notice a person's edits to them."""
+    e = config.export
+    files = [p for p in (e.bibtex.path, e.csl.path) if p is not None and p.is_file()]
+    if e.vault.path is not None and e.vault.path.is_dir():
+        files += [
+            p
+            for p in e.vault.path.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.parts)
+        ]
+    state = {}
+    for path in sorted(files):
+        info = path.stat()
+        state[str(path)] = [info.st_size, info.st_mtime_ns]
+    return state
+
+
+def remembered_report(config: Config, digest: str) -> Report | None:
+    """The last run's report, if its inputs and outputs are exactly as they are now."""
+    try:
+        saved = json.loads((config.state_dir / FINGERPRINT_NAME).read_text(encoding="utf-8"))
+        if saved["inputs"] != digest or saved["outputs"] != outputs_state(config):
+            return None
+        outcomes = {
+            name: Outcome(unchanged=int(o["files"]), counts=dict(o["counts"]))
+            for name, o in saved["outcomes"].items()
+        }
+        return Report(
+            mentions=int(saved["mentions"]),
+            statuses=dict(saved["statuses"]),
+            papers=int(saved["papers"]),
+            outcomes=outcomes,
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(config: Config, digest: str, report: Report) -> None:
+    """Record a clean run so the next one can tell that nothing changed."""
+    path = config.state_dir / FINGERPRINT_NAME
+    if report.failures or report.problems:
+        path.unlink(missing_ok=True)
+        return
+    saved = {
+        "inputs": digest,
+        "outputs": outputs_state(config),
+        "mentions": report.mentions,
+        "statuses": dict(report.statuses),
+        "papers": report.papers,
+        "outcomes": {
+            name: {"files": len(o.written) + o.unchanged, "counts": dict(o.counts)}
+            for name, o in report.outcomes.items()
+        },
+    }
+    atomic.write_text(path, json.dumps(saved, sort_keys=True))
