@@ -349,3 +349,19 @@ def test_a_no_op_run_is_recognised_and_any_change_runs_again(tmp_path: Path) -> 
     commands.sync(config, offline=True, say=lambda _: None)
     text = note.read_text(encoding="utf-8")
     assert "第三次读" in text and text.endswith("\nMy own thought.\n")
+
+
+def test_a_lost_catalog_never_strips_metadata_from_exports(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    import_catalog(config, *example_catalogs())
+    commands.sync(config, offline=True, say=lambda _: None)
+    bib = (tmp_path / "out" / "refs.bib").read_bytes()
+    shutil.rmtree(tmp_path / "cache")
+    with pytest.raises(commands.CommandError, match="not in the catalog.*nothing was exported"):
+        commands.sync(config, offline=True, say=lambda _: None)
+    assert (tmp_path / "out" / "refs.bib").read_bytes() == bib
+    import_catalog(config, *example_catalogs())
+    commands.sync(config, offline=True, say=lambda _: None)
+    assert (tmp_path / "out" / "refs.bib").read_bytes() == bib

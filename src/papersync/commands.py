@@ -226,6 +226,7 @@ def library(
     resolution = _resolve(
         config, read, current, offline=offline, refresh=refresh, progress=progress
     )
+    _refuse_to_downgrade(config, resolution)
     bib = config.export.bibtex.path
     built = build_library(
         read.groups(),
@@ -235,6 +236,25 @@ def library(
         reserved=BibtexExporter(bib).hand_written_keys(current) if bib else frozenset(),
     )
     return read, resolution, built
+
+
+def _refuse_to_downgrade(config: Config, resolution: Resolution) -> None:
+    """Stop before exporting when papers matched earlier have lost their metadata.
+
+    That happens when the cache was deleted or rebuilt and no source could be asked: writing
+    then would strip authors and years from entries a person already cites.
+    """
+    lost = [
+        m
+        for m in resolution.matches.values()
+        if m.paper is not None and m.paper.source == "lock" and m.decided_by is DecidedBy.LOCK
+    ]
+    if lost:
+        raise CommandError(
+            f"{len(lost)} matched paper(s), e.g. {lost[0].paper.title if lost[0].paper else ''!r},"
+            f" are not in the catalog in {config.cache_dir} (deleted or rebuilt?): re-import "
+            "your catalog or run online to fetch them again; nothing was exported"
+        )
 
 
 def export(
