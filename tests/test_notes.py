@@ -500,3 +500,9 @@ def test_module_surface() -> None:
         "DEFAULT_PATTERNS", "Patterns", "clean_title", "extract_ids", "group",
         "looks_like_title", "parse",
     }
+
+
+def test_a_spaced_year_before_a_todo_remark_is_the_year_hint_not_the_title() -> None:
+    (mention,) = parse("# pending list\n\n- [ ] Deep Learning for Widgets  2023年，MIT\n", "x.md")
+    assert mention.title == "Deep Learning for Widgets"
+    assert mention.year_hint == 2023

@@ -142,6 +142,8 @@ _NAME_TOKEN = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][\w.+-]*$")
 _CODED_NAME = re.compile(r"^(?:[A-Za-z0-9.+-]*[A-Z][A-Za-z0-9.+-]*[A-Z0-9][A-Za-z0-9.+-]*)$")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’.+-]*")
 _GLUED_YEAR = re.compile(r"(?<=[A-Za-z])(?:19|20)\d\d$")
+_REMARK_YEAR = re.compile(r"(?:(?<=[A-Za-z])|\s+)(?:19|20)\d\d$")
+"""A year opening a to-do's remark, glued on or spaced: `…translation2014年`, `…Title  2023年`."""
 _REMARK_EDGE = " \t([{（【,，;；:：-—/"
 _NOT_A_TITLE_START = re.compile(r"^(?:[-*+>|#!<$`{=\[]|\d+[.)、]|https?:)")
 _SENTENCE_END = re.compile(r"[.,;:。，；：、!！]$")
@@ -479,8 +481,8 @@ def _remark_start(item: str) -> int:
     cut = cjk.start()
     while cut > 0 and item[cut - 1] in _REMARK_EDGE:
         cut -= 1
-    glued = _GLUED_YEAR.search(item[:cut])
-    return glued.start() if glued else cut
+    year = _REMARK_YEAR.search(item[:cut])
+    return year.start() if year else cut
 
 
 def _links(index: int, line: str) -> Iterator[_Draft]:
