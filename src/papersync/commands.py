@@ -5,7 +5,6 @@ Kept apart from `cli.py` so tests and scripts can drive papersync without a subp
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,8 +18,10 @@ from papersync.export.bibtex import BibtexExporter
 from papersync.export.zotero import ZoteroError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Reference, Status
+from papersync.notes import extract_ids
 from papersync.resolve import Resolution
 from papersync.resolve import resolve as resolve_groups
+from papersync.sources.arxiv import bare_id, is_arxiv_id
 from papersync.sources.catalog import ImportReport
 from papersync.sync import (
     Library,
@@ -38,9 +39,6 @@ from papersync.sync import (
     run_lock,
     statuses,
 )
-
-_ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
-_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
 
 Ask = Callable[[Match, str], str]
 
@@ -206,10 +204,11 @@ def _answer(m: Match, answer: str) -> Decision | None:
     if answer.isdigit() and 1 <= int(answer) <= len(m.candidates):
         chosen = m.candidates[int(answer) - 1].paper
         return _chose(m, chosen.ids, chosen.title)
-    if found := _ARXIV_ID.match(answer):
-        return _chose(m, Ids(arxiv=found.group(1)), None)
-    if found := _DOI.match(answer):
-        return _chose(m, Ids(doi=found.group(1).lower()), None)
+    if is_arxiv_id(bare_id(answer)):
+        return _chose(m, Ids(arxiv=bare_id(answer)), None)
+    ids = extract_ids(answer)
+    if ids:
+        return _chose(m, ids, None)
     return None
 
 
