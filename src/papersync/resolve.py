@@ -14,6 +14,8 @@ from papersync import match
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Mention, MentionKind, Paper, Status
 from papersync.sources import Found, Source
+from papersync.sources.catalog import CatalogError
+from papersync.sources.http import SourceError
 
 Enrich = Callable[[Sequence[Paper]], Sequence[Paper]]
 Progress = Callable[[str, int], None]
@@ -106,9 +108,9 @@ def resolve(
         }
         if not asked:
             continue
-        found = _ask(source, list(asked.values()), failures)
         if progress:
             progress(source.name, len(asked))
+        found = _ask(source, list(asked.values()), failures)
         for key, mention in asked.items():
             if key in found.failed:
                 retry.add(key)
@@ -149,7 +151,10 @@ def _may_ask(key: str, lock: Lock, refresh: bool) -> bool:
 
 
 def _ask(source: Source, mentions: Sequence[Mention], failures: dict[str, str]) -> Found:
-    found = source.candidates(mentions)
+    try:
+        found = source.candidates(mentions)
+    except (CatalogError, SourceError) as exc:  # a source that breaks mid-run is a failure
+        found = Found(failed={match.identity(m): str(exc) for m in mentions})
     if found.failed:
         reasons = sorted(set(found.failed.values()))
         failures[source.name] = f"{len(found.failed)} title(s) not answered: {reasons[0]}"
@@ -168,7 +173,7 @@ def _lookup(
             break
         try:
             known.update(source.lookup(missing))
-        except Exception as exc:  # a source's lookup failing must not stop the others
+        except (CatalogError, SourceError) as exc:  # one source failing must not stop the rest
             failures[source.name] = f"lookup by id failed: {exc}"
     return known
 
