@@ -337,7 +337,7 @@ def remembered_report(config: Config, digest: str) -> Report | None:
         }
         return Report(
             mentions=int(saved["mentions"]),
-            statuses=dict(saved["statuses"]),
+            statuses={str(s): int(saved["statuses"].get(str(s), 0)) for s in Status},
             papers=int(saved["papers"]),
             outcomes=outcomes,
         )
