@@ -638,7 +638,8 @@ def _place(
     ours = {located.get(k, f"{PAPERS_DIR}/{n}.md") for k, n in pinned.items()}
     in_unresolved = [p.startswith(f"{UNRESOLVED_DIR}/") for p in existing]
     others = [PurePosixPath(p).stem for p, u in zip(existing, in_unresolved, strict=True) if not u]
-    others = [s for s in others if s not in {PurePosixPath(p).stem for p in ours}]
+    our_names = {PurePosixPath(p).stem for p in ours}
+    others = [s for s in others if s not in our_names]
     unresolved_files = [
         PurePosixPath(p).stem for p, u in zip(existing, in_unresolved, strict=True) if u
     ]
