@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -951,6 +952,8 @@ class VaultExporter:
         ]
         for rel in sorted(set(stale) - {note.path for note in notes}):
             self._retire(rel, report)
+        if report.written or report.counts["removed"]:
+            os.sync()  # one flush for the whole vault: an fsync per note cost more than the rest
         pins = {
             key: dataclasses.replace(lock.pins(key), note=PurePosixPath(path).stem)
             for key, path in paths.items()
@@ -1016,9 +1019,10 @@ class VaultExporter:
             report.problems.append(
                 f"{note.path}: you edited papersync's region; kept yours, ours is in {conflict}"
             )
-            if atomic.write_text(self.out / conflict, _conflict_text(note.path, note.region)):
+            conflict_text = _conflict_text(note.path, note.region)
+            if atomic.write_text(self.out / conflict, conflict_text, durable=False):
                 report.written.append(conflict)
-        if atomic.write_text(path, merged.text):
+        if atomic.write_text(path, merged.text, durable=False):
             report.written.append(note.path)
         else:
             report.unchanged += 1
@@ -1034,5 +1038,5 @@ class VaultExporter:
             report.counts["removed"] += 1
         else:
             report.counts["kept"] += 1
-            if atomic.write_text(path, kept):
+            if atomic.write_text(path, kept, durable=False):
                 report.written.append(rel)
