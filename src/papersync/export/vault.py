@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import os
 import re
@@ -412,11 +411,55 @@ def retire_note(existing: str, notice: str) -> str | None:
 # ---------------------------------------------------------------- linking
 
 
-@functools.lru_cache(maxsize=8)
-def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    """Compiled once per set of aliases: a vault has hundreds of notes to link."""
-    alternatives = "|".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<![{_WORD}.])({alternatives})(?![{_WORD}]|\.[{_WORD}])", re.IGNORECASE)
+_TOKEN = re.compile(rf"[{_WORD}]+|.", re.IGNORECASE | re.DOTALL)
+"""A whole word, or one character that is not part of one: where an alias may start."""
+_WORD_CHAR = re.compile(rf"[{_WORD}]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """Aliases ready to find in text, built once per export rather than once per note.
+
+    `folded` maps each alias, case-folded, to the alias as written (the last of several that
+    fold alike); `lengths` maps the first token of a folded alias to the lengths of the
+    aliases that start with it, longest first, so a word in the text costs one lookup.
+    """
+
+    targets: Mapping[str, str]
+    folded: Mapping[str, str]
+    lengths: Mapping[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, targets: Mapping[str, str]) -> Aliases:
+        """`targets` maps alias (as the log writes it) → wikilink target."""
+        folded = {a.casefold(): a for a in targets if a}
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for alias in folded:
+            first = _TOKEN.match(alias)
+            assert first is not None
+            lengths[first[0]].add(len(alias))
+        return cls(targets, folded, {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()})
+
+    def find(self, text: str, word: re.Match[str]) -> tuple[str, int] | None:
+        """The longest alias spelt from `word` on in `text` that ends where a word may end,
+        and where it ends: the alias as written may differ in length (`ß` is `SS`)."""
+        start = word.start()
+        for length in self.lengths.get(word[0].casefold(), ()):
+            end = start + length
+            if end > len(text) or not _word_ends(text, end):
+                continue
+            spelt = text[start:end].casefold()
+            alias = self.folded.get(spelt) if len(spelt) == length else None
+            if alias is not None:
+                return alias, end
+        return None
+
+
+def _word_ends(text: str, at: int) -> bool:
+    """No word goes on at `at`: `VAEs` and `VAE.x` are not `VAE`, but `VAE.` and `VAE,` are."""
+    if _WORD_CHAR.match(text, at):
+        return False
+    return not (text.startswith(".", at) and _WORD_CHAR.match(text, at + 1))
 
 
 def _same_name(word: str, alias: str) -> bool:
@@ -426,37 +469,56 @@ def _same_name(word: str, alias: str) -> bool:
     return alias.isupper() and not word.islower()
 
 
-def link_words(text: str, targets: Mapping[str, str], exclude: str = "") -> tuple[str, list[str]]:
+def _link_span(text: str, aliases: Aliases, exclude: str, linked: list[str]) -> Iterable[str]:
+    """The pieces of `text` (free of code, links and URLs) with the aliases in it linked.
+
+    An alias found but not linked (to `exclude`, or in the wrong case) still covers its
+    words: a shorter alias inside it is not looked for.
+    """
+    covered = last = 0
+    glued = False
+    for token in _TOKEN.finditer(text):
+        start, after_glue = token.start(), glued
+        glued = token[0] == "." or _WORD_CHAR.match(token[0]) is not None
+        if start < covered or after_glue:
+            continue
+        found = aliases.find(text, token)
+        if found is None:
+            continue
+        alias, covered = found
+        word, target = text[start:covered], aliases.targets[alias]
+        if target == exclude or not _same_name(word, alias):
+            continue
+        if target not in linked:
+            linked.append(target)
+        yield text[last:start]
+        yield f"[[{target}|{word}]]"
+        last = covered
+    yield text[last:]
+
+
+def link_words(
+    text: str, targets: Mapping[str, str] | Aliases, exclude: str = ""
+) -> tuple[str, list[str]]:
     """Turn a word equal to another paper's alias or citekey into a wikilink to its note.
 
     Conservative: whole words only (no Latin letter, digit or hyphen either side, so neither
     `BLIP2` nor `beta-VAE` links `BLIP` or `VAE`); never inside code, existing links or URLs,
     never to `exclude`. Case is ignored unless it tells words apart (`_same_name`).
-    `targets` maps alias (as the log writes it) → wikilink target. Returns the text and the
-    targets linked.
+    `targets` maps alias (as the log writes it) → wikilink target; pass `Aliases.of(targets)`
+    when linking many texts. Returns the text and the targets linked.
     """
-    if not targets:
+    aliases = targets if isinstance(targets, Aliases) else Aliases.of(targets)
+    if not aliases.folded:
         return text, []
-    folded = {a.casefold(): a for a in targets}
-    pattern = _word_pattern(tuple(sorted(folded, key=lambda a: (-len(a), a))))
     linked: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        alias = folded[match[1].casefold()]
-        target = targets[alias]
-        if target == exclude or not _same_name(match[1], alias):
-            return match[0]
-        if target not in linked:
-            linked.append(target)
-        return f"[[{target}|{match[1]}]]"
-
     out: list[str] = []
     last = 0
     for protected in _PROTECTED.finditer(text):
-        out.append(pattern.sub(replace, text[last : protected.start()]))
+        out.extend(_link_span(text[last : protected.start()], aliases, exclude, linked))
         out.append(protected[0])
         last = protected.end()
-    out.append(pattern.sub(replace, text[last:]))
+    out.extend(_link_span(text[last:], aliases, exclude, linked))
     return "".join(out), linked
 
 
@@ -685,7 +747,7 @@ def _paper_note(
     path: str,
     props: Mapping[str, Any],
     links: _Links,
-    word_targets: Mapping[str, str],
+    word_targets: Aliases,
     renderer: Renderer,
 ) -> Note:
     readings: list[dict[str, Any]] = []
@@ -826,12 +888,14 @@ def plan(
     links = _Links(Counter(_fold(PurePosixPath(p).stem) for p in {*existing, *planned}))
     names = {key: PurePosixPath(path).stem for key, path in paths.items()}
     aliases = _aliases(entries, names)
-    word_targets = {
-        a: links.target(paths[e.key])
-        for e in entries
-        for a in aliases[e.key]
-        if len(a) >= 3 and not a.isdigit() and _LINKABLE.fullmatch(a)
-    }
+    word_targets = Aliases.of(
+        {
+            a: links.target(paths[e.key])
+            for e in entries
+            for a in aliases[e.key]
+            if len(a) >= 3 and not a.isdigit() and _LINKABLE.fullmatch(a)
+        }
+    )
     notes = []
     for entry in entries:
         pins = lock.pins(entry.key) if entry.reference else Pins()
