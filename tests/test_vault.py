@@ -25,6 +25,7 @@ from papersync.export.vault import (
     VaultError,
     VaultExporter,
     assign_names,
+    dump_property,
     find_region,
     frontmatter_blocks,
     link_words,
@@ -255,6 +256,39 @@ def test_merge_note_keeps_crlf_line_endings() -> None:
     assert merged.text == "---\r\nmine: 1\r\ntitle: New\r\n---\r\nabove\r\n" + region_block(
         "b\n", "\r\n"
     )
+
+
+class IndentedDumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+_TRICKY = st.sampled_from(
+    ["true", "No", "on", "null", "~", "1.5", "1_000", "0x1F", "0o17", "1e5", "12:30", ".inf",
+     "2024-01-01", "2301.01234", "10.1234/x", "it's", "a #b", "a: b", "- a", "a,b", "(a)", "=",
+     "<<", "", " a", "a ", "a  b", "_a", "-1", "+1", "1.", "É", "用VAE", "a\tb", "a\nb"]
+)  # fmt: skip
+_SCALARS = st.one_of(
+    st.text(),
+    st.from_regex(r"[\w .,()/+'\-]{1,12}", fullmatch=True),
+    _TRICKY,
+    st.integers(),
+    st.booleans(),
+    st.dates(),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    key=st.one_of(st.sampled_from(["title", "in_log", "aliases"]), _SCALARS),
+    value=st.one_of(_SCALARS, st.lists(_SCALARS, max_size=4)),
+)
+def test_dump_property_writes_what_yaml_writes(key: Any, value: Any) -> None:
+    expected = yaml.dump(
+        {key: value}, Dumper=IndentedDumper, allow_unicode=True, sort_keys=False,
+        default_flow_style=False, width=2**31 - 1,
+    )  # fmt: skip
+    assert dump_property(key, value) == expected
 
 
 # ---------------------------------------------------------------- links in the reading notes
