@@ -265,12 +265,13 @@ class IndentedDumper(yaml.SafeDumper):
 
 _TRICKY = st.sampled_from(
     ["true", "No", "on", "null", "~", "1.5", "1_000", "0x1F", "0o17", "1e5", "12:30", ".inf",
-     "2024-01-01", "2301.01234", "10.1234/x", "it's", "a #b", "a: b", "- a", "a,b", "(a)", "=",
-     "<<", "", " a", "a ", "a  b", "_a", "-1", "+1", "1.", "É", "用VAE", "a\tb", "a\nb"]
+     "2024-01-01", "2301.01234", "10.1234/x", "it's", "a #b", "a: b", "a:b", "a:",
+     "1:20", "a :b", "- a", "a,b", "(a)", "=", "<<", "", " a", "a ", "a  b", "_a", "-1",
+     "+1", "1.", "É", "用VAE", "a\tb", "a\nb"]
 )  # fmt: skip
 _SCALARS = st.one_of(
     st.text(),
-    st.from_regex(r"[\w .,()/+'\-]{1,12}", fullmatch=True),
+    st.from_regex(r"[\w .,()/+'\-:]{1,12}", fullmatch=True),
     _TRICKY,
     st.integers(),
     st.booleans(),

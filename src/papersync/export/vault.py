@@ -157,8 +157,9 @@ class _Dumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
-_PLAIN = re.compile(r"\w(?:[\w .,()/+'\-]*[\w.,()/+'\-])?")
-"""Text YAML writes as it is (or single-quoted, if it reads as a number, date, bool…)."""
+_PLAIN = re.compile(r"\w(?:[\w .,()/+'\-:]*[\w.,()/+'\-:])?")
+"""Text YAML writes as it is, or single-quoted if it reads as a number, date, bool… or has
+a `: ` (or ends in `:`), which would make it a key."""
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -174,7 +175,7 @@ def _scalar(value: Any) -> str | None:
         return str(value.isoformat())
     if kind is str and _PLAIN.fullmatch(value):
         tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-        if tag == _STR_TAG:
+        if tag == _STR_TAG and ": " not in value and not value.endswith(":"):
             return str(value)
         return "'" + str(value).replace("'", "''") + "'"
     return None
