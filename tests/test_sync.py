@@ -359,7 +359,7 @@ def test_a_lost_catalog_never_strips_metadata_from_exports(tmp_path: Path) -> No
     commands.sync(config, offline=True, say=lambda _: None)
     bib = (tmp_path / "out" / "refs.bib").read_bytes()
     shutil.rmtree(tmp_path / "cache")
-    with pytest.raises(commands.CommandError, match="not in the catalog.*nothing was exported"):
+    with pytest.raises(commands.CommandError, match=r"not in the catalog.*nothing was exported"):
         commands.sync(config, offline=True, say=lambda _: None)
     assert (tmp_path / "out" / "refs.bib").read_bytes() == bib
     import_catalog(config, *example_catalogs())
