@@ -250,9 +250,9 @@ def _refuse_to_downgrade(config: Config, resolution: Resolution) -> None:
     ]
     if lost:
         raise CommandError(
-            f"{len(lost)} matched paper(s), e.g. {lost[0].paper.title if lost[0].paper else ''!r},"
-            f" are not in the catalog in {config.cache_dir} (deleted or rebuilt?): re-import "
-            "your catalog or run online to fetch them again; nothing was exported"
+            f"{len(lost)} matched paper(s), e.g. {lost[0].mention.raw!r}, are not in the "
+            f"catalog in {config.cache_dir} (deleted or rebuilt?): re-import your catalog or "
+            "run online to fetch them again; nothing was exported"
         )
 
 
@@ -340,7 +340,8 @@ def sync(
 
     with run_lock(config.state_dir):
         _sweep(config)
-        digest = inputs_digest(config, require_notes(config, ()), offline=offline)
+        notes_files = require_notes(config, ())
+        digest = inputs_digest(config, notes_files, offline=offline)
         if not (refresh or dry_run) and (same := remembered_report(config, digest)) is not None:
             return same
         current = lockfile.load(path)
@@ -375,9 +376,7 @@ def sync(
             problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
         )
         if not dry_run:
-            remember(
-                config, inputs_digest(config, require_notes(config, ()), offline=offline), report
-            )
+            remember(config, inputs_digest(config, notes_files, offline=offline), report)
     return report
 
 
