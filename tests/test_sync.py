@@ -365,3 +365,24 @@ def test_a_lost_catalog_never_strips_metadata_from_exports(tmp_path: Path) -> No
     import_catalog(config, *example_catalogs())
     commands.sync(config, offline=True, say=lambda _: None)
     assert (tmp_path / "out" / "refs.bib").read_bytes() == bib
+
+
+def test_dry_run_lists_what_would_change_and_writes_nothing(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    import_catalog(config, *example_catalogs())
+    said: list[str] = []
+    planned = commands.sync(config, offline=True, dry_run=True, say=said.append)
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "papersync.lock.yaml").exists()
+    would = {w for o in planned.outcomes.values() for w in o.written}
+    assert str(tmp_path / "out" / "refs.bib") in would
+    assert any(line.startswith("vault: would write Papers/") for line in said)
+    real = commands.sync(config, offline=True, say=lambda _: None)
+    written = {
+        str(tmp_path / "out" / w) if not Path(w).is_absolute() else w
+        for o in real.outcomes.values()
+        for w in o.written
+    }
+    assert len(written) == len(would)

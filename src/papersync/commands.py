@@ -6,8 +6,9 @@ Kept apart from `cli.py` so tests and scripts can drive papersync without a subp
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from papersync import atomic, registry
@@ -357,16 +358,22 @@ def sync(
         if offline and "zotero" in names:
             names.remove("zotero")
             say("zotero: skipped (offline); `papersync zotero push --dry-run` shows the plan")
-        if dry_run:
-            say("dry run: no file written; the Zotero step only plans")
-            names = [n for n in names if n == "zotero"]
-        targets: list[Exporter] = [
-            _announced(registry.exporter(config, name, dry_run=dry_run), stage) for name in names
-        ]
-        outcomes, _ = export_all(built, targets, save, stopping=(ZoteroError,))
+        with tempfile.TemporaryDirectory(prefix="papersync-dry-run-") as scratch:
+            targets: list[Exporter] = [
+                _announced(
+                    _rehearsal(config, name, Path(scratch))
+                    if dry_run and name != "zotero"
+                    else registry.exporter(config, name, dry_run=dry_run),
+                    stage,
+                )
+                for name in names
+            ]
+            outcomes, _ = export_all(built, targets, save, stopping=(ZoteroError,))
+            if dry_run:
+                outcomes = {n: _as_planned(o, Path(scratch), config) for n, o in outcomes.items()}
         for name, outcome in outcomes.items():
-            for written in outcome.written if verbose else ():
-                say(f"{name}: wrote {written}")
+            for written in outcome.written if verbose or dry_run else ():
+                say(f"{name}: {'would write' if dry_run else 'wrote'} {written}")
         report = Report(
             mentions=len(read.mentions),
             statuses=statuses(resolution.matches),
@@ -378,6 +385,38 @@ def sync(
         if not dry_run:
             remember(config, inputs_digest(config, notes_files, offline=offline), report)
     return report
+
+
+def _rehearsal(config: Config, name: str, scratch: Path) -> Exporter:
+    """An exporter writing into a copy of its target, so a dry run shows what would change."""
+    original = _target_path(config, name)
+    copy = scratch / name / original.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    if original.is_dir():
+        shutil.copytree(original, copy, symlinks=True)
+    elif original.is_file():
+        shutil.copy2(original, copy)
+    return registry.exporter(config, name, out=copy)
+
+
+def _target_path(config: Config, name: str) -> Path:
+    path: Path | None = getattr(config.export, name).path
+    if path is None:
+        raise ConfigError(f"{config.source_file}: export.{name}.path: not set")
+    return path
+
+
+def _as_planned(outcome: Outcome, scratch: Path, config: Config) -> Outcome:
+    """A rehearsal's outcome with the paths it would have written in the real place."""
+    written = []
+    for path in outcome.written:
+        rel = Path(path).relative_to(scratch) if Path(path).is_relative_to(scratch) else None
+        if rel is None:
+            written.append(path)
+            continue
+        name, _, *rest = rel.parts
+        written.append(str(_target_path(config, name).joinpath(*rest)))
+    return replace(outcome, written=tuple(written), pins={})
 
 
 class _Announced:
