@@ -79,11 +79,6 @@ def _sweep(config: Config) -> None:
             atomic.sweep(target)
 
 
-def _base(config: Config) -> Path:
-    """The folder note files are named relative to in every output: the config's."""
-    return config.source_file.parent if config.source_file else Path.cwd()
-
-
 def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
     catalog = open_catalog(config)
     if catalog is None:
@@ -111,7 +106,7 @@ def resolve(
     progress: Callable[[str, int], None] | None = None,
 ) -> ResolveRun:
     """Resolve every distinct mention and record the decisions in the lock file."""
-    read = read_notes(require_notes(config, notes), patterns_of(config), _base(config))
+    read = read_notes(require_notes(config, notes), patterns_of(config), config.folder)
     path = lockfile.lock_path(config.state_dir)
     with run_lock(config.state_dir):
         current = lockfile.load(path)
@@ -154,7 +149,7 @@ def review(
     ask: Ask | None = None,
 ) -> int:
     """Turn open mentions into `decided_by: user` decisions; returns how many were recorded."""
-    read = read_notes(require_notes(config, ()), patterns_of(config), _base(config))
+    read = read_notes(require_notes(config, ()), patterns_of(config), config.folder)
     path = lockfile.lock_path(config.state_dir)
     with run_lock(config.state_dir):
         current = lockfile.load(path)
@@ -222,7 +217,7 @@ def library(
     include_ambiguous: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> tuple[NotesRead, Resolution, Library]:
-    read = read_notes(require_notes(config, ()), patterns_of(config), _base(config))
+    read = read_notes(require_notes(config, ()), patterns_of(config), config.folder)
     resolution = _resolve(
         config, read, current, offline=offline, refresh=refresh, progress=progress
     )
@@ -389,7 +384,7 @@ def sync(
 
 def _rehearsal(config: Config, name: str, scratch: Path) -> Exporter:
     """An exporter writing into a copy of its target, so a dry run shows what would change."""
-    original = _target_path(config, name)
+    original = registry.target_path(config, name)
     copy = scratch / name / original.name
     copy.parent.mkdir(parents=True, exist_ok=True)
     if original.is_dir():
@@ -397,13 +392,6 @@ def _rehearsal(config: Config, name: str, scratch: Path) -> Exporter:
     elif original.is_file():
         shutil.copy2(original, copy)
     return registry.exporter(config, name, out=copy)
-
-
-def _target_path(config: Config, name: str) -> Path:
-    path: Path | None = getattr(config.export, name).path
-    if path is None:
-        raise ConfigError(f"{config.source_file}: export.{name}.path: not set")
-    return path
 
 
 def _as_planned(outcome: Outcome, scratch: Path, config: Config) -> Outcome:
@@ -415,7 +403,7 @@ def _as_planned(outcome: Outcome, scratch: Path, config: Config) -> Outcome:
             written.append(path)
             continue
         name, _, *rest = rel.parts
-        written.append(str(_target_path(config, name).joinpath(*rest)))
+        written.append(str(registry.target_path(config, name).joinpath(*rest)))
     return replace(outcome, written=tuple(written), pins={})
 
 
@@ -461,7 +449,7 @@ def status(config: Config) -> str:
     current = lockfile.load(lockfile.lock_path(config.state_dir))
     lines = []
     try:
-        read = read_notes(require_notes(config, ()), patterns_of(config), _base(config))
+        read = read_notes(require_notes(config, ()), patterns_of(config), config.folder)
     except ConfigError:
         read = None
     if read is not None:

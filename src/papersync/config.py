@@ -129,9 +129,14 @@ class Config:
     source_file: Path | None = field(default=None, compare=False)
     """The YAML this came from; None when running without a config file."""
 
+    @property
+    def folder(self) -> Path:
+        """The config file's folder (else the current one): relative note paths start here."""
+        return self.source_file.parent if self.source_file else Path.cwd()
+
     def note_files(self) -> list[Path]:
         """Every file the `notes` entries name, globs expanded, in a stable order."""
-        base = self.source_file.parent if self.source_file else Path.cwd()
+        base = self.folder
         found: dict[Path, None] = {}
         for entry in self.notes:
             pattern = Path(entry).expanduser()

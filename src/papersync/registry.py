@@ -93,22 +93,16 @@ def exporter(
     e = config.export
     where = config.source_file or "papersync.yaml"
 
-    def path(value: Path | None, key: str) -> Path:
-        chosen = out or value
-        if chosen is None:
-            raise ConfigError(f"{where}: export.{key}.path: not set (or pass --out)")
-        return chosen
-
     if target == "bibtex":
         return BibtexExporter(
-            path(e.bibtex.path, "bibtex"),
+            out or target_path(config, "bibtex"),
             dialect=e.bibtex.dialect,
             ascii=e.bibtex.ascii,
             include_ambiguous=include_ambiguous,
         )
     if target == "vault":
         return VaultExporter(
-            path(e.vault.path, "vault"),
+            out or target_path(config, "vault"),
             templates=e.vault.templates,
             include_unresolved=include_unresolved or e.vault.include_unresolved,
             zotero_library=(
@@ -116,10 +110,19 @@ def exporter(
             ),
         )
     if target == "csl":
-        return CslExporter(path(e.csl.path, "csl"))
+        return CslExporter(out or target_path(config, "csl"))
     if target == "zotero":
         return zotero_exporter(config, dry_run=dry_run)
     raise ConfigError(f"{where}: unknown export target {target!r}; known: {', '.join(TARGETS)}")
+
+
+def target_path(config: Config, target: str) -> Path:
+    """Where a file target is written, from `export.<target>.path`."""
+    path: Path | None = getattr(config.export, target).path
+    if path is None:
+        where = config.source_file or "papersync.yaml"
+        raise ConfigError(f"{where}: export.{target}.path: not set (or pass --out)")
+    return path
 
 
 def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
