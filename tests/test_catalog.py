@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from papersync import match
+from papersync.errors import CatalogError
 from papersync.model import Author, Ids, Mention, Paper, PaperKind, Status
 from papersync.sources import catalog as catalog_module
-from papersync.sources.catalog import Catalog, CatalogError
+from papersync.sources.catalog import Catalog
 
 ATTENTION = {
     "id": "1706.03762v5",

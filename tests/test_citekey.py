@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papersync.citekey import DEFAULT_FORMULA, FormulaError, assign, is_valid, parse
+from papersync.citekey import DEFAULT_FORMULA, assign, is_valid, parse
+from papersync.errors import FormulaError
 from papersync.model import Author, Ids, Paper
 
 VAE = Paper(

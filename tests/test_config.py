@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from papersync.config import Config, ConfigError, load
+from papersync.config import Config, load
+from papersync.errors import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:

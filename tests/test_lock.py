@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from papersync.lock import Decision, Lock, LockError, Pins, dump, load, save
+from papersync.errors import LockError
+from papersync.lock import Decision, Lock, Pins, dump, load, save
 from papersync.model import DecidedBy, Ids, Status
 
 

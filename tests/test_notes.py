@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from papersync import notes
+from papersync.ids import extract_ids
 from papersync.match import identity
 from papersync.model import Ids, Mention, MentionKind
 from papersync.notes import (
     DEFAULT_PATTERNS,
     Patterns,
     clean_title,
-    extract_ids,
     group,
     looks_like_title,
     parse,
@@ -497,7 +497,7 @@ def test_parse_never_raises_and_lines_point_at_raw(text: str) -> None:
 
 def test_module_surface() -> None:
     assert set(notes.__all__) == {
-        "DEFAULT_PATTERNS", "Patterns", "clean_title", "extract_ids", "group",
+        "DEFAULT_PATTERNS", "Patterns", "clean_title", "group",
         "looks_like_title", "parse",
     }
 

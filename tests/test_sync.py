@@ -15,8 +15,8 @@ import pytest
 
 from papersync import commands
 from papersync.config import Config, load
-from papersync.lock import LockError
-from papersync.sync import RunLockedError, run_lock
+from papersync.errors import LockError, RunLockedError
+from papersync.sync import run_lock
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from obsidiantools.api import Vault
 
+from papersync.errors import VaultError
 from papersync.export.vault import (
     DAYS_DIR,
     INDEX_NOTE,
     MAX_NAME_BYTES,
     MAX_NAME_CHARS,
     PAPERS_DIR,
-    VaultError,
     VaultExporter,
     assign_names,
     dump_property,

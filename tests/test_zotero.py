@@ -14,13 +14,13 @@ from pyzotero import zotero
 from pyzotero.errors import PreConditionFailedError
 
 from fake_zotero import FakeZotero, Fault
+from papersync.errors import ZoteroError
 from papersync.export import Outcome
 from papersync.export.zotero import (
     ITEM_SCHEMA,
     KEY_ALPHABET,
     LibraryIndex,
     ZoteroApi,
-    ZoteroError,
     ZoteroExporter,
     desired,
     item_key,

@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 
+from papersync.errors import FormulaError
 from papersync.model import Paper
 
 DEFAULT_FORMULA = "auth.lower + year + shorttitle(1,0).lower"
@@ -60,9 +61,6 @@ _FOLD = str.maketrans(
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _LITERAL = re.compile(r"[A-Za-z0-9_.:\-]*")
 
-
-class FormulaError(ValueError):
-    """A citation-key formula that cannot be parsed; the message names the problem and where."""
 
 
 def fold(text: str) -> str:

@@ -25,11 +25,9 @@ from rich.progress import (
 )
 
 from papersync import __version__, commands
-from papersync.config import CONFIG_NAME, Config, ConfigError, load
-from papersync.export.vault import VaultError
-from papersync.lock import LockError
+from papersync.config import CONFIG_NAME, Config, load
+from papersync.errors import ConfigError, LockError, RunLockedError, VaultError
 from papersync.model import Match, Mention
-from papersync.sync import RunLockedError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 

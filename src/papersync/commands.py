@@ -13,13 +13,13 @@ from pathlib import Path
 
 from papersync import atomic, registry
 from papersync import lock as lockfile
-from papersync.config import CONFIG_NAME, Config, ConfigError
+from papersync.config import CONFIG_NAME, Config
+from papersync.errors import CommandError, ConfigError, ZoteroError
 from papersync.export import Exporter, Outcome
 from papersync.export.bibtex import BibtexExporter
-from papersync.export.zotero import ZoteroError
+from papersync.ids import extract_ids
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Reference, Status
-from papersync.notes import extract_ids
 from papersync.resolve import Resolution
 from papersync.resolve import resolve as resolve_groups
 from papersync.sources.arxiv import bare_id, is_arxiv_id
@@ -43,9 +43,6 @@ from papersync.sync import (
 
 Ask = Callable[[Match, str], str]
 
-
-class CommandError(Exception):
-    """A command cannot go on; the message is one line for the user."""
 
 
 @dataclass(frozen=True)

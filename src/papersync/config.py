@@ -18,12 +18,10 @@ import yaml
 from platformdirs import user_cache_dir
 
 from papersync import citekey
+from papersync.errors import ConfigError, FormulaError
 
 CONFIG_NAME = "papersync.yaml"
 
-
-class ConfigError(Exception):
-    """A config problem, already phrased as one line: `file: key.path: what is wrong`."""
 
 
 @dataclass(frozen=True)
@@ -287,7 +285,7 @@ def _validate_choices(config: Config) -> Config:
     if config.export.bibtex.citekey is not None:
         try:
             citekey.parse(config.export.bibtex.citekey)
-        except citekey.FormulaError as exc:
+        except FormulaError as exc:
             raise ConfigError(f"{file}: export.bibtex.citekey: {exc}") from exc
     if config.export.zotero.library_type not in ("user", "group"):
         raise ConfigError(f"{file}: export.zotero.library_type: expected `user` or `group`")

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from papersync import atomic
+from papersync.errors import LockError
 from papersync.model import DecidedBy, Ids, Status
 
 LOCK_NAME = "papersync.lock.yaml"
@@ -31,9 +32,6 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's safe loader and dumper where installed: same documents, many times faster."""
 
-
-class LockError(Exception):
-    """The lock file cannot be read; never silently replaced, since it holds a person's edits."""
 
 
 @dataclass(frozen=True)

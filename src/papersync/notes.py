@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from papersync.ids import extract_ids, written_ids
 from papersync.match import identity
 from papersync.model import Ids, Mention, MentionKind
 
@@ -47,7 +48,6 @@ __all__ = [
     "DEFAULT_PATTERNS",
     "Patterns",
     "clean_title",
-    "extract_ids",
     "group",
     "looks_like_title",
     "parse",
@@ -93,25 +93,6 @@ class Patterns:
 
 
 DEFAULT_PATTERNS = Patterns()
-
-# --- identifiers -------------------------------------------------------------------------
-
-_ARXIV_ID = r"(?P<arxiv>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?![\d])"
-_ARXIV_IN_URL = re.compile(
-    r"(?:arxiv\.org|ar5iv\.org|ar5iv\.labs\.arxiv\.org)/(?:abs|pdf|html|format)/" + _ARXIV_ID,
-    re.IGNORECASE,
-)
-_ARXIV_HINT = re.compile(r"arxiv|ar5iv", re.IGNORECASE)
-_ARXIV_IN_TEXT = re.compile(r"\barxiv\s*:\s*" + _ARXIV_ID, re.IGNORECASE)
-_ARXIV_IN_DOI = re.compile(r"10\.48550/arxiv\." + _ARXIV_ID, re.IGNORECASE)
-_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"'<>\[\]{}|\\^`《》，。；）（、]+")
-_DOI_TAIL = re.compile(
-    r"(?:[?#].*|/(?:abstract|full|pdf|epdf|fulltext|meta|summary|references)/?|\.pdf|[.,;:!)'])+$",
-    re.IGNORECASE,
-)
-_NATURE_ARTICLE = re.compile(
-    r"\bnature\.com/articles/(?P<suffix>[a-z][a-z0-9.-]*?\d[a-z0-9.-]*)", re.IGNORECASE
-)
 
 # --- line shapes -------------------------------------------------------------------------
 
@@ -161,36 +142,6 @@ _YEAR_STATED = re.compile(
     # a venue acronym and its year: `ICLR 2015`, `NeurIPS2020`
     r"|\b(?=[A-Za-z]*[A-Z][A-Za-z]*[A-Z])[A-Za-z]{3,}\s*'?(?P<venue>(?:19|20)\d\d)(?!\d)"
 )
-
-
-def extract_ids(text: str) -> Ids:
-    """The first arXiv id and the first DOI that `text` embeds (URLs, `arXiv:…`, bare DOIs)."""
-    arxiv = _first_arxiv(text)
-    doi = _first_doi(text)
-    return Ids(arxiv=arxiv, doi=doi)
-
-
-def _first_arxiv(text: str) -> str | None:
-    if not _ARXIV_HINT.search(text):
-        return None
-    for pattern in (_ARXIV_IN_URL, _ARXIV_IN_TEXT, _ARXIV_IN_DOI):
-        found = pattern.search(text)
-        if found:
-            return found["arxiv"]
-    return None
-
-
-def _first_doi(text: str) -> str | None:
-    found = _DOI.search(text) if "10." in text else None
-    if found:
-        doi = _DOI_TAIL.sub("", found.group())
-        if "/" in doi and not doi.endswith("/"):
-            return doi.lower()
-    nature = _NATURE_ARTICLE.search(text) if "nature.com" in text else None
-    if nature:
-        suffix = nature["suffix"].removesuffix(".pdf").rstrip(".-")
-        return f"10.1038/{suffix}".lower()
-    return None
 
 
 # --- title cleaning ----------------------------------------------------------------------
@@ -559,15 +510,13 @@ def _id_only(index: int, line: str, start: int, raw: str, ids: Ids) -> _Draft:
 
 def _bare_ids(index: int, line: str, taken: list[tuple[int, int]]) -> Iterator[_Draft]:
     """`arXiv:2106.09685` or `10.1038/…` written as plain text, outside any link or URL."""
-    for pattern in (_ARXIV_IN_TEXT, _DOI):
-        for found in pattern.finditer(line):
-            if any(start <= found.start() < end for start, end in taken):
-                continue
-            raw = _DOI_TAIL.sub("", found.group()) if pattern is _DOI else found.group()
-            ids = extract_ids(raw)
-            if ids:
-                taken.append((found.start(), found.start() + len(raw)))
-                yield _id_only(index, line, found.start(), raw, ids)
+    for start, raw in written_ids(line):
+        if any(begin <= start < end for begin, end in taken):
+            continue
+        ids = extract_ids(raw)
+        if ids:
+            taken.append((start, start + len(raw)))
+            yield _id_only(index, line, start, raw, ids)
 
 
 def _table_year(row: str) -> int | None:

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from papersync.config import Config, ConfigError
+from papersync.config import Config
+from papersync.errors import ConfigError, SourceError
 from papersync.export import Exporter
 from papersync.export.bibtex import BibtexExporter
 from papersync.export.csl import CslExporter
@@ -21,7 +22,7 @@ from papersync.model import Paper
 from papersync.sources import Source
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
-from papersync.sources.http import Http, Policy, SourceError
+from papersync.sources.http import Http, Policy
 from papersync.sources.semanticscholar import SemanticScholarSource
 
 RESPONSES_NAME = "responses.sqlite"

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from papersync import match
+from papersync.errors import CatalogError, SourceError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Mention, MentionKind, Paper, Status
 from papersync.sources import Found, Source
-from papersync.sources.catalog import CatalogError
-from papersync.sources.http import SourceError
 
 Enrich = Callable[[Sequence[Paper]], Sequence[Paper]]
 Progress = Callable[[str, int], None]

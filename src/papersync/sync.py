@@ -18,19 +18,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from papersync import __version__, atomic, citekey, notes
-from papersync.config import Config, ConfigError
+from papersync.config import Config
+from papersync.errors import CatalogError, ConfigError, RunLockedError
 from papersync.export import Exporter, Outcome
 from papersync.lock import Lock, lock_path
 from papersync.model import Match, Mention, Paper, Reference, Status
 from papersync.resolve import Resolution
-from papersync.sources.catalog import Catalog, CatalogError
+from papersync.sources.catalog import Catalog
 
 RUN_LOCK_NAME = ".papersync.run.lock"
 CATALOG_NAME = "catalog.sqlite"
 
-
-class RunLockedError(Exception):
-    """Another papersync run holds this state folder."""
 
 
 @dataclass(frozen=True)

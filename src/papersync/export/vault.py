@@ -23,6 +23,7 @@ import jinja2
 import yaml
 
 from papersync import atomic
+from papersync.errors import VaultError
 from papersync.export import Outcome
 from papersync.lock import Lock, Pins
 from papersync.match import identity
@@ -672,9 +673,6 @@ def _aliases(entries: Sequence[_Entry], names: Mapping[str, str]) -> dict[str, l
         kept |= {e.key: [a for a in wanted[e.key] if claims[_fold(a)] == 1] for e in tier}
     return kept
 
-
-class VaultError(Exception):
-    """The vault cannot be rendered as configured: a missing templates folder, a broken template."""
 
 
 class Renderer:

@@ -26,6 +26,7 @@ from pyzotero import errors as zotero_errors
 from pyzotero import zotero
 from pyzotero.zotero import build_url
 
+from papersync.errors import ZoteroError
 from papersync.export import Outcome
 from papersync.lock import Lock, Pins
 from papersync.match import normalise
@@ -86,9 +87,6 @@ _ITEM_TYPE = {
 _VENUE_FIELD = {"journalArticle": "publicationTitle", "conferencePaper": "proceedingsTitle"}
 _PUBLISHER_FIELD = {"report": "institution", "preprint": "repository"}
 
-
-class ZoteroError(Exception):
-    """The Zotero run cannot go on: bad credentials, unreachable server, a refused read."""
 
 
 def schema_from_json(data: Mapping[str, Any]) -> dict[str, TypeSchema]:

@@ -18,10 +18,11 @@ import arxiv
 from arxiv import _feed
 from lxml import etree
 
+from papersync.errors import SourceError
 from papersync.match import identity, normalise
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
 from papersync.sources import Found
-from papersync.sources.http import Http, MalformedResponse, Response, SourceError
+from papersync.sources.http import Http, MalformedResponse, Response
 
 log = logging.getLogger(__name__)
 

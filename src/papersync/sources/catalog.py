@@ -25,6 +25,7 @@ from bibtexparser.customization import latex_to_unicode, splitname
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from papersync.errors import CatalogError
 from papersync.match import STOPWORDS, identity, mention_forms, normalise
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
 from papersync.sources import Found
@@ -49,9 +50,6 @@ QUERY_WORDS = 5
 """The rarest words of a title that the index is asked about, in pairs: any two of them suffice,
 so one misspelt or extra word cannot hide the right paper."""
 
-
-class CatalogError(Exception):
-    """The catalog file is unreadable (corrupt, truncated, another format): rebuild it."""
 
 
 @dataclass(frozen=True)

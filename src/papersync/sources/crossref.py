@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from papersync.errors import SourceError
 from papersync.match import identity
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
 from papersync.sources import Found
-from papersync.sources.http import Http, MalformedResponse, Response, SourceError
+from papersync.sources.http import Http, MalformedResponse, Response
 
 log = logging.getLogger(__name__)
 

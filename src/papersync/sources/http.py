@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 
 from papersync import __version__
+from papersync.errors import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,6 @@ RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _BREAKER_LIMIT = 3
 """Consecutive given-up requests after which a service is treated as down for the run."""
 
-
-class SourceError(Exception):
-    """A request to an online service failed; the message says why in one line."""
 
 
 class Unreachable(SourceError):

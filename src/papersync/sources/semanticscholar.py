@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from papersync.errors import SourceError
 from papersync.match import identity
 from papersync.model import Ids, Mention, Paper, PaperKind
 from papersync.sources import Found
 from papersync.sources.arxiv import bare_id, split_name
-from papersync.sources.http import Http, MalformedResponse, Response, SourceError
+from papersync.sources.http import Http, MalformedResponse, Response
 
 log = logging.getLogger(__name__)
 
