@@ -46,17 +46,45 @@ class Ids:
     doi: str | None = None
     s2: str | None = None
     dblp: str | None = None
+    record: str | None = None
+    """The catalog record's own key (a `.bib` entry's key, a CSL item's id), as `bib:…`/`csl:…`."""
 
     def __bool__(self) -> bool:
-        return any((self.arxiv, self.doi, self.s2, self.dblp))
+        return any((self.arxiv, self.doi, self.s2, self.dblp, self.record))
 
     def key(self) -> str | None:
-        """The stable identity of a paper: its arXiv id, else its DOI."""
-        if self.arxiv:
-            return f"arxiv:{self.arxiv}"
-        if self.doi:
-            return f"doi:{self.doi}"
+        """A paper's identity from the best id it has: arXiv, DOI, DBLP, S2, record key.
+
+        The lock pins a paper's names under the first key it was given; a better id found
+        later is linked to that key, never a reason to rename.
+        """
+        for prefix, value in self.ranked():
+            if value:
+                return f"{prefix}:{value}"
         return None
+
+    def ranked(self) -> tuple[tuple[str, str | None], ...]:
+        """The ids in the order they make a paper's key, best first."""
+        return (
+            ("arxiv", self.arxiv), ("doi", self.doi), ("dblp", self.dblp), ("s2", self.s2),
+            ("record", self.record),
+        )
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What the log wrote around a title: evidence for scoring, never part of the title."""
+
+    venue: str | None = None
+    """`CVPR`, `NeurIPS`, `arXiv`: a venue named beside the title."""
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    """Family names or `et al.` lists written beside the title."""
+    remark: str | None = None
+    """Bracketed or trailing words cut from the title (`Oral`, `(survey)`)."""
+
+    def __bool__(self) -> bool:
+        return any((self.venue, self.year, self.authors, self.remark))
 
 
 @dataclass(frozen=True)
@@ -76,6 +104,9 @@ class Mention:
     year_hint: int | None = None
     inferred: bool = False
     """True where the title was read off a bare line rather than a marker such as 《》."""
+    hints: Hints = Hints()
+    url: str | None = None
+    """The link the log gave for this mention, when it gave one: evidence, never a title."""
 
     @property
     def full_title(self) -> str:
@@ -99,6 +130,15 @@ class Author:
 
 
 @dataclass(frozen=True)
+class Name:
+    """A short name for a paper (`DETR`) and where it was written, which makes it evidence."""
+
+    text: str
+    evidence: str
+    """`title-prefix`, `title-suffix`, `title`, `abstract`, `log`, `vault`, `review`."""
+
+
+@dataclass(frozen=True)
 class Paper:
     """Bibliographic facts about one paper, exactly as a source stated them."""
 
@@ -118,6 +158,10 @@ class Paper:
     volume: str | None = None
     issue: str | None = None
     pages: str | None = None
+    names: tuple[Name, ...] = ()
+    versions: tuple[Paper, ...] = ()
+    """The records this work was built from (a preprint, a published version), each as its
+    source stated it; empty for a paper known from one record."""
     raw: Any = field(default=None, compare=False, repr=False, hash=False)
     """The source's payload, for debugging only."""
 
