@@ -6,7 +6,7 @@ All frozen: stages pass values, never mutate them. Tuples, not lists, inside.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -168,6 +168,19 @@ class Paper:
     @property
     def key(self) -> str | None:
         return self.ids.key()
+
+    def version(self, prefer: str) -> Paper:
+        """This work as exporters show it: `published` (its conference or journal record) or
+        `preprint`, keeping every id of the work (so a published entry still has its eprint).
+
+        A work with no record of that kind is shown as it is.
+        """
+        wanted = [
+            v for v in self.versions if (v.kind is PaperKind.PREPRINT) == (prefer == "preprint")
+        ]
+        if not wanted:
+            return self
+        return replace(wanted[0], ids=self.ids, names=self.names, versions=self.versions)
 
 
 @dataclass(frozen=True)
