@@ -107,6 +107,17 @@ class Mention:
     hints: Hints = Hints()
     url: str | None = None
     """The link the log gave for this mention, when it gave one: evidence, never a title."""
+    month_only: bool = False
+    """True where the log dates this mention by a month alone: `date` is that month's first
+    day, which the log never named, so no day note is made for it."""
+    not_a_paper: str | None = None
+    """Why the log's own structure says this is not one paper (a talk, a book, a video
+    covering many papers); such a mention is never matched."""
+
+    @property
+    def is_name(self) -> bool:
+        """A mention that writes only a short name (`[DETR]`): its title is its alias."""
+        return self.alias is not None and self.title == self.alias
 
     @property
     def full_title(self) -> str:
