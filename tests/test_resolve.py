@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from papersync.lock import Decision, Lock
 from papersync.match import identity
 from papersync.model import Author, DecidedBy, Ids, Mention, MentionKind, Paper, Status
 from papersync.resolve import representative, resolve
-from papersync.sources import Found
+from papersync.sources import Found, Records
 from papersync.sources.catalog import Catalog
 
 LORA = Paper(
@@ -46,6 +46,12 @@ class ListedSource:
     name: str = "listed"
     fail: bool = False
     asked: list[str] = field(default_factory=list)
+    batch: int = 1
+    workers: int = 1
+    interval: float = 0.0
+
+    def cached(self, mentions: Sequence[Mention]) -> Found:
+        return Found()
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         self.asked.extend(m.title for m in mentions)
@@ -59,8 +65,10 @@ class ListedSource:
             }
         )
 
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
-        return {i: p for i in ids for p in self.papers if p.ids.key() == i.key()}
+    def lookup(self, ids: Sequence[Ids]) -> Records:
+        if self.fail:
+            return Records(failed=dict.fromkeys(ids, "connection refused"))
+        return Records({i: p for i in ids for p in self.papers if p.ids.key() == i.key()})
 
 
 def mention(title: str, line: int = 1, **kw: object) -> Mention:

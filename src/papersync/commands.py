@@ -17,13 +17,13 @@ from papersync.config import CONFIG_NAME, Config
 from papersync.errors import CommandError, ConfigError, ZoteroError
 from papersync.export import Exporter, Outcome
 from papersync.export.bibtex import BibtexExporter
-from papersync.ids import extract_ids
+from papersync.ids import bare_arxiv, extract_ids, is_arxiv_id
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Reference, Status
 from papersync.resolve import Resolution
 from papersync.resolve import resolve as resolve_groups
-from papersync.sources.arxiv import bare_id, is_arxiv_id
 from papersync.sources.catalog import ImportReport
+from papersync.sources.schedule import Progress, Tick
 from papersync.sync import (
     Library,
     NotesRead,
@@ -100,7 +100,7 @@ def resolve(
     *,
     offline: bool = False,
     refresh: bool = False,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ResolveRun:
     """Resolve every distinct mention and record the decisions in the lock file."""
     read = read_notes(require_notes(config, notes), patterns_of(config), config.folder)
@@ -121,7 +121,7 @@ def _resolve(
     *,
     offline: bool,
     refresh: bool,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Resolution:
     catalog = open_catalog(config)
     if offline:
@@ -197,8 +197,8 @@ def _answer(m: Match, answer: str) -> Decision | None:
     if answer.isdigit() and 1 <= int(answer) <= len(m.candidates):
         chosen = m.candidates[int(answer) - 1].paper
         return _chose(m, chosen.ids, chosen.title)
-    if is_arxiv_id(bare_id(answer)):
-        return _chose(m, Ids(arxiv=bare_id(answer)), None)
+    if is_arxiv_id(bare_arxiv(answer)):
+        return _chose(m, Ids(arxiv=bare_arxiv(answer)), None)
     ids = extract_ids(answer)
     if ids:
         return _chose(m, ids, None)
@@ -212,7 +212,7 @@ def library(
     offline: bool,
     refresh: bool = False,
     include_ambiguous: bool = False,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[NotesRead, Resolution, Library]:
     read = read_notes(require_notes(config, ()), patterns_of(config), config.folder)
     resolution = _resolve(
@@ -327,9 +327,10 @@ def sync(
     """
     path = lockfile.lock_path(config.state_dir)
 
-    def progress(source: str, count: int) -> None:
+    def progress(tick: Tick) -> None:
         if stage is not None:
-            stage(f"resolving: asking {source} about {count} title(s)")
+            left = f", about {tick.left:.0f} s left" if tick.left else ""
+            stage(f"resolving: {tick.done}/{tick.total} titles, {tick.requests} requests{left}")
 
     with run_lock(config.state_dir):
         _sweep(config)

@@ -19,7 +19,7 @@ from papersync.export.csl import CslExporter
 from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
 from papersync.model import Paper
-from papersync.sources import Source
+from papersync.sources import OnlineSource
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
 from papersync.sources.http import Http, Policy
@@ -31,7 +31,7 @@ TARGETS = ("bibtex", "vault", "csl", "zotero")
 
 @dataclass(frozen=True)
 class Services:
-    sources: Sequence[Source]
+    sources: Sequence[OnlineSource]
     enrich: Callable[[Sequence[Paper]], Sequence[Paper]] | None
 
 
@@ -46,7 +46,7 @@ def connect(config: Config, *, refresh: bool = False) -> Iterator[Services]:
         policy=policy,
         refresh=refresh,
     ) as http:
-        sources: list[Source] = []
+        sources: list[OnlineSource] = []
         if s.arxiv.enabled:
             sources.append(ArxivSource(http, s.arxiv.url, interval=s.arxiv.interval))
         s2 = None

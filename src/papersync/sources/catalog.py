@@ -28,7 +28,7 @@ from rapidfuzz.distance import Indel
 from papersync.errors import CatalogError
 from papersync.match import STOPWORDS, identity, mention_forms, normalise
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
-from papersync.sources import Found
+from papersync.sources import Found, Records
 
 FORMATS = ("arxiv-jsonl", "bibtex", "csl-json")
 SCHEMA_VERSION = "4"
@@ -308,13 +308,13 @@ class Catalog:
                 return _loads(*rows[0])
         return None
 
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
+    def lookup(self, ids: Sequence[Ids]) -> Records:
         found = {}
         for wanted in ids:
             paper = self.get(wanted)
             if paper is not None:
                 found[wanted] = paper
-        return found
+        return Records(found)
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         found: dict[str, tuple[Paper, ...]] = {}

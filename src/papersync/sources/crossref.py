@@ -7,7 +7,7 @@ their venue, volume, pages and publisher. `mailto` puts our requests in the poli
 from __future__ import annotations
 
 import html
-import logging
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,13 +16,14 @@ from urllib.parse import quote
 from papersync.errors import SourceError
 from papersync.match import identity
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
-from papersync.sources import Found
+from papersync.sources import Found, Records
+from papersync.sources.answers import Answer
 from papersync.sources.http import Http, MalformedResponse, Response
-
-log = logging.getLogger(__name__)
 
 NAME = "crossref"
 INTERVAL = 1.0
+POLITE_WORKERS = 3
+"""Requests in flight at once in Crossref's polite pool (with a `mailto`); one without."""
 ROWS = 5
 
 KINDS = {
@@ -128,6 +129,7 @@ class CrossrefSource:
     """Candidates by DOI where the log gave one, else by a bibliographic title query."""
 
     name = NAME
+    batch = 1
 
     def __init__(
         self,
@@ -139,68 +141,107 @@ class CrossrefSource:
         rows: int = ROWS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.interval = interval
+        self.workers = POLITE_WORKERS if mailto else 1
         self._http = http
         self._polite = {"mailto": mailto} if mailto else {}
         self._rows = rows
-        http.pace(f"{self.base_url}/works", interval)
+        http.pace(f"{self.base_url}/works", interval, self.workers)
+
+    def cached(self, mentions: Sequence[Mention]) -> Found:
+        questions, found = _questions(mentions)
+        if self._http.answers is None:
+            return Found(found)
+        known = self._http.answers.recall(NAME, questions.values())
+        found.update((k, _papers(known[q])) for k, q in questions.items() if q in known)
+        return Found(found)
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
-        found: dict[str, tuple[Paper, ...]] = {}
+        questions, found = _questions(mentions)
         failed: dict[str, str] = {}
-        for mention in mentions:
-            key = identity(mention)
-            if key in found or key in failed:
-                continue
+        for key, question in questions.items():
             try:
-                if mention.ids.doi:
-                    paper = self.work(mention.ids.doi)
-                    found[key] = (paper,) if paper else ()
-                elif mention.title.strip():
-                    found[key] = self.search(mention.title)
-                else:
-                    found[key] = ()
+                found[key] = _papers(self._answer(question))
             except SourceError as exc:
                 failed[key] = str(exc)
-        return Found(candidates=found, failed=failed)
+        return Found(found, failed)
 
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
-        """Records for ids carrying a DOI; a failed or unknown DOI is simply absent."""
+    def lookup(self, ids: Sequence[Ids]) -> Records:
+        """Records for ids carrying a DOI; an unknown DOI is absent, a failed one in `failed`."""
         papers: dict[Ids, Paper] = {}
-        for ids_ in dict.fromkeys(ids):
-            if not ids_.doi:
-                continue
+        failed: dict[Ids, str] = {}
+        for ids_ in dict.fromkeys(i for i in ids if i.doi):
             try:
-                paper = self.work(ids_.doi)
+                found = _papers(self._answer(f"doi:{ids_.doi}"))
             except SourceError as exc:
-                log.warning("Crossref lookup of %s failed: %s", ids_.doi, exc)
+                failed[ids_] = str(exc)
                 continue
-            if paper is not None:
-                papers[ids_] = paper
-        return papers
+            if found:
+                papers[ids_] = found[0]
+        return Records(papers, failed)
 
     def work(self, doi: str) -> Paper | None:
         """The work with this DOI, None when Crossref does not know it (404)."""
+        found = _papers(self._answer(f"doi:{doi.strip().lower()}"))
+        return found[0] if found else None
+
+    def search(self, title: str) -> tuple[Paper, ...]:
+        return _papers(self._answer(f"title:{' '.join(title.split())}"))
+
+    def _answer(self, question: str) -> Answer:
+        """One question's answer, from the cache or asked; raises `SourceError` on failure."""
+        cache = self._http.answers
+        if cache is not None and (known := cache.get(NAME, question)) is not None:
+            return known
+        if question.startswith("doi:"):
+            answer = self._work(question.removeprefix("doi:"))
+        else:
+            answer = self._search(question.removeprefix("title:"))
+        if cache is not None:
+            cache.put(NAME, question, answer)
+        return answer
+
+    def _work(self, doi: str) -> Answer:
         response = self._http.get(
-            f"{self.base_url}/works/{quote(doi.strip().lower(), safe='/:()')}",
+            f"{self.base_url}/works/{quote(doi, safe='/:()')}",
             params=self._polite,
             accept=(200, 404),
             validate=_validate_work,
         )
         if response.status == 404:
-            return None
-        return parse_work_payload(response.json())
+            return ()
+        return (json.dumps(response.json()["message"]),)
 
-    def search(self, title: str) -> tuple[Paper, ...]:
+    def _search(self, title: str) -> Answer:
         response = self._http.get(
             f"{self.base_url}/works",
-            params={
-                "query.bibliographic": " ".join(title.split()),
-                "rows": self._rows,
-                **self._polite,
-            },
+            params={"query.bibliographic": title, "rows": self._rows, **self._polite},
             validate=_validate_list,
         )
-        return parse_work_list(response.json())
+        items = response.json()["message"]["items"]
+        return tuple(json.dumps(item) for item in items if isinstance(item, Mapping))
+
+
+def _questions(mentions: Sequence[Mention]) -> tuple[dict[str, str], dict[str, tuple[Paper, ...]]]:
+    """What to ask per mention (`doi:…` where the log gave one, else `title:…`), and the
+    mentions with nothing to ask."""
+    questions: dict[str, str] = {}
+    found: dict[str, tuple[Paper, ...]] = {}
+    for mention in mentions:
+        key = identity(mention)
+        title = " ".join(mention.title.split())
+        if mention.ids.doi:
+            questions[key] = f"doi:{mention.ids.doi.strip().lower()}"
+        elif title:
+            questions[key] = f"title:{title}"
+        else:
+            found[key] = ()
+    return questions, found
+
+
+def _papers(answer: Answer) -> tuple[Paper, ...]:
+    papers = (parse_work(json.loads(record)) for record in answer)
+    return tuple(p for p in papers if p is not None)
 
 
 def _validate_work(response: Response) -> None:
