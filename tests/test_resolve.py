@@ -202,3 +202,35 @@ def test_representative_prefers_a_read_entry_with_ids_and_a_year() -> None:
     todo = mention("Adam", line=1, kind=MentionKind.TO_READ)
     read = mention("Adam", line=30, year_hint=2014)
     assert representative([todo, read]) is read
+
+
+@pytest.mark.parametrize("with_catalog", [True, False], ids=["empty-catalog", "no-catalog"])
+def test_an_outage_keeps_the_last_good_decision_even_with_refresh(
+    catalog: Catalog, with_catalog: bool
+) -> None:
+    """`sync --refresh` with every source down: "could not ask" is not "no match"."""
+    adam, todo = mention("Adam: A method for stochastic optimization"), mention("Read more", line=2)
+    found = resolve(groups(adam, todo), Lock(), catalog=None, online=[ListedSource([ADAM])])
+    assert found.matches[identity(adam)].status is Status.MATCHED
+    down = ListedSource([ADAM], fail=True)
+    again = resolve(
+        groups(adam, todo),
+        found.lock,
+        catalog=catalog if with_catalog else None,
+        online=[down],
+        refresh=True,
+    )
+    assert down.asked, "refresh asks again"
+    kept = again.matches[identity(adam)]
+    assert kept.status is Status.MATCHED and kept.decided_by is DecidedBy.LOCK
+    assert kept.paper is not None and kept.paper.ids.arxiv == ADAM.ids.arxiv
+    assert again.lock.decisions[identity(adam)] == found.lock.decisions[identity(adam)]
+    assert "listed" in again.failures
+    unresolved = again.lock.decisions[identity(todo)]
+    assert unresolved.status is Status.UNRESOLVED and unresolved.retry, "asked again next run"
+
+
+def test_failed_id_lookups_reach_the_report(catalog: Catalog) -> None:
+    m = mention("LoRA", kind=MentionKind.LINK, ids=Ids(arxiv="2106.09685"))
+    result = resolve(groups(m), Lock(), catalog=None, online=[ListedSource([LORA], fail=True)])
+    assert "id lookup(s) failed: connection refused" in result.failures["listed"]

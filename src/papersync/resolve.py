@@ -8,7 +8,7 @@ costs requests for what is new.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -16,7 +16,7 @@ from papersync import match
 from papersync.errors import CatalogError, SourceError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Mention, MentionKind, Paper, Status
-from papersync.sources import Found, OnlineSource, Source
+from papersync.sources import Found, OnlineSource, Records, Source
 from papersync.sources.schedule import Asked, Progress, ask_all
 
 Enrich = Callable[[Sequence[Paper]], Sequence[Paper]]
@@ -153,7 +153,7 @@ def _ask(
     failed: dict[str, dict[str, str]] = {key: {} for key in undecided}
     if catalog is not None and undecided:
         found = _catalog_candidates(catalog, list(undecided.values()))
-        _note_failures(catalog.name, found.failed, failures)
+        _note_failures(catalog.name, list(found.failed.values()), failures, "title(s) not answered")
         for key in undecided:
             pooled[key] = tuple(found.candidates.get(key, ()))
             if key in found.failed:
@@ -169,8 +169,9 @@ def _ask(
     for source in online:
         _note_failures(
             source.name,
-            {k: r[source.name] for k, r in asked.failed.items() if source.name in r},
+            [r[source.name] for r in asked.failed.values() if source.name in r],
             failures,
+            "title(s) not answered",
         )
     for key, papers in asked.pooled.items():
         pooled[key] = pooled.get(key, ()) + papers
@@ -194,10 +195,13 @@ def _catalog_candidates(catalog: PaperStore, mentions: Sequence[Mention]) -> Fou
         return Found(failed={match.identity(m): str(exc) for m in mentions})
 
 
-def _note_failures(name: str, failed: Mapping[str, str], failures: dict[str, str]) -> None:
-    if failed:
-        reasons = sorted(set(failed.values()))
-        failures[name] = f"{len(failed)} title(s) not answered: {reasons[0]}"
+def _note_failures(
+    name: str, reasons: Collection[str], failures: dict[str, str], what: str
+) -> None:
+    """One line per source and kind of question, joined to what it already failed at."""
+    if reasons:
+        line = f"{len(reasons)} {what}: {sorted(set(reasons))[0]}"
+        failures[name] = f"{failures[name]}; {line}" if name in failures else line
 
 
 def _lookup(
@@ -213,12 +217,9 @@ def _lookup(
         try:
             found = source.lookup(missing)
         except (CatalogError, SourceError) as exc:  # one source failing must not stop the rest
-            failures[source.name] = f"lookup by id failed: {exc}"
-            continue
+            found = Records(failed=dict.fromkeys(missing, str(exc)))
         known.update(found.papers)
-        if found.failed:
-            reason = sorted(set(found.failed.values()))[0]
-            failures[source.name] = f"{len(found.failed)} id lookup(s) failed: {reason}"
+        _note_failures(source.name, list(found.failed.values()), failures, "id lookup(s) failed")
     return known
 
 

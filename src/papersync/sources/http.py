@@ -36,6 +36,7 @@ import requests
 from papersync import __version__
 from papersync.errors import SourceError
 from papersync.sources.answers import NEGATIVE_TTL, AnswerCache
+from papersync.sources.pacing import Pace
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,6 @@ Params = Mapping[str, str | int]
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _BREAKER_LIMIT = 3
 """Consecutive given-up requests after which a service is treated as down for the run."""
-_JITTER = 0.01
-"""Seconds added between starts so one connection set up slower than the next cannot bring
-two arrivals closer than the interval."""
 
 
 class Unreachable(SourceError):
@@ -67,12 +65,11 @@ class MalformedResponse(SourceError):
 
 @dataclass(frozen=True)
 class Response:
-    """A response as the sources see it: status and bytes, whether fresh or from the cache."""
+    """A response as the sources see it: its status and bytes."""
 
     status: int
     body: bytes
     url: str
-    cached: bool = False
 
     def json(self) -> Any:
         """The body as JSON; a broken body is a `MalformedResponse`, not a crash."""
@@ -83,7 +80,7 @@ class Response:
 
 
 Validator = Callable[[Response], None]
-"""Raises `MalformedResponse` for a body that must not be cached or used."""
+"""Raises `MalformedResponse` for a body that must not be used (and counts as a failure)."""
 
 
 @dataclass(frozen=True)
@@ -102,16 +99,11 @@ class Policy:
 
 @dataclass
 class _Service:
-    """One service's turn-taking: the next moment a request may start and the open slots."""
-
     base: str
-    interval: float
-    concurrency: int = 1
-    next_start: float = 0.0
+    pace: Pace
     failures: int = 0
     down: str | None = None
     """Why the service was given up on for the rest of the run, once it has been."""
-    slots: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -181,23 +173,16 @@ class Http:
         """Allow one request per `interval` seconds, `concurrency` at once, under `base_url`.
 
         Sources register their API's own prefix (`…/api/query`, `…/graph/v1`, `…/works`), so
-        one local server standing in for several services still paces each on its own. With
-        one request in flight the interval runs from the end of the previous answer (the
-        strictest reading of "one request every three seconds"); with more, between starts.
+        one local server standing in for several services still paces each on its own.
         """
         base = base_url.rstrip("/")
         with self._services_lock:
             known = self._services.get(base)
             if known is None:
-                self._services[base] = _Service(
-                    base, interval, concurrency, slots=threading.Semaphore(concurrency)
-                )
+                pace = Pace(interval, concurrency, sleep=self._sleep, clock=self._clock)
+                self._services[base] = _Service(base, pace)
             else:
-                known.interval = max(known.interval, interval)
-
-    def interval(self, url: str) -> float:
-        """The pacing interval of the service `url` belongs to, for estimates of time left."""
-        return self._service(url).interval
+                known.pace.interval = max(known.pace.interval, interval)
 
     def get(
         self,
@@ -291,7 +276,7 @@ class Http:
             delay = wait if wait is not None else self._backoff(attempt)
             log.info("%s; retrying in %.1f s", failure, delay)
             if wait is not None:
-                self._hold(service, delay)
+                service.pace.hold(delay)
             else:
                 self._sleep(delay)
             attempt += 1
@@ -307,8 +292,7 @@ class Http:
         accept: Collection[int],
     ) -> Response:
         """One request in its turn: the response, a final error, or `_Retryable`."""
-        with service.slots:
-            self._wait_turn(service)
+        with service.pace.turn():
             self.stats.count(service.base)
             log.debug("%s %s %s", method, url, dict(params or {}))
             try:
@@ -326,8 +310,6 @@ class Http:
                 raise _Retryable(Unreachable(f"cannot reach {_where(url)} ({_kind(exc)})")) from exc
             except requests.RequestException as exc:
                 raise ServiceError(f"request to {_where(url)} failed ({_kind(exc)})") from exc
-            finally:
-                self._done(service)
         if raw.status_code in accept:
             return Response(status=raw.status_code, body=raw.content, url=raw.url)
         if raw.status_code not in RETRYABLE:
@@ -347,26 +329,6 @@ class Http:
         ceiling = min(self.policy.max_wait, self.policy.backoff * 2**attempt)
         return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
-    def _wait_turn(self, service: _Service) -> None:
-        """Claim the next start time of `service` and sleep until it comes."""
-        with service.lock:
-            now = self._clock()
-            start = max(now, service.next_start)
-            service.next_start = start + service.interval + _JITTER
-        if start > now:
-            self._sleep(start - now)
-
-    def _done(self, service: _Service) -> None:
-        """With one request in flight, the next may start only an interval after this answer."""
-        if service.concurrency == 1:
-            with service.lock:
-                service.next_start = max(service.next_start, self._clock() + service.interval)
-
-    def _hold(self, service: _Service, seconds: float) -> None:
-        """A Retry-After pauses the whole service, not only the request that was told."""
-        with service.lock:
-            service.next_start = max(service.next_start, self._clock() + seconds)
-
     def _service(self, url: str) -> _Service:
         """The registered service whose base URL is the longest prefix of `url`."""
         with self._services_lock:
@@ -379,7 +341,8 @@ class Http:
             if best is None:
                 parts = urlsplit(url)
                 origin = f"{parts.scheme}://{parts.netloc}"
-                best = self._services.setdefault(origin, _Service(origin, 1.0))
+                pace = Pace(1.0, sleep=self._sleep, clock=self._clock)
+                best = self._services.setdefault(origin, _Service(origin, pace))
             return best
 
     def close(self) -> None:
