@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from papersync.errors import CommandError
 from papersync.lock import Decision, Lock
 from papersync.match import identity
 from papersync.model import Author, DecidedBy, Ids, Mention, MentionKind, Paper, Status
@@ -234,3 +236,52 @@ def test_failed_id_lookups_reach_the_report(catalog: Catalog) -> None:
     m = mention("LoRA", kind=MentionKind.LINK, ids=Ids(arxiv="2106.09685"))
     result = resolve(groups(m), Lock(), catalog=None, online=[ListedSource([LORA], fail=True)])
     assert "id lookup(s) failed: connection refused" in result.failures["listed"]
+
+
+def test_an_offline_refresh_with_an_empty_catalog_unmatches_nothing(catalog: Catalog) -> None:
+    adam = mention("Adam: A method for stochastic optimization")
+    found = resolve(groups(adam), Lock(), catalog=None, online=[ListedSource([ADAM])])
+    again = resolve(groups(adam), found.lock, catalog=catalog, refresh=True)
+    assert again.matches[identity(adam)].status is Status.MATCHED
+    assert again.lock == found.lock
+
+
+def test_sync_refresh_during_an_outage_keeps_every_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 3 on a real sync: sources down and the catalog cache deleted."""
+    from fake_services import Record, serve
+    from papersync import commands
+    from papersync.config import load
+
+    (tmp_path / "log.md").write_text(
+        "## 2024.1.1\n\n《Adam: A Method for Stochastic Optimization》\n\n"
+        "《LoRA: Low-Rank Adaptation of Large Language Models》\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "papersync.yaml").write_text(
+        "notes: [log.md]\ncache_dir: cache\nexport:\n  bibtex: {path: refs.bib}\n"
+        "sources:\n  retries: 0\n  arxiv: {interval: 0.01}\n"
+        "  semanticscholar: {interval: 0.01}\n  crossref: {interval: 0.01}\n",
+        encoding="utf-8",
+    )
+    records = [Record(ADAM.title, arxiv="1412.6980"), Record(LORA.title, arxiv="2106.09685")]
+    variables = ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL")
+    with serve(records) as services:
+        for variable in variables:
+            monkeypatch.setenv(variable, services.url)
+        first = commands.sync(load(tmp_path / "papersync.yaml"), say=lambda _: None)
+    assert first.statuses.get(Status.MATCHED) == 2
+    bib = (tmp_path / "refs.bib").read_bytes()
+    lock = (tmp_path / "papersync.lock.yaml").read_bytes()
+    for variable in variables:
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    config = load(tmp_path / "papersync.yaml")
+    kept = commands.sync(config, refresh=True, say=lambda _: None)
+    assert kept.statuses.get(Status.MATCHED) == 2, "the catalog remembers what was found"
+    assert (tmp_path / "refs.bib").read_bytes() == bib
+    shutil.rmtree(tmp_path / "cache")
+    with pytest.raises(CommandError, match="nothing was exported"):
+        commands.sync(config, refresh=True, say=lambda _: None)
+    assert (tmp_path / "refs.bib").read_bytes() == bib
+    assert (tmp_path / "papersync.lock.yaml").read_bytes() == lock

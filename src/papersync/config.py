@@ -74,6 +74,8 @@ class SourceSettings:
     crossref: CrossrefSettings = CrossrefSettings()
     timeout: float = 20.0
     retries: int = 4
+    negative_ttl_days: float = 30.0
+    """Days a service's "asked, no match" is trusted before the title is asked again."""
 
 
 @dataclass(frozen=True)

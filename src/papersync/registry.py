@@ -20,6 +20,7 @@ from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
 from papersync.model import Paper
 from papersync.sources import OnlineSource
+from papersync.sources.answers import DAY
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
 from papersync.sources.http import Http, Policy
@@ -45,6 +46,7 @@ def connect(config: Config, *, refresh: bool = False) -> Iterator[Services]:
         contact=s.crossref.mailto,
         policy=policy,
         refresh=refresh,
+        negative_ttl=s.negative_ttl_days * DAY,
     ) as http:
         sources: list[OnlineSource] = []
         if s.arxiv.enabled:

@@ -66,6 +66,7 @@ def resolve(
 
     A mention some source could not answer about, and that the others do not settle, keeps
     the decision the lock holds for it (with `--refresh` too): "could not ask" is no answer.
+    So does one refreshed offline: the catalog alone not finding a paper unmatches nothing.
     """
     mentions = {key: representative(group) for key, group in groups.items()}
     failures: dict[str, str] = {}
@@ -90,18 +91,9 @@ def resolve(
             undecided[key] = mention
 
     asked = _ask(undecided, catalog, online, lock, refresh, failures, progress)
-    retry: set[str] = set()
-    for key, mention in undecided.items():
-        decided = match.decide(mention, _unique(asked.pooled.get(key, ())))
-        failed = asked.failed.get(key)
-        if failed and decided.status is not Status.MATCHED:
-            if (last := _last_good(lock, key)) is not None:
-                from_lock[key] = last  # an outage never undoes a decision
-                results[key] = _from_decision(mention, last, known)
-                continue
-            retry.add(key)
-            decided = replace(decided, reason=f"source failed ({', '.join(sorted(failed))})")
-        results[key] = decided
+    decided, retry, kept = _decide(undecided, asked, lock, known, offline=not online)
+    results.update(decided)
+    from_lock.update(kept)
 
     results = _enriched(results, enrich, {k: m for k, m in undecided.items() if k not in from_lock})
     if catalog is not None and (fresh := _worth_keeping(results.values())):
@@ -117,6 +109,34 @@ def resolve(
         }
     )
     return Resolution(results, lock.with_decisions(decisions), failures)
+
+
+def _decide(
+    undecided: Mapping[str, Mention],
+    asked: Asked,
+    lock: Lock,
+    known: Mapping[Ids, Paper],
+    *,
+    offline: bool,
+) -> tuple[dict[str, Match], set[str], dict[str, Decision]]:
+    """Each mention decided on its pooled answers; the ones to ask again next run; and the
+    lock decisions kept because a source failed (or none was online) for an unmatched one."""
+    results: dict[str, Match] = {}
+    retry: set[str] = set()
+    kept: dict[str, Decision] = {}
+    for key, mention in undecided.items():
+        decided = match.decide(mention, _unique(asked.pooled.get(key, ())))
+        failed = asked.failed.get(key)
+        last = _last_good(lock, key)
+        if decided.status is not Status.MATCHED and last is not None and (failed or offline):
+            kept[key] = last  # an outage (or an offline refresh) never undoes a decision
+            results[key] = _from_decision(mention, last, known)
+            continue
+        if failed and decided.status is not Status.MATCHED:
+            retry.add(key)
+            decided = replace(decided, reason=f"source failed ({', '.join(sorted(failed))})")
+        results[key] = decided
+    return results, retry, kept
 
 
 def _reusable(lock: Lock, key: str, refresh: bool) -> Decision | None:
