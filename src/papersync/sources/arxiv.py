@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from papersync.errors import SourceError
 from papersync.ids import bare_arxiv, is_arxiv_id
-from papersync.match import identity, normalise
+from papersync.match import normalise
 from papersync.model import Ids, Mention, Paper
-from papersync.sources import Found, Records
+from papersync.sources import Records
 from papersync.sources.answers import Answer
 from papersync.sources.arxiv_feed import NAME, Feed, parse_entry, read_feed
 from papersync.sources.http import Http, Response
+from papersync.sources.questions import Asked, QuestionSource
 
 INTERVAL = 3.0
 """arXiv's terms of use: no more than one request every three seconds."""
@@ -89,12 +90,7 @@ def title_query(clauses: Iterable[Clause]) -> str:
     return " OR ".join(c.query() for c in clauses)
 
 
-def _answer(entries: Iterable[str]) -> tuple[Paper, ...]:
-    papers = (parse_entry(entry) for entry in entries)
-    return tuple(p for p in papers if p is not None)
-
-
-class ArxivSource:
+class ArxivSource(QuestionSource):
     """Candidates from arXiv: by id where the log gave one, else by batched title queries."""
 
     name = NAME
@@ -122,58 +118,38 @@ class ArxivSource:
     def _url(self) -> str:
         return f"{self.base_url}/api/query"
 
-    def cached(self, mentions: Sequence[Mention]) -> Found:
-        questions, found, failed = _questions(mentions)
-        if self._http.answers is None:
-            return Found(found, failed)
-        known = self._http.answers.recall(NAME, questions.values())
-        found.update((k, _answer(known[q])) for k, q in questions.items() if q in known)
-        return Found(found, failed)
-
-    def candidates(self, mentions: Sequence[Mention]) -> Found:
-        questions, found, failed = _questions(mentions)
-        answers, errors = self._answers(questions.values())
-        for key, question in questions.items():
-            if question in answers:
-                found[key] = _answer(answers[question])
-            else:
-                failed[key] = errors[question]
-        return Found(found, failed)
-
     def lookup(self, ids: Sequence[Ids]) -> Records:
-        wanted = {i: f"id:{bare_arxiv(i.arxiv)}" for i in ids if i.arxiv}
-        answers, errors = self._answers(wanted.values())
-        papers: dict[Ids, Paper] = {}
-        failed: dict[Ids, str] = {}
-        for ids_, question in wanted.items():
-            if question in errors:
-                failed[ids_] = errors[question]
-            elif found := _answer(answers[question]):
-                papers[ids_] = found[0]
-        return Records(papers, failed)
+        return self._records({i: f"id:{bare_arxiv(i.arxiv)}" for i in ids if i.arxiv})
 
-    def _answers(self, questions: Iterable[str]) -> tuple[dict[str, Answer], dict[str, str]]:
-        """Each question's answer, from the cache or asked in as few requests as the batches
-        allow; the reason per question that could not be asked."""
-        wanted = list(dict.fromkeys(questions))
-        cache = self._http.answers
-        answers = cache.recall(NAME, wanted) if cache is not None else {}
-        missing = [q for q in wanted if q not in answers]
+    def _question(self, mention: Mention) -> str | None:
+        """`id:…` where the log gave an arXiv id, else `title:<clause>`."""
+        if mention.ids.arxiv:
+            arxiv_id = bare_arxiv(mention.ids.arxiv)
+            if not is_arxiv_id(arxiv_id):
+                raise SourceError(f"not an arXiv id: {mention.ids.arxiv}")
+            return f"id:{arxiv_id}"
+        clause = title_clause(mention.title)
+        return f"title:{clause.query()}" if clause is not None else None
+
+    def _ask(self, questions: Sequence[str]) -> Asked:
+        """Ids `ids_per_query` to a request, titles `batch` to a request, then alone those a
+        full page may have crowded out."""
+        answers: dict[str, Answer] = {}
         errors: dict[str, str] = {}
-        ids = sorted(q.removeprefix("id:") for q in missing if q.startswith("id:"))
+        ids = sorted(q.removeprefix("id:") for q in questions if q.startswith("id:"))
         for start in range(0, len(ids), self._ids_per_query):
             self._by_ids(ids[start : start + self._ids_per_query], answers, errors)
-        titles = [q.removeprefix("title:") for q in missing if q.startswith("title:")]
+        titles = [q.removeprefix("title:") for q in questions if q.startswith("title:")]
         crowded: list[str] = []
         for start in range(0, len(titles), self.batch):
             crowded += self._by_titles(titles[start : start + self.batch], answers, errors)
         for query in crowded:
             self._by_titles([query], answers, errors)
-        if cache is not None:
-            for question in missing:
-                if question in answers:
-                    cache.put(NAME, question, answers[question])
         return answers, errors
+
+    def _parse(self, answer: Answer) -> tuple[Paper, ...]:
+        papers = (parse_entry(entry) for entry in answer)
+        return tuple(p for p in papers if p is not None)
 
     def _by_ids(
         self, ids: Sequence[str], answers: dict[str, Answer], errors: dict[str, str]
@@ -223,29 +199,6 @@ class ArxivSource:
             validate=lambda r: _check(r, self._url),
         )
         return read_feed(response.body, self._url)
-
-
-def _questions(
-    mentions: Sequence[Mention],
-) -> tuple[dict[str, str], dict[str, tuple[Paper, ...]], dict[str, str]]:
-    """What to ask arXiv per mention (`id:…` or `title:<clause>`), the mentions answered
-    already (nothing searchable), and those that cannot be asked (a malformed id)."""
-    questions: dict[str, str] = {}
-    found: dict[str, tuple[Paper, ...]] = {}
-    failed: dict[str, str] = {}
-    for mention in mentions:
-        key = identity(mention)
-        if mention.ids.arxiv:
-            arxiv_id = bare_arxiv(mention.ids.arxiv)
-            if is_arxiv_id(arxiv_id):
-                questions[key] = f"id:{arxiv_id}"
-            else:
-                failed[key] = f"not an arXiv id: {mention.ids.arxiv}"
-        elif (clause := title_clause(mention.title)) is not None:
-            questions[key] = f"title:{clause.query()}"
-        else:
-            found[key] = ()
-    return questions, found, failed
 
 
 def _check(response: Response, where: str) -> None:

@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import quote
 
 from papersync.errors import SourceError
-from papersync.match import identity
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
-from papersync.sources import Found, Records
+from papersync.sources import Records
 from papersync.sources.answers import Answer
 from papersync.sources.http import Http, MalformedResponse, Response
+from papersync.sources.questions import Asked, QuestionSource
 
 NAME = "crossref"
 INTERVAL = 1.0
@@ -125,7 +125,7 @@ def parse_work_list(body: Any) -> tuple[Paper, ...]:
     return tuple(p for p in papers if p is not None)
 
 
-class CrossrefSource:
+class CrossrefSource(QuestionSource):
     """Candidates by DOI where the log gave one, else by a bibliographic title query."""
 
     name = NAME
@@ -148,58 +148,31 @@ class CrossrefSource:
         self._rows = rows
         http.pace(f"{self.base_url}/works", interval, self.workers)
 
-    def cached(self, mentions: Sequence[Mention]) -> Found:
-        questions, found = _questions(mentions)
-        if self._http.answers is None:
-            return Found(found)
-        known = self._http.answers.recall(NAME, questions.values())
-        found.update((k, _papers(known[q])) for k, q in questions.items() if q in known)
-        return Found(found)
-
-    def candidates(self, mentions: Sequence[Mention]) -> Found:
-        questions, found = _questions(mentions)
-        failed: dict[str, str] = {}
-        for key, question in questions.items():
-            try:
-                found[key] = _papers(self._answer(question))
-            except SourceError as exc:
-                failed[key] = str(exc)
-        return Found(found, failed)
-
     def lookup(self, ids: Sequence[Ids]) -> Records:
         """Records for ids carrying a DOI; an unknown DOI is absent, a failed one in `failed`."""
-        papers: dict[Ids, Paper] = {}
-        failed: dict[Ids, str] = {}
-        for ids_ in dict.fromkeys(i for i in ids if i.doi):
+        return self._records({i: f"doi:{i.doi.strip().lower()}" for i in ids if i.doi})
+
+    def _question(self, mention: Mention) -> str | None:
+        """`doi:…` where the log gave a DOI, else `title:…`."""
+        if mention.ids.doi:
+            return f"doi:{mention.ids.doi.strip().lower()}"
+        title = " ".join(mention.title.split())
+        return f"title:{title}" if title else None
+
+    def _ask(self, questions: Sequence[str]) -> Asked:
+        answers: dict[str, Answer] = {}
+        errors: dict[str, str] = {}
+        for question in questions:
+            kind, _, value = question.partition(":")
             try:
-                found = _papers(self._answer(f"doi:{ids_.doi}"))
+                answers[question] = self._work(value) if kind == "doi" else self._search(value)
             except SourceError as exc:
-                failed[ids_] = str(exc)
-                continue
-            if found:
-                papers[ids_] = found[0]
-        return Records(papers, failed)
+                errors[question] = str(exc)
+        return answers, errors
 
-    def work(self, doi: str) -> Paper | None:
-        """The work with this DOI, None when Crossref does not know it (404)."""
-        found = _papers(self._answer(f"doi:{doi.strip().lower()}"))
-        return found[0] if found else None
-
-    def search(self, title: str) -> tuple[Paper, ...]:
-        return _papers(self._answer(f"title:{' '.join(title.split())}"))
-
-    def _answer(self, question: str) -> Answer:
-        """One question's answer, from the cache or asked; raises `SourceError` on failure."""
-        cache = self._http.answers
-        if cache is not None and (known := cache.get(NAME, question)) is not None:
-            return known
-        if question.startswith("doi:"):
-            answer = self._work(question.removeprefix("doi:"))
-        else:
-            answer = self._search(question.removeprefix("title:"))
-        if cache is not None:
-            cache.put(NAME, question, answer)
-        return answer
+    def _parse(self, answer: Answer) -> tuple[Paper, ...]:
+        papers = (parse_work(json.loads(record)) for record in answer)
+        return tuple(p for p in papers if p is not None)
 
     def _work(self, doi: str) -> Answer:
         response = self._http.get(
@@ -220,28 +193,6 @@ class CrossrefSource:
         )
         items = response.json()["message"]["items"]
         return tuple(json.dumps(item) for item in items if isinstance(item, Mapping))
-
-
-def _questions(mentions: Sequence[Mention]) -> tuple[dict[str, str], dict[str, tuple[Paper, ...]]]:
-    """What to ask per mention (`doi:…` where the log gave one, else `title:…`), and the
-    mentions with nothing to ask."""
-    questions: dict[str, str] = {}
-    found: dict[str, tuple[Paper, ...]] = {}
-    for mention in mentions:
-        key = identity(mention)
-        title = " ".join(mention.title.split())
-        if mention.ids.doi:
-            questions[key] = f"doi:{mention.ids.doi.strip().lower()}"
-        elif title:
-            questions[key] = f"title:{title}"
-        else:
-            found[key] = ()
-    return questions, found
-
-
-def _papers(answer: Answer) -> tuple[Paper, ...]:
-    papers = (parse_work(json.loads(record)) for record in answer)
-    return tuple(p for p in papers if p is not None)
 
 
 def _validate_work(response: Response) -> None:

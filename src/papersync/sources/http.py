@@ -97,6 +97,20 @@ class Policy:
     """A Retry-After longer than this ends the request at once instead of stalling the run."""
 
 
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    url: str
+    params: Params | None
+    json_body: Any
+    headers: Mapping[str, str]
+    """May carry secrets: sent, never logged or quoted (so not in the dataclass's repr)."""
+    accept: Collection[int]
+
+    def __repr__(self) -> str:
+        return f"_Request({self.method} {_where(self.url)})"
+
+
 @dataclass
 class _Service:
     base: str
@@ -238,7 +252,8 @@ class Http:
         if service.down:
             raise Unreachable(service.down)
         try:
-            response = self._fetch(service, method, url, params, json_body, headers, accept)
+            request = _Request(method, url, params, json_body, headers or {}, accept)
+            response = self._fetch(service, request)
             if validate is not None:
                 validate(response)
         except SourceError as exc:
@@ -251,21 +266,12 @@ class Http:
             service.failures = 0
         return response
 
-    def _fetch(
-        self,
-        service: _Service,
-        method: str,
-        url: str,
-        params: Params | None,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        accept: Collection[int],
-    ) -> Response:
+    def _fetch(self, service: _Service, request: _Request) -> Response:
         """Send until accepted or out of tries; every path returns a response or raises."""
         attempt = 0
         while True:
             try:
-                return self._once(service, method, url, params, json_body, headers, accept)
+                return self._once(service, request)
             except _Retryable as retry:
                 failure, wait = retry.failure, retry.wait
             bound = self.policy.retries
@@ -281,27 +287,19 @@ class Http:
                 self._sleep(delay)
             attempt += 1
 
-    def _once(
-        self,
-        service: _Service,
-        method: str,
-        url: str,
-        params: Params | None,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        accept: Collection[int],
-    ) -> Response:
+    def _once(self, service: _Service, request: _Request) -> Response:
         """One request in its turn: the response, a final error, or `_Retryable`."""
+        url = request.url
         with service.pace.turn():
             self.stats.count(service.base)
-            log.debug("%s %s %s", method, url, dict(params or {}))
+            log.debug("%s %s %s", request.method, url, dict(request.params or {}))
             try:
                 raw = self._session.request(
-                    method,
+                    request.method,
                     url,
-                    params=params,
-                    json=json_body,
-                    headers=dict(headers or {}),
+                    params=request.params,
+                    json=request.json_body,
+                    headers=dict(request.headers),
                     timeout=(self.policy.connect_timeout, self.policy.read_timeout),
                 )
             except requests.Timeout as exc:
@@ -310,7 +308,7 @@ class Http:
                 raise _Retryable(Unreachable(f"cannot reach {_where(url)} ({_kind(exc)})")) from exc
             except requests.RequestException as exc:
                 raise ServiceError(f"request to {_where(url)} failed ({_kind(exc)})") from exc
-        if raw.status_code in accept:
+        if raw.status_code in request.accept:
             return Response(status=raw.status_code, body=raw.content, url=raw.url)
         if raw.status_code not in RETRYABLE:
             raise ServiceError(

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-JITTER = 0.01
-"""Seconds added between starts so one connection set up slower than the next cannot bring
-two arrivals closer than the interval."""
+MARGIN = 0.05
+"""Seconds added between starts when several requests may be in flight: a connection set up
+slower than the next must not bring two arrivals closer than the interval."""
 
 
 class Pace:
@@ -41,7 +41,8 @@ class Pace:
             with self._lock:
                 now = self._clock()
                 start = max(now, self._next_start)
-                self._next_start = start + self.interval + JITTER
+                margin = MARGIN if self.concurrency > 1 else 0.0
+                self._next_start = start + self.interval + margin
             if start > now:
                 self._sleep(start - now)
             try:

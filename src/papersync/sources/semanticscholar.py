@@ -11,18 +11,18 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from papersync.errors import SourceError
 from papersync.ids import bare_arxiv
-from papersync.match import identity
 from papersync.model import Ids, Mention, Paper, PaperKind
-from papersync.sources import Found, Records
+from papersync.sources import Records
 from papersync.sources.answers import Answer
 from papersync.sources.arxiv_feed import split_name
 from papersync.sources.http import Http, MalformedResponse, Response
+from papersync.sources.questions import Asked, QuestionSource
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def batch_id(ids: Ids) -> str | None:
     return ids.s2
 
 
-class SemanticScholarSource:
+class SemanticScholarSource(QuestionSource):
     """Candidates by title match; full records by batch; enrichment of papers others found."""
 
     name = NAME
@@ -187,70 +187,47 @@ class SemanticScholarSource:
         self.interval = default if interval is None else interval
         http.pace(f"{self.base_url}/graph/v1", self.interval)
 
-    def cached(self, mentions: Sequence[Mention]) -> Found:
-        questions, found = _questions(mentions)
-        if self._http.answers is None:
-            return Found(found)
-        known = self._http.answers.recall(NAME, questions.values())
-        found.update((k, _papers(known[q])) for k, q in questions.items() if q in known)
-        return Found(found)
-
-    def candidates(self, mentions: Sequence[Mention]) -> Found:
-        questions, found = _questions(mentions)
-        answers, errors = self._answers(questions.values())
-        failed = {k: errors[q] for k, q in questions.items() if q in errors}
-        found.update((k, _papers(answers[q])) for k, q in questions.items() if q in answers)
-        return Found(found, failed)
-
-    def match(self, title: str) -> tuple[Paper, ...]:
-        """The single closest title match, or nothing; raises `SourceError` on failure."""
-        return _papers(self._match(match_query(title)))
-
     def lookup(self, ids: Sequence[Ids]) -> Records:
-        named = {i: name for i in ids if (name := batch_id(i))}
-        answers, errors = self._answers(f"id:{n}" for n in named.values())
-        papers = {
-            i: found[0] for i, n in named.items() if (found := _papers(answers.get(f"id:{n}", ())))
-        }
-        failed = {i: errors[f"id:{n}"] for i, n in named.items() if f"id:{n}" in errors}
-        return Records(papers, failed)
+        return self._records({i: f"id:{name}" for i in ids if (name := batch_id(i))})
 
     def enrich(self, papers: Sequence[Paper]) -> tuple[Paper, ...]:
         """Each paper with the DOI, venue, kind and date Semantic Scholar knows; unchanged when
         it knows nothing or cannot be reached (enrichment is a bonus, never a failure)."""
         found = self.lookup([p.ids for p in papers])
         if found.failed:
-            log.warning(
-                "Semantic Scholar enrichment skipped: %s", next(iter(found.failed.values()))
-            )
+            reason = next(iter(found.failed.values()))
+            log.warning("Semantic Scholar enrichment skipped: %s", reason)
         return tuple(merge(p, found.papers[p.ids]) if p.ids in found.papers else p for p in papers)
 
-    def _answers(self, questions: Iterable[str]) -> tuple[dict[str, Answer], dict[str, str]]:
-        """Each question's answer, from the cache or asked: a title match per title, ids in
-        `/paper/batch` requests of up to `BATCH_LIMIT`; the reason per question not answered."""
-        wanted = list(dict.fromkeys(questions))
-        cache = self._http.answers
-        answers = cache.recall(NAME, wanted) if cache is not None else {}
-        missing = [q for q in wanted if q not in answers]
+    def _question(self, mention: Mention) -> str | None:
+        """`id:ARXIV:…` (or DOI) where the log gave an id, else `title:<match query>`."""
+        if name := batch_id(mention.ids):
+            return f"id:{name}"
+        query = match_query(mention.title)
+        return f"title:{query}" if query else None
+
+    def _ask(self, questions: Sequence[str]) -> Asked:
+        """A title match per title; ids in `/paper/batch` requests of up to `BATCH_LIMIT`."""
+        answers: dict[str, Answer] = {}
         errors: dict[str, str] = {}
-        for question in missing:
+        for question in questions:
             if question.startswith("title:"):
                 try:
                     answers[question] = self._match(question.removeprefix("title:"))
                 except SourceError as exc:
                     errors[question] = str(exc)
-        names = [q.removeprefix("id:") for q in missing if q.startswith("id:")]
+        names = [q.removeprefix("id:") for q in questions if q.startswith("id:")]
         for start in range(0, len(names), BATCH_LIMIT):
             chunk = names[start : start + BATCH_LIMIT]
             try:
                 answers.update(zip((f"id:{n}" for n in chunk), self._batch(chunk), strict=True))
             except SourceError as exc:
                 errors.update((f"id:{n}", str(exc)) for n in chunk)
-        if cache is not None:
-            for question in missing:
-                if question in answers:
-                    cache.put(NAME, question, answers[question])
         return answers, errors
+
+    def _parse(self, answer: Answer) -> tuple[Paper, ...]:
+        papers = (parse_paper(json.loads(record)) for record in answer)
+        return tuple(p for p in papers if p is not None)
 
     def _match(self, query: str) -> Answer:
         """`/paper/search/match` for one title: its paper object, or none (a 404 "not found")."""
@@ -279,27 +256,6 @@ class SemanticScholarSource:
         return [
             (json.dumps(item),) if isinstance(item, Mapping) else () for item in response.json()
         ]
-
-
-def _questions(mentions: Sequence[Mention]) -> tuple[dict[str, str], dict[str, tuple[Paper, ...]]]:
-    """What to ask per mention (`id:ARXIV:…` where the log gave an id, else `title:…`), and the
-    mentions with nothing to ask."""
-    questions: dict[str, str] = {}
-    found: dict[str, tuple[Paper, ...]] = {}
-    for mention in mentions:
-        key = identity(mention)
-        if name := batch_id(mention.ids):
-            questions[key] = f"id:{name}"
-        elif query := match_query(mention.title):
-            questions[key] = f"title:{query}"
-        else:
-            found[key] = ()
-    return questions, found
-
-
-def _papers(answer: Answer) -> tuple[Paper, ...]:
-    papers = (parse_paper(json.loads(record)) for record in answer)
-    return tuple(p for p in papers if p is not None)
 
 
 def _validate_match(response: Response) -> None:
