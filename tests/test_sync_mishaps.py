@@ -1,0 +1,129 @@
+"""One thing broken at a time around a working sync: nothing lost, duplicated or leaked, and
+every failure one line with its exit code (issue 12)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from papersync import commands
+from papersync.cli import main
+from papersync.config import load
+from papersync.lock import load as load_lock
+from papersync.model import DecidedBy, Status
+
+Outputs = Callable[[Path], dict[str, bytes]]
+GAN = "title:generative adversarial nets"
+
+
+def sync(root: Path, *extra: str) -> int:
+    return main(["sync", "--offline", "--quiet", "--config", str(root / "papersync.yaml"), *extra])
+
+
+def one_line_error(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# --- 6. decisions made by hand take effect exactly ----------------------------------------
+
+
+def test_an_id_set_by_hand_matches_and_an_unquoted_one_stays_as_typed(
+    example_folder: Path,
+) -> None:
+    assert sync(example_folder) == 3  # GAN is ambiguous in the example
+    lock_file = example_folder / "papersync.lock.yaml"
+    text = lock_file.read_text(encoding="utf-8")
+    gan = re.search(rf"  {GAN}:\n(    .*\n)+", text)
+    assert gan is not None
+    # The person adds an id and says it is theirs; `status: ambiguous` is left as it was.
+    edited = gan.group(0).replace("decided_by: auto", "decided_by: user\n    arxiv: 2210.10760")
+    lock_file.write_text(text.replace(gan.group(0), edited), encoding="utf-8")
+
+    assert sync(example_folder) == 0
+    decision = load_lock(lock_file).decisions[GAN]
+    assert decision.status is Status.MATCHED and decision.ids.arxiv == "2210.10760"
+    bib = (example_folder / "out" / "refs.bib").read_text(encoding="utf-8")
+    assert "2210.10760" in bib and "2210.1076}" not in bib
+    assert "arxiv: '2210.10760'" in lock_file.read_text(encoding="utf-8")
+
+
+def test_accept_best_records_the_candidates_real_score(example_folder: Path) -> None:
+    config = load(example_folder / "papersync.yaml")
+    run = commands.resolve(config, offline=True)
+    candidate = run.resolution.matches[GAN].candidates[0]
+    assert commands.review(config, accept_best=True) == 1
+    decision = load_lock(example_folder / "papersync.lock.yaml").decisions[GAN]
+    assert decision.decided_by is DecidedBy.USER
+    assert decision.score == pytest.approx(candidate.score, abs=1e-3) and decision.score < 1.0
+
+
+def test_an_interrupted_review_keeps_every_answer_already_given(example_folder: Path) -> None:
+    log = example_folder / "notes" / "log.md"
+    log.write_text(
+        log.read_text(encoding="utf-8") + "\n## 2024.3.30\n\n《A Title No Catalog Holds》\n",
+        encoding="utf-8",
+    )
+    config = load(example_folder / "papersync.yaml")
+    asked: list[str] = []
+
+    def ask(match: object, where: str) -> str:
+        asked.append(where)
+        if len(asked) == 2:
+            raise KeyboardInterrupt
+        return "n"
+
+    with pytest.raises(KeyboardInterrupt):
+        commands.review(config, ask=ask)
+    decisions = load_lock(example_folder / "papersync.lock.yaml").decisions
+    answered = [d for d in decisions.values() if d.decided_by is DecidedBy.USER]
+    assert len(asked) == 2 and len(answered) == 1
+    assert answered[0].status is Status.NOT_A_PAPER
+
+
+# --- 8. hand-edited lock values of the wrong type -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "expected"),
+    [
+        pytest.param(
+            lambda t: t.replace("score: 0.667", "score: abc"), f"mentions.{GAN}.score", "a number"
+        ),
+        pytest.param(
+            lambda t: t.replace("mentions:\n", "mentions: [1, 2]\nold_mentions:\n", 1),
+            "mentions",
+            "a mapping",
+        ),
+        pytest.param(
+            lambda t: re.sub(r"(citekey: \w+)", r"\1\n    zotero_version: abc", t, count=1),
+            ".zotero_version",
+            "a whole number",
+        ),
+        pytest.param(
+            lambda t: t.replace("papers:\n", "papers: 5\nold_papers:\n", 1), "papers", "a mapping"
+        ),
+    ],
+)
+def test_a_lock_value_of_the_wrong_type_is_one_line_and_the_file_is_untouched(
+    example_folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[str], str],
+    key: str,
+    expected: str,
+) -> None:
+    sync(example_folder)
+    lock_file = example_folder / "papersync.lock.yaml"
+    broken = edit(lock_file.read_text(encoding="utf-8"))
+    lock_file.write_text(broken, encoding="utf-8")
+    capsys.readouterr()
+
+    assert sync(example_folder) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert str(lock_file) in line and key in line and f"expected {expected}" in line
+    assert lock_file.read_text(encoding="utf-8") == broken
