@@ -127,3 +127,71 @@ def test_a_lock_value_of_the_wrong_type_is_one_line_and_the_file_is_untouched(
     line = one_line_error(capsys.readouterr().err)
     assert str(lock_file) in line and key in line and f"expected {expected}" in line
     assert lock_file.read_text(encoding="utf-8") == broken
+
+
+# --- 4. an output path that is an input is refused ----------------------------------------
+
+
+def _configure(root: Path, old: str, new: str) -> None:
+    config = root / "papersync.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "keys"),
+    [
+        pytest.param(
+            "csl: {path: out/papers.json}",
+            "csl: {path: notes/log.md}",
+            ("export.csl.path", "notes[0]"),
+            id="csl_is_the_log",
+        ),
+        pytest.param(
+            "vault: {path: out/vault}",
+            "vault: {path: notes}",
+            ("export.vault.path", "notes[0]"),
+            id="vault_holds_the_log",
+        ),
+        pytest.param(
+            "bibtex: {path: out/refs.bib}",
+            "bibtex: {path: out/vault/refs.bib}",
+            ("export.bibtex.path", "export.vault.path"),
+            id="bib_inside_the_vault",
+        ),
+        pytest.param(
+            "cache_dir: cache",
+            "cache_dir: cache\nstate_dir: notes/log.md",
+            ("state_dir", "notes[0]"),
+            id="state_folder_is_the_log",
+        ),
+    ],
+)
+def test_an_output_that_is_an_input_is_a_config_error(
+    example_folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    old: str,
+    new: str,
+    keys: tuple[str, str],
+) -> None:
+    log = example_folder / "notes" / "log.md"
+    before = log.read_bytes()
+    _configure(example_folder, old, new)
+    assert sync(example_folder) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert all(key in line for key in keys), line
+    assert log.read_bytes() == before and log.is_file()
+
+
+def test_notes_globs_never_read_papersyncs_own_vault(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _configure(example_folder, "notes: [notes/log.md]", 'notes: ["**/*.md"]')
+    sync(example_folder)
+    first = capsys.readouterr().out
+    assert list((example_folder / "out" / "vault").rglob("*.md"))
+    sync(example_folder, "--refresh")
+    again = capsys.readouterr().out
+    assert first.splitlines()[:2] == again.splitlines()[:2]
+    assert "mentions: 18;" in again

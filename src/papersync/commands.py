@@ -207,8 +207,10 @@ def status(config: Config) -> StatusCounts:
 
 def doctor(config: Config) -> list[tuple[bool, str]]:
     checks: list[tuple[bool, str]] = [(True, f"config: {config.source_file or 'defaults'}")]
-    for note in config.note_files():
-        checks.append((note.is_file(), f"notes: {note}"))
+    try:
+        checks += [(note.is_file(), f"notes: {note}") for note in registry.note_files(config)]
+    except ConfigError as exc:
+        checks.append((False, str(exc)))
     if not config.notes:
         checks.append((False, "notes: none configured"))
     checks.append(_writable(config.state_dir, "state_dir"))

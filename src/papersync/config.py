@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import types
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -136,20 +136,34 @@ class Config:
         """The config file's folder (else the current one): relative note paths start here."""
         return self.source_file.parent if self.source_file else Path.cwd()
 
-    def note_files(self) -> list[Path]:
-        """Every file the `notes` entries name, globs expanded, in a stable order."""
+    def note_entries(self) -> list[tuple[int, Path, bool]]:
+        """`(index in notes, file, matched by a glob)` for every file `notes` names."""
         base = self.folder
-        found: dict[Path, None] = {}
-        for entry in self.notes:
+        found: list[tuple[int, Path, bool]] = []
+        for index, entry in enumerate(self.notes):
             pattern = Path(entry).expanduser()
             if not pattern.is_absolute():
                 pattern = base / pattern
             if any(ch in entry for ch in "*?["):
                 anchor = Path(pattern.anchor)
-                matches = sorted(anchor.glob(str(pattern.relative_to(anchor))))
-                found.update(dict.fromkeys(matches))
+                found += [
+                    (index, p, True) for p in sorted(anchor.glob(str(pattern.relative_to(anchor))))
+                ]
             else:
-                found[pattern] = None
+                found.append((index, pattern, False))
+        return found
+
+    def note_files(self, skip: Collection[Path] = ()) -> list[Path]:
+        """Every file the `notes` entries name, globs expanded, in a stable order.
+
+        Glob matches under a folder in `skip` (papersync's own outputs) are left out.
+        """
+        folders = [folder.resolve() for folder in skip]
+        found: dict[Path, None] = {}
+        for _, path, globbed in self.note_entries():
+            if globbed and any(path.resolve().is_relative_to(f) for f in folders):
+                continue
+            found.setdefault(path, None)
         return list(found)
 
 

@@ -49,7 +49,7 @@ def inputs_digest(config: Config, notes_files: Sequence[Path], *, offline: bool)
 def outputs_state(config: Config) -> dict[str, list[int]]:
     """Size and mtime of every file the exporters own, to notice a person's edits to them."""
     files: list[Path] = []
-    for path in registry.owned_paths(config):
+    for _, path in registry.owned_paths(config):
         if path.is_file():
             files.append(path)
         elif path.is_dir():

@@ -21,7 +21,7 @@ from papersync.export.bibtex import BibtexExporter
 from papersync.export.csl import CslExporter
 from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
-from papersync.lock import Lock, Pins
+from papersync.lock import Lock, Pins, lock_path
 from papersync.model import Paper
 from papersync.sources import Source
 from papersync.sources.arxiv import ArxivSource
@@ -241,13 +241,46 @@ def configured_targets(config: Config) -> list[str]:
     return [name for name, spec in TARGETS.items() if spec.configured(config)]
 
 
-def owned_paths(config: Config) -> list[Path]:
-    """Every file or folder a configured target writes."""
+def owned_paths(config: Config) -> list[tuple[str, Path]]:
+    """`(config key, path)` of every file or folder a configured target writes."""
     return [
-        path
+        (spec.key, path)
         for spec in TARGETS.values()
         if spec.configured(config) and (path := spec.path(config)) is not None
     ]
+
+
+def outputs(config: Config) -> list[tuple[str, Path]]:
+    """`(config key, path)` of everything papersync writes locally: targets and the lock file."""
+    return [*owned_paths(config), ("state_dir", lock_path(config.state_dir))]
+
+
+def check_paths(config: Config) -> None:
+    """No output is an input, and no two outputs share a place: else a `ConfigError`.
+
+    An output that is (or, for a folder, contains) a configured note file would overwrite
+    the reading log; two targets in one place would overwrite each other.
+    """
+    written = [(key, path.resolve()) for key, path in outputs(config)]
+    for i, (key, path) in enumerate(written):
+        for other, there in written[i + 1 :]:
+            if path == there or path in there.parents or there in path.parents:
+                raise ConfigError(f"{config.where}: {key} and {other} overlap ({path})")
+    state = ("state_dir", config.state_dir.resolve())  # a folder of notes, never a note
+    for index, note, globbed in config.note_entries():
+        found = note.resolve()
+        for key, path in [*written, state]:
+            if found == path or (key != "state_dir" and path in found.parents and not globbed):
+                raise ConfigError(
+                    f"{config.where}: {key} and notes[{index}] name the same file ({note}): "
+                    "an output would overwrite the notes"
+                )
+
+
+def note_files(config: Config) -> list[Path]:
+    """The configured note files, never one of papersync's own outputs (a vault in `**/*.md`)."""
+    check_paths(config)
+    return config.note_files(skip=[path for _, path in outputs(config)])
 
 
 def exporter(config: Config, target: str, options: Options = Options()) -> Exporter:
@@ -319,10 +352,13 @@ __all__ = [
     "Services",
     "SourceSpec",
     "TargetSpec",
+    "check_paths",
     "check_services",
     "configured_targets",
     "connect",
     "exporter",
+    "note_files",
+    "outputs",
     "owned_paths",
     "probes",
     "target_path",

@@ -78,7 +78,7 @@ def require_catalog(config: Config) -> Catalog:
 
 def sweep(config: Config) -> None:
     """Clear what a killed run may have left half-written, before writing anything."""
-    for target in [lockfile.lock_path(config.state_dir), *registry.owned_paths(config)]:
+    for _, target in registry.outputs(config):
         atomic.sweep(target)
 
 
@@ -98,6 +98,7 @@ class Session:
     @classmethod
     @contextlib.contextmanager
     def open(cls, config: Config, *, dry_run: bool = False) -> Iterator[Session]:
+        registry.check_paths(config)
         with run_lock(config.state_dir):
             sweep(config)
             yield cls(config, lockfile.load(lockfile.lock_path(config.state_dir)), dry_run)

@@ -123,7 +123,7 @@ def require_notes(config: Config, given: Sequence[str]) -> list[Path]:
     """The note files to read: those given on the command line, else the config's `notes`."""
     if given:
         return [Path(p) for p in given]
-    files = config.note_files()
+    files = registry.note_files(config)
     if not files:
         raise ConfigError(f"{config.where}: notes: no note files given or configured")
     return files
