@@ -195,3 +195,62 @@ def test_notes_globs_never_read_papersyncs_own_vault(
     again = capsys.readouterr().out
     assert first.splitlines()[:2] == again.splitlines()[:2]
     assert "mentions: 18;" in again
+
+
+# --- 1. a note file that cannot be read is not a note file that was emptied ---------------
+
+
+def _gone(log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log.unlink()
+
+
+def _unreadable(log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permission denied, as for a file of another user (root would read a mode-0 file)."""
+    read_bytes = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path == log:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+
+
+def _gbk(log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log.write_bytes(log.read_text(encoding="utf-8").encode("gbk", errors="replace"))
+
+
+def _folder(log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log.unlink()
+    log.mkdir()
+
+
+@pytest.mark.parametrize(
+    ("break_it", "why"),
+    [
+        pytest.param(_gone, "no such file", id="missing"),
+        pytest.param(_unreadable, "cannot read", id="unreadable"),
+        pytest.param(_gbk, "not UTF-8", id="gbk"),
+        pytest.param(_folder, "a folder", id="directory"),
+    ],
+)
+def test_an_unreadable_note_file_keeps_what_came_from_it(
+    example_folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+    monkeypatch: pytest.MonkeyPatch,
+    break_it: Callable[[Path, pytest.MonkeyPatch], None],
+    why: str,
+) -> None:
+    sync(example_folder)
+    before = outputs(example_folder)
+    log = example_folder / "notes" / "log.md"
+    break_it(log, monkeypatch)
+    capsys.readouterr()
+
+    assert sync(example_folder) == 3
+    out = capsys.readouterr().out
+    problem = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problem) == 1 and str(log) in problem[0] and why in problem[0]
+    assert "0 removed" in out and "mentions: 18;" in out
+    assert outputs(example_folder) == before

@@ -86,8 +86,8 @@ def resolve(
     progress: Progress | None = None,
 ) -> ResolveRun:
     """Resolve every distinct mention and record the decisions in the lock file."""
-    read = read_configured(config, notes)
     with Session.open(config) as session:
+        read = read_configured(config, notes, session.last_good)
         resolution = session.resolve(
             read.groups(), offline=offline, refresh=refresh, progress=progress
         )
@@ -106,8 +106,8 @@ def review(
 
     Each decision is saved as it is made, so an interrupted review keeps the answers given.
     """
-    read = read_configured(config)
     with Session.open(config) as session:
+        read = read_configured(config, (), session.last_good)
         matches = session.resolve(read.groups(), offline=True).matches
         marked = reviewing.not_papers(matches, not_papers)
         session.save(session.lock.with_decisions(marked))
@@ -139,8 +139,8 @@ def export(
 ) -> Outcome:
     """Write one target from the lock file (offline: only decisions already made are used)."""
     options = registry.Options(out, include_ambiguous, include_unresolved)
-    read = read_configured(config)
     with Session.open(config) as session:
+        read = read_configured(config, (), session.last_good)
         _, built = library(session, read, offline=True, include_ambiguous=include_ambiguous)
         session.save(built.lock)
         exporter = registry.exporter(config, target, options)
@@ -151,8 +151,8 @@ def export(
 
 def zotero_push(config: Config, *, dry_run: bool = False) -> ZoteroPush:
     """Push matched papers to Zotero; with `dry_run`, only say what a push would do."""
-    read = read_configured(config)
     with Session.open(config, dry_run=dry_run) as session:
+        read = read_configured(config, (), session.last_good)
         _, built = library(session, read, offline=True)
         exporter = registry.zotero_exporter(config, dry_run=dry_run)
         if dry_run:

@@ -36,7 +36,7 @@ def inputs_digest(config: Config, notes_files: Sequence[Path], *, offline: bool)
     extra = sorted(templates.rglob("*")) if templates and templates.is_dir() else []
     for path in [lock_path(config.state_dir), *notes_files, *extra]:
         digest.update(f"|{path}=".encode())
-        if path.is_file():
+        with contextlib.suppress(OSError):  # unreadable is a state of its own, not an error
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     catalog = config.cache_dir / CATALOG_NAME
     for part in (catalog, catalog.with_name(catalog.name + "-wal")):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ from papersync.sources.catalog import Catalog
 
 RUN_LOCK_NAME = ".papersync.run.lock"
 CATALOG_NAME = "catalog.sqlite"
+LAST_GOOD_NAME = ".papersync.notes"
+LAST_GOOD_SUFFIX = ".last-good"
+"""Not `.md`: a notes glob such as `**/*.md` must never find papersync's own copies."""
 
 Progress = Callable[[str, int], None]
 """Told `(source, count)` when a source is asked about `count` titles."""
@@ -78,8 +82,45 @@ def require_catalog(config: Config) -> Catalog:
 
 def sweep(config: Config) -> None:
     """Clear what a killed run may have left half-written, before writing anything."""
-    for _, target in registry.outputs(config):
+    for target in [*(path for _, path in registry.outputs(config)), LastGood(config).folder]:
         atomic.sweep(target)
+
+
+@dataclass(frozen=True)
+class LastGood:
+    """The last readable copy of each note file, kept in the state folder.
+
+    A note file that is missing, unreadable or not UTF-8 for a run is read from here
+    instead, so what was derived from it stays in force until it can be read again.
+    """
+
+    config: Config
+    writable: bool = True
+
+    @property
+    def folder(self) -> Path:
+        return self.config.state_dir / LAST_GOOD_NAME
+
+    def _slot(self, note: Path) -> Path:
+        name = hashlib.sha256(str(note.resolve()).encode()).hexdigest()[:24]
+        return self.folder / f"{name}{LAST_GOOD_SUFFIX}"
+
+    def recall(self, note: Path) -> bytes | None:
+        try:
+            return self._slot(note).read_bytes()
+        except OSError:
+            return None
+
+    def keep(self, note: Path, data: bytes) -> None:
+        if self.writable:
+            atomic.write_bytes(self._slot(note), data, durable=False)
+
+    def forget_all_but(self, notes: Sequence[Path]) -> None:
+        """Drop the copies of files no longer configured."""
+        kept = {self._slot(note) for note in notes}
+        for slot in self.folder.glob(f"*{LAST_GOOD_SUFFIX}") if self.writable else ():
+            if slot not in kept:
+                slot.unlink(missing_ok=True)
 
 
 @dataclass
@@ -108,6 +149,10 @@ class Session:
         if lock != self.lock and not self.dry_run:
             lockfile.save(self.lock_path, lock)
         self.lock = lock
+
+    @property
+    def last_good(self) -> LastGood:
+        return LastGood(self.config, writable=not self.dry_run)
 
     @cached_property
     def catalog(self) -> Catalog | None:
@@ -144,6 +189,7 @@ def read_lock(config: Config) -> Lock:
 __all__ = [
     "CATALOG_NAME",
     "RUN_LOCK_NAME",
+    "LastGood",
     "Session",
     "open_catalog",
     "read_lock",

@@ -22,7 +22,7 @@ from papersync.lock import Lock
 from papersync.model import DecidedBy, Match, Mention, Paper, Reference, Status
 from papersync.report import Report, statuses
 from papersync.resolve import Resolution
-from papersync.session import Progress, Session
+from papersync.session import LastGood, Progress, Session
 
 
 @dataclass(frozen=True)
@@ -60,34 +60,48 @@ def read_notes(
     paths: Sequence[Path],
     patterns: notes.Patterns = notes.DEFAULT_PATTERNS,
     base: Path | None = None,
+    last_good: LastGood | None = None,
 ) -> NotesRead:
     """Parse every file; a file that cannot be read is a problem line, never a stop.
 
-    Files under `base` are named relative to it, so outputs that cite `file:line` read the
-    same wherever the notes folder lives.
+    With `last_good`, a file that cannot be read this time is read as it last could be, so
+    nothing derived from it is removed; each file read is kept there for next time. Files
+    under `base` are named relative to it, so outputs that cite `file:line` read the same
+    wherever the notes folder lives.
     """
     mentions: list[Mention] = []
     problems: list[str] = []
     for path in paths:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            problems.append(f"{path}: no such file")
-            continue
-        except OSError as exc:
-            problems.append(f"{path}: cannot read ({exc.strerror})")
-            continue
-        if not data.strip():
-            problems.append(f"{path}: empty file, no mentions")
-            continue
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            problems.append(f"{path}:{line}: not UTF-8 text (byte {exc.start}); file skipped")
-            continue
-        mentions.extend(notes.parse(text, _label(path, base), patterns))
+        data, why = _read(path)
+        if why is not None and last_good is not None and (kept := last_good.recall(path)):
+            data, why = kept, f"{why}; its mentions from the last good read are kept"
+        elif data is not None and last_good is not None:
+            last_good.keep(path, data)
+        if why is not None:
+            problems.append(why)
+        if data is not None:
+            mentions.extend(notes.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
     return NotesRead(tuple(mentions), tuple(problems))
+
+
+def _read(path: Path) -> tuple[bytes | None, str | None]:
+    """A note file's bytes if they are UTF-8 text, else why not, as a problem line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, f"{path}: no such file"
+    except IsADirectoryError:
+        return None, f"{path}: a folder, not a note file"
+    except OSError as exc:
+        return None, f"{path}: cannot read ({exc.strerror})"
+    if not data.strip():
+        return None, f"{path}: empty file, no mentions"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, f"{path}:{line}: not UTF-8 text (byte {exc.start}); file skipped"
+    return data, None
 
 
 def _label(path: Path, base: Path | None) -> str:
@@ -129,9 +143,11 @@ def require_notes(config: Config, given: Sequence[str]) -> list[Path]:
     return files
 
 
-def read_configured(config: Config, given: Sequence[str] = ()) -> NotesRead:
+def read_configured(
+    config: Config, given: Sequence[str] = (), last_good: LastGood | None = None
+) -> NotesRead:
     """The notes a command works on, parsed with the config's patterns."""
-    return read_notes(require_notes(config, given), patterns_of(config), config.folder)
+    return read_notes(require_notes(config, given), patterns_of(config), config.folder, last_good)
 
 
 # --- library ---------------------------------------------------------------------------------
@@ -371,7 +387,8 @@ def run(
         reuse = not (options.refresh or options.dry_run)
         if reuse and (same := fingerprint.remembered(config, digest)) is not None:
             return same
-        read = read_notes(notes_files, patterns_of(config), config.folder)
+        read = read_notes(notes_files, patterns_of(config), config.folder, session.last_good)
+        session.last_good.forget_all_but(notes_files)
         resolution, built = library(
             session, read, offline=options.offline, refresh=options.refresh, progress=progress
         )
