@@ -80,6 +80,17 @@ class Pins:
     zotero_digest: str | None = None
     """Digest of the papersync-owned content last written to Zotero: unchanged → no write."""
 
+    def filled_from(self, other: Pins) -> Pins:
+        """These pins, with each name they lack taken from `other`."""
+        return Pins(
+            **{
+                f.name: getattr(self, f.name)
+                if getattr(self, f.name) is not None
+                else getattr(other, f.name)
+                for f in fields(Pins)
+            }
+        )
+
 
 @dataclass(frozen=True)
 class Lock:

@@ -22,7 +22,7 @@ from papersync.export.csl import CslExporter
 from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
 from papersync.lock import Lock, Pins, lock_path
-from papersync.model import Paper
+from papersync.model import Paper, Reference
 from papersync.sources import Source
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
@@ -54,9 +54,13 @@ class Probe:
 
 @runtime_checkable
 class RecoversPins(Protocol):
-    """An exporter that can read back, from what it wrote, which paper each output holds."""
+    """An exporter that reads back, from what it wrote, the names it gave each paper.
 
-    def recover_pins(self) -> Mapping[str, Pins]: ...
+    Given the papers of this run, it returns paper key → pins for those it finds (a bib
+    entry by its eprint or DOI, a vault note by the ids in its frontmatter).
+    """
+
+    def recover_pins(self, references: Sequence[Reference]) -> Mapping[str, Pins]: ...
 
 
 @runtime_checkable
@@ -283,6 +287,17 @@ def note_files(config: Config) -> list[Path]:
     return config.note_files(skip=[path for _, path in outputs(config)])
 
 
+def recover_pins(config: Config, references: Sequence[Reference]) -> dict[str, Pins]:
+    """Pins the configured file targets can read back for `references`, merged per paper."""
+    found: dict[str, Pins] = {}
+    for name in configured_targets(config):
+        target = exporter(config, name) if name in FILE_TARGETS else None
+        if isinstance(target, RecoversPins):
+            for key, pins in target.recover_pins(references).items():
+                found[key] = found.get(key, Pins()).filled_from(pins)
+    return found
+
+
 def exporter(config: Config, target: str, options: Options = Options()) -> Exporter:
     spec = TARGETS.get(target)
     if spec is None:
@@ -361,5 +376,6 @@ __all__ = [
     "outputs",
     "owned_paths",
     "probes",
+    "recover_pins",
     "target_path",
 ]

@@ -43,6 +43,8 @@ class Library:
     references: tuple[Reference, ...]
     unresolved: tuple[Match, ...]
     lock: Lock
+    recovered: int = 0
+    """Papers whose names were read back from the outputs because the lock had none."""
 
 
 @dataclass(frozen=True)
@@ -223,23 +225,43 @@ def library(
     include_ambiguous: bool = False,
     progress: Progress | None = None,
 ) -> tuple[Resolution, Library]:
-    """Resolve the notes and gather them into the library the exporters write."""
+    """Resolve the notes and gather them into the library the exporters write.
+
+    Papers the lock file holds no names for (it was lost, emptied or cut short) get the
+    names their outputs already show, so no paper gains a second entry or note.
+    """
     config = session.config
-    resolution = session.resolve(read.groups(), offline=offline, refresh=refresh, progress=progress)
+    groups = read.groups()
+    resolution = session.resolve(groups, offline=offline, refresh=refresh, progress=progress)
     _refuse_to_downgrade(config, resolution)
-    reserved: frozenset[str] = frozenset()
-    if config.export.bibtex.path is not None:
-        bib = registry.exporter(config, "bibtex")
-        if isinstance(bib, registry.KeepsHandKeys):
-            reserved = bib.hand_written_keys(session.lock)
-    built = build_library(
-        read.groups(),
-        resolution,
-        formula=config.export.bibtex.citekey,
-        include_ambiguous=include_ambiguous,
-        reserved=reserved,
-    )
+
+    def build(lock: Lock) -> Library:
+        return build_library(
+            groups,
+            replace(resolution, lock=lock),
+            formula=config.export.bibtex.citekey,
+            include_ambiguous=include_ambiguous,
+            reserved=_hand_written_keys(config, lock),
+        )
+
+    built = build(resolution.lock)
+    unpinned = [r for r in built.references if r.key not in resolution.lock.papers]
+    recovered = {
+        key: pins
+        for key, pins in registry.recover_pins(config, unpinned).items()
+        if key not in resolution.lock.papers
+    }
+    if recovered:
+        built = replace(build(resolution.lock.with_pins(recovered)), recovered=len(recovered))
     return resolution, built
+
+
+def _hand_written_keys(config: Config, lock: Lock) -> frozenset[str]:
+    """Keys a person wrote in the target `.bib` (a new paper is never given one of them)."""
+    if config.export.bibtex.path is None:
+        return frozenset()
+    bib = registry.exporter(config, "bibtex")
+    return bib.hand_written_keys(lock) if isinstance(bib, registry.KeepsHandKeys) else frozenset()
 
 
 def _refuse_to_downgrade(config: Config, resolution: Resolution) -> None:
@@ -401,6 +423,9 @@ def run(
             outcomes=outcomes,
             failures=resolution.failures,
             problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
+            notices=(f"lock rebuilt from outputs: names of {built.recovered} paper(s) recovered",)
+            if built.recovered
+            else (),
         )
         if not options.dry_run:
             after = fingerprint.inputs_digest(config, notes_files, offline=options.offline)
