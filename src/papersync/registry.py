@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from papersync.config import Config
 from papersync.errors import ConfigError, SourceError
@@ -52,15 +52,28 @@ class Probe:
     accept: tuple[int, ...] = (200,)
 
 
-@runtime_checkable
-class RecoversPins(Protocol):
-    """An exporter that reads back, from what it wrote, the names it gave each paper.
+class _RecoversAll(Protocol):
+    """Reads back every paper's names from its target (a `.bib` knows its entries' ids)."""
 
-    Given the papers of this run, it returns paper key → pins for those it finds (a bib
-    entry by its eprint or DOI, a vault note by the ids in its frontmatter).
-    """
+    def recover_pins(self) -> Mapping[str, Pins]: ...
+
+
+class _RecoversOf(Protocol):
+    """Reads back the names of the given papers (a vault note is found by ids and names)."""
 
     def recover_pins(self, references: Sequence[Reference]) -> Mapping[str, Pins]: ...
+
+
+Recover = Callable[[Exporter, Sequence[Reference]], Mapping[str, Pins]]
+"""How a target tells, from what it wrote, the names it gave each paper: paper key → pins."""
+
+
+def _recover_all(target: Exporter, references: Sequence[Reference]) -> Mapping[str, Pins]:
+    return cast(_RecoversAll, target).recover_pins()
+
+
+def _recover_of(target: Exporter, references: Sequence[Reference]) -> Mapping[str, Pins]:
+    return cast(_RecoversOf, target).recover_pins(references)
 
 
 @runtime_checkable
@@ -80,6 +93,8 @@ class TargetSpec:
     """The file or folder it owns (swept, fingerprinted, rehearsed); None when not local."""
     configured: Callable[[Config], bool]
     probe: Callable[[Config], Probe | None] = lambda config: None
+    recover: Recover | None = None
+    """Rebuilds a lost lock's names from the outputs; Zotero needs none (it adopts items)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,7 @@ TARGETS: Mapping[str, TargetSpec] = {
         _bibtex,
         path=lambda c: c.export.bibtex.path,
         configured=lambda c: c.export.bibtex.path is not None,
+        recover=_recover_all,
     ),
     "csl": TargetSpec(
         "csl",
@@ -157,6 +173,7 @@ TARGETS: Mapping[str, TargetSpec] = {
         _vault,
         path=lambda c: c.export.vault.path,
         configured=lambda c: c.export.vault.path is not None,
+        recover=_recover_of,
     ),
 }
 FILE_TARGETS = tuple(name for name, spec in TARGETS.items() if spec.key.endswith(".path"))
@@ -291,10 +308,14 @@ def recover_pins(config: Config, references: Sequence[Reference]) -> dict[str, P
     """Pins the configured file targets can read back for `references`, merged per paper."""
     found: dict[str, Pins] = {}
     for name in configured_targets(config):
-        target = exporter(config, name) if name in FILE_TARGETS else None
-        if isinstance(target, RecoversPins):
-            for key, pins in target.recover_pins(references).items():
-                found[key] = found.get(key, Pins()).filled_from(pins)
+        recover = TARGETS[name].recover
+        if recover is None:
+            continue
+        target = exporter(config, name)
+        if not hasattr(target, "recover_pins"):  # an exporter from before recovery existed
+            continue
+        for key, pins in recover(target, references).items():
+            found[key] = found.get(key, Pins()).filled_from(pins)
     return found
 
 
@@ -363,7 +384,6 @@ __all__ = [
     "KeepsHandKeys",
     "Options",
     "Probe",
-    "RecoversPins",
     "Services",
     "SourceSpec",
     "TargetSpec",
