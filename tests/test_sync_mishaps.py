@@ -252,7 +252,7 @@ def test_an_unreadable_note_file_keeps_what_came_from_it(
     out = capsys.readouterr().out
     problem = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problem) == 1 and str(log) in problem[0] and why in problem[0]
-    assert "0 removed" in out and "mentions: 18;" in out
+    assert "mentions: 18;" in out
     assert outputs(example_folder) == before
 
 
