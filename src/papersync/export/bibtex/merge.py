@@ -1,0 +1,304 @@
+"""Merging papersync's entries into the person's own .bib without touching their text.
+
+The existing file is cut into top-level blocks at each `@` that starts a line (leading blanks
+allowed), each running to its matching closing brace or parenthesis, braces counted as BibTeX
+counts them. An entry is papersync's when its key (compared without case, as BibTeX does) is
+the citation key of a reference being exported or is pinned in the lock file's `papers`;
+everything else — other entries, `@string`/`@preamble`/`@comment`, free text between blocks —
+is copied byte for byte, in place. papersync's entries are written, sorted by key, into the
+places its entries held (with the blank lines after them) slot by slot; extra ones go after
+the last block, spare slots are dropped (a paper left the log). So papersync's part of the
+file does not depend on the history of runs. A block under a key papersync owns that is not in
+the exact shape papersync writes (see `written_by_papersync`) was written or edited by a
+person: it is left as it is and reported, never overwritten. A `%` comment block at the end,
+between two marker lines, lists what was not exported; it is replaced on every run.
+
+A key renamed by hand in the lock file leaves its old entry behind as the user's own (papersync
+no longer owns that key); delete it by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from papersync.citekey import is_valid
+from papersync.export.bibtex.entry import entry_fields, write_entry, written_by_papersync
+from papersync.export.bibtex.latex import Untypable
+from papersync.lock import Lock
+from papersync.model import Match, Reference, Status
+
+BEGIN_MARK = (
+    "% papersync: not exported (ambiguous or unresolved); settle them with `papersync review`"
+)
+END_MARK = "% papersync: end of the not-exported list"
+
+_SPACE = re.compile(r"\s+")
+_BLOCK_START = re.compile(r"^[ \t]*@", re.MULTILINE)
+_BLOCK_HEAD = re.compile(r"@[ \t\r\n]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
+_KEY = re.compile(r"[ \t\r\n]*([^,\s{}()\"#%'=]*)")
+_TRAILING_BLANKS = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
+_NOT_ENTRIES = {"comment", "string", "preamble"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One `@…` block of a .bib file: where it sits, its type, and its key (None if it has none)."""
+
+    start: int
+    end: int
+    entrytype: str
+    key: str | None
+    closed: bool = True
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Top-level `@` blocks in file order; an unclosed one runs to the next line-start `@`."""
+    blocks = []
+    pos = 0
+    while (found := _BLOCK_START.search(text, pos)) is not None:
+        start = text.index("@", found.start())
+        head = _BLOCK_HEAD.match(text, start)
+        if head is None:
+            pos = start + 1
+            continue
+        entrytype = head.group(1).lower()
+        end = _closing(text, head.end(), head.group(2))
+        key_match = _KEY.match(text, head.end())
+        key = key_match.group(1) if key_match and entrytype not in _NOT_ENTRIES else None
+        if end is None:
+            following = _BLOCK_START.search(text, head.end())
+            end = following.start() if following else len(text)
+            blocks.append(Block(start, end, entrytype, None, closed=False))
+        else:
+            blocks.append(Block(start, end, entrytype, key or None))
+        pos = end
+    return blocks
+
+
+def _closing(text: str, pos: int, opener: str) -> int | None:
+    depth = 0
+    for i in range(pos, len(text)):
+        char = text[i]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return i + 1 if opener == "{" else None
+            depth -= 1
+        elif char == ")" and opener == "(" and depth == 0:
+            return i + 1
+    return None
+
+
+def entry_keys(text: str) -> tuple[str, ...]:
+    """Keys of every entry in a .bib text, in file order."""
+    return tuple(b.key for b in split_blocks(text) if b.key is not None)
+
+
+def _without_listing(text: str) -> str:
+    """The text with papersync's not-exported comment block (and the blank lines after it) cut."""
+    begin = re.search(r"^" + re.escape(BEGIN_MARK) + r"$", text, re.MULTILINE)
+    if begin is None:
+        return text
+    end = re.compile(r"^" + re.escape(END_MARK) + r"$", re.MULTILINE).search(text, begin.end())
+    if end is None:
+        return text
+    after = _TRAILING_BLANKS.match(text, end.end() + 1)
+    return text[: begin.start()] + text[after.end() if after else end.end() :]
+
+
+def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> str | None:
+    rows: set[tuple[str, int, str, str]] = set()
+    for reference in references:
+        for mention in reference.mentions[:1]:
+            rows.add((mention.file, mention.line, str(reference.status), mention.title))
+    for match in unresolved:
+        if match.status in (Status.AMBIGUOUS, Status.UNRESOLVED):
+            mention = match.mention
+            rows.add((mention.file, mention.line, str(match.status), mention.title))
+    if not rows:
+        return None
+    lines = [BEGIN_MARK]
+    for file, line, status, title in sorted(rows):
+        row = _SPACE.sub(" ", f"{status} {file}:{line} {title}").strip()
+        lines.append("% " + row.replace("@", "(at)"))  # an `@` would start an entry for BibTeX
+    lines.append(END_MARK)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Merged:
+    text: str
+    problems: tuple[str, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+    exported: frozenset[str] = frozenset()
+    """Paper keys of the references written as entries."""
+
+
+@dataclass
+class _Entries:
+    """The entries to write, by case-folded citation key, and what could not be written."""
+
+    written: dict[str, tuple[Reference, str]] = field(default_factory=dict)
+    left_out: list[Reference] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def merge(
+    existing: str,
+    references: Sequence[Reference],
+    unresolved: Sequence[Match],
+    lock: Lock,
+    *,
+    dialect: str = "bibtex",
+    ascii: bool = True,
+    include_ambiguous: bool = False,
+    name: str = "the .bib file",
+) -> Merged:
+    """The new file text: the user's blocks untouched, papersync's entries brought up to date."""
+    entries = _entries(
+        references, dialect=dialect, ascii=ascii, include_ambiguous=include_ambiguous
+    )
+    pinned = {p.citekey.casefold() for p in lock.papers.values() if p.citekey}
+    text = _without_listing(existing)
+    blocks = split_blocks(text)
+    ours = pinned | set(entries.written)
+    by_hand = {
+        b.key.casefold()
+        for b in blocks
+        if b.key and b.key.casefold() in ours and not written_by_papersync(text[b.start : b.end])
+    }
+    owned = ours - by_hand
+    written = {k: e for k, e in entries.written.items() if k not in by_hand}
+    listing = _listing(entries.left_out, unresolved)
+    body, present = _splice(text, blocks, owned, [written[k][1] for k in sorted(written)], listing)
+    counts = {
+        "updated": len(present & set(written)),
+        "added": len(set(written) - present),
+        "removed": len(present - set(written)),
+        "kept": sum(1 for b in blocks if b.key and b.key.casefold() not in owned),
+        "not_exported": 0 if listing is None else listing.count("\n") - 1,
+    }
+    problems = entries.problems + _block_problems(text, blocks, by_hand, owned, name)
+    exported = frozenset(reference.key for reference, _ in written.values())
+    return Merged(body, tuple(problems), counts, exported)
+
+
+def _entries(
+    references: Sequence[Reference], *, dialect: str, ascii: bool, include_ambiguous: bool
+) -> _Entries:
+    """Each exportable reference's entry text; invalid and clashing keys reported, skipped."""
+    out = _Entries()
+    wanted = (Status.MATCHED, Status.AMBIGUOUS) if include_ambiguous else (Status.MATCHED,)
+    for reference in sorted(references, key=lambda r: (r.citekey.casefold(), r.key)):
+        if reference.status not in wanted:
+            out.left_out.append(reference)
+            continue
+        if not is_valid(reference.citekey):
+            out.problems.append(
+                f"{reference.key}: citation key {reference.citekey!r} is not valid; skipped"
+            )
+            continue
+        folded = reference.citekey.casefold()
+        if folded in out.written:
+            other = out.written[folded][0].key
+            out.problems.append(
+                f"{reference.key}: citation key {reference.citekey!r} is also {other}'s; skipped"
+            )
+            continue
+        untypable = Untypable()
+        entrytype, fields = entry_fields(
+            reference, dialect=dialect, ascii=ascii, untypable=untypable
+        )
+        if untypable.chars:
+            chars = "".join(sorted(untypable.chars))
+            out.problems.append(
+                f"{reference.citekey}: no ASCII LaTeX spelling for {chars!r}; kept as UTF-8"
+            )
+        out.written[folded] = (reference, write_entry(reference.citekey, entrytype, fields))
+    return out
+
+
+def _splice(
+    text: str, blocks: Sequence[Block], owned: set[str], entries: list[str], listing: str | None
+) -> tuple[str, set[str]]:
+    """The file with `entries` in the slots papersync's blocks held, the rest appended.
+
+    Returns the text and the keys papersync's blocks had in it.
+    """
+    queue = iter(entries)
+    pieces: list[str] = []
+    present: set[str] = set()
+    pos = 0
+    ends_ours = False
+    for block in blocks:
+        key = block.key.casefold() if block.key else None
+        if key is None or key not in owned:
+            ends_ours = False
+            continue
+        present.add(key)
+        pieces.append(text[pos : block.start])
+        entry = next(queue, None)
+        if entry is not None:
+            pieces.append(entry + "\n\n")
+        blanks = _TRAILING_BLANKS.match(text, block.end)
+        pos = blanks.end() if blanks else block.end
+        ends_ours = True
+    rest = text[pos:]
+    body = "".join(pieces) + rest
+    tail = [*queue, *([listing] if listing is not None else [])]
+    if tail:
+        separator = (
+            "" if not body or body.endswith("\n\n") else ("\n" if body.endswith("\n") else "\n\n")
+        )
+        body = body + separator + "\n\n".join(tail) + "\n"
+    elif ends_ours and not rest:
+        body = body.rstrip() + "\n" if body.strip() else ""
+    return body, present
+
+
+def _block_problems(
+    text: str, blocks: Sequence[Block], by_hand: set[str], owned: set[str], name: str
+) -> list[str]:
+    """One line per block kept for the person: hand-made under our key, unclosed, duplicate."""
+    problems = []
+    seen: set[str] = set()
+    for block in blocks:
+        line = text.count("\n", 0, block.start) + 1
+        key = block.key.casefold() if block.key else None
+        if key in by_hand:
+            problems.append(
+                f"{name}:{line}: entry {block.key!r} was written or edited by hand; left as is "
+                "(delete it to have papersync write it, or set another citekey in the lock file)"
+            )
+        if not block.closed:
+            problems.append(f"{name}:{line}: @{block.entrytype} block never closes; kept as is")
+        if key is not None and key in owned:
+            if key in seen:
+                problems.append(f"{name}:{line}: duplicate entry {block.key!r}; one is kept")
+            seen.add(key)
+    return problems
+
+
+def render(
+    existing: str,
+    references: Sequence[Reference],
+    unresolved: Sequence[Match],
+    lock: Lock,
+    *,
+    dialect: str = "bibtex",
+    ascii: bool = True,
+    include_ambiguous: bool = False,
+) -> str:
+    """`merge` without the report: just the new file text."""
+    return merge(
+        existing,
+        references,
+        unresolved,
+        lock,
+        dialect=dialect,
+        ascii=ascii,
+        include_ambiguous=include_ambiguous,
+    ).text
