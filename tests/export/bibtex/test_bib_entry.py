@@ -1,0 +1,99 @@
+"""One reference to one entry: the standard type when its fields are known, only sourced facts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import bibtexparser
+from bib_papers import BERT, VAE, hostile, hostile_references, reference
+
+from papersync.export.bibtex import entry_fields, render
+from papersync.lock import Lock
+from papersync.model import Author, Ids, Paper
+
+
+def test_arxiv_preprint_is_misc_with_eprint_in_bibtex_and_online_in_biblatex() -> None:
+    ref = reference(VAE, "kingma2013autoencoding")
+    kind, fields = entry_fields(ref, dialect="bibtex", ascii=True)
+    assert kind == "misc"
+    assert fields["eprint"] == "1312.6114"
+    assert fields["archiveprefix"] == "arXiv"
+    assert fields["primaryclass"] == "stat.ML"
+    assert fields["url"] == "https://arxiv.org/abs/1312.6114"
+    assert fields["year"] == "2013"
+    assert "doi" not in fields
+    kind, fields = entry_fields(ref, dialect="biblatex", ascii=False)
+    assert kind == "online"
+    assert (fields["eprinttype"], fields["eprintclass"], fields["date"]) == (
+        "arxiv",
+        "stat.ML",
+        "2013-12-20",
+    )
+
+
+def test_published_preprint_keeps_eprint_beside_the_venue() -> None:
+    kind, fields = entry_fields(reference(BERT, "devlin2019bert"), dialect="bibtex", ascii=True)
+    assert kind == "inproceedings"
+    assert fields["booktitle"] == "Proceedings of NAACL-HLT 2019"  # only titles are case-changed
+    assert fields["doi"] == "10.18653/v1/n19-1423"
+    assert fields["eprint"] == "1810.04805"
+    kind, fields = entry_fields(reference(BERT, "k"), dialect="biblatex", ascii=False)
+    assert kind == "inproceedings"
+    assert fields["eprinttype"] == "arxiv"
+
+
+def test_journal_article_and_fallbacks_that_keep_bibtex_quiet() -> None:
+    journal, noyear, anon, report = hostile()[2], hostile()[6], hostile()[7], hostile()[8]
+    kind, fields = entry_fields(reference(journal, "k"), dialect="bibtex", ascii=True)
+    assert kind == "article"
+    assert fields["journal"] == r"Journal of A \& B \textbraceleft{}Studies\textbraceright{}"
+    assert (fields["volume"], fields["number"], fields["pages"]) == ("12", "3", "1-10")
+    assert fields["doi"] == "10.1000/r&d_100%25%7Bx%7D"  # braces would break the .bib
+    # bibtex's article needs a year: without one it becomes @misc, venue as howpublished
+    kind, fields = entry_fields(reference(noyear, "k"), dialect="bibtex", ascii=True)
+    assert (kind, fields["howpublished"]) == ("misc", "Workshop Notes")
+    assert "year" not in fields
+    kind, fields = entry_fields(reference(noyear, "k"), dialect="biblatex", ascii=False)
+    assert (kind, fields["journaltitle"]) == ("article", "Workshop Notes")
+    assert "date" not in fields
+    kind, fields = entry_fields(reference(anon, "k"), dialect="bibtex", ascii=True)
+    assert kind == "misc" and "author" not in fields
+    assert fields["key"] == "Anonymous Findings"  # a sort key for bibtex styles, not metadata
+    kind, fields = entry_fields(reference(report, "k"), dialect="bibtex", ascii=True)
+    assert (kind, fields["institution"]) == ("techreport", "ACME Labs")
+
+
+def test_a_preprint_server_other_than_arxiv_is_kept_as_howpublished() -> None:
+    biorxiv = Paper(
+        Ids(doi="10.1101/2020.01.01.1"), "Cells", "crossref", (Author("Ng", "A."),), 2020,
+        venue="bioRxiv",
+    )  # fmt: skip
+    for dialect in ("bibtex", "biblatex"):
+        kind, fields = entry_fields(reference(biorxiv, "k"), dialect=dialect, ascii=True)
+        assert (kind, fields["howpublished"]) == ("misc", "bioRxiv")
+    arxiv_venue = replace(VAE, venue="arXiv.org")
+    _, fields = entry_fields(reference(arxiv_venue, "k"), dialect="bibtex", ascii=True)
+    assert "howpublished" not in fields
+
+
+def test_only_what_the_source_said() -> None:
+    bare = Paper(Ids(doi="10.1/x"), "Only a Title", "crossref")
+    kind, fields = entry_fields(reference(bare, "k"), dialect="bibtex", ascii=True)
+    assert (kind, set(fields)) == ("misc", {"title", "doi", "key"})  # key: bibtex's sort key
+    _, fields = entry_fields(reference(bare, "k"), dialect="biblatex", ascii=False)
+    assert set(fields) == {"title", "doi"}
+
+
+def test_long_author_lists_are_kept_whole() -> None:
+    big = hostile()[5]
+    _, fields = entry_fields(reference(big, "k"), dialect="bibtex", ascii=True)
+    assert fields["author"].count(" and ") == 199
+
+
+def test_output_reads_back_with_bibtexparser() -> None:
+    text = render("", hostile_references(), (), Lock())
+    parser = bibtexparser.bparser.BibTexParser(common_strings=False)
+    entries = {e["ID"]: e for e in bibtexparser.loads(text, parser).entries}
+    assert set(entries) == {r.citekey for r in hostile_references()}
+    assert entries["kingma2013autoencoding"]["archiveprefix"] == "arXiv"
+    assert entries["devlin2019bert"]["ENTRYTYPE"] == "inproceedings"
