@@ -39,12 +39,13 @@ def test_second_run_writes_nothing_and_keeps_mtime(tmp_path: Path) -> None:
     exporter = BibtexExporter(path, dialect="biblatex")
     first = exporter.export(refs, UNRESOLVED, Lock())
     assert first.written == (str(path),)
-    assert first.counts["added"] == len(refs)
+    assert first.counts == {"entries added": len(refs), "not exported": 2}
     assert {k: p.citekey for k, p in first.pins.items()} == {r.key: r.citekey for r in refs}
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     lock = Lock().with_pins(first.pins)
     second = exporter.export(refs, UNRESOLVED, lock)
     assert second.written == () and second.unchanged == 1 and not second.pins
+    assert second.counts == {"entries unchanged": len(refs), "not exported": 2}
     assert path.stat().st_mtime_ns == 1_000_000_000
     assert not list(tmp_path.glob("out/.*"))  # no temp file left behind
 

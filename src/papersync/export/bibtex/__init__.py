@@ -20,6 +20,7 @@ from papersync.export.bibtex.merge import (
     END_MARK,
     entry_keys,
     merge,
+    own_citekeys,
     render,
     split_blocks,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "BEGIN_MARK",
     "DIALECTS",
     "END_MARK",
+    "PREFER",
     "BibtexExporter",
     "entry_fields",
     "entry_keys",
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 DIALECTS = ("bibtex", "biblatex")
+PREFER = ("published", "preprint")
+"""Which version of a work its entry shows (`export.bibtex.prefer`)."""
 
 
 class BibtexExporter:
@@ -55,17 +59,22 @@ class BibtexExporter:
         dialect: str = "bibtex",
         ascii: bool | None = None,
         include_ambiguous: bool = False,
+        prefer: str = "published",
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r} (known: {', '.join(DIALECTS)})")
+        if prefer not in PREFER:
+            raise ValueError(f"unknown version {prefer!r} (known: {', '.join(PREFER)})")
         self.path = path
         self.dialect = dialect
         self.ascii = dialect == "bibtex" if ascii is None else ascii
         self.include_ambiguous = include_ambiguous
+        self.prefer = prefer
 
     def _existing(self) -> str:
+        """The file's text with its line endings as they are (CRLF included)."""
         try:
-            return self.path.read_text(encoding="utf-8")
+            return self.path.read_bytes().decode("utf-8")
         except FileNotFoundError:
             return ""
 
@@ -78,9 +87,23 @@ class BibtexExporter:
             return frozenset()
         return frozenset(k for k in entry_keys(text) if k.casefold() not in pinned)
 
+    def recover_pins(self) -> dict[str, Pins]:
+        """Per paper key, the citation key papersync's own entry for that paper holds in the file.
+
+        What a lost, emptied or truncated lock file is rebuilt from, so every paper keeps its
+        key and no second entry is written. Papers are known by the eprint, DOI or DBLP record
+        of entries in papersync's exact shape; an unreadable file recovers nothing.
+        """
+        try:
+            text = self._existing()
+        except (OSError, UnicodeDecodeError):
+            return {}
+        return {key: Pins(citekey=citekey) for key, citekey in own_citekeys(text).items()}
+
     def export(
         self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
     ) -> Outcome:
+        """Merge into the file; an unreadable file is left alone, a failed write an ExportError."""
         try:
             existing = self._existing()
         except (OSError, UnicodeDecodeError) as exc:
@@ -95,6 +118,7 @@ class BibtexExporter:
             dialect=self.dialect,
             ascii=self.ascii,
             include_ambiguous=self.include_ambiguous,
+            prefer=self.prefer,
             name=str(self.path),
         )
         written = atomic.write_text(self.path, merged.text)

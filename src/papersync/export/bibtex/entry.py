@@ -4,7 +4,9 @@ A journal paper is `@article`, a proceedings paper `@inproceedings`, a book `@bo
 `@techreport` — when the fields bibtex's standard styles require are known; otherwise `@misc`
 (biblatex: `@online` when there is a link), so plain styles never warn about a missing field
 (plainnat still wants a year of every entry; none is invented). arXiv ids become `eprint` +
-`archivePrefix`/`primaryClass` (biblatex: `eprinttype`/`eprintclass`) beside any venue.
+`archivePrefix`/`primaryClass` (biblatex: `eprinttype`/`eprintclass`) beside any venue, a
+DBLP record its `biburl` (as DBLP writes it). A work with a published version is shown as
+that version by default (`prefer`), its arXiv id kept as the eprint.
 Nothing is invented; the one field not from a source is bibtex's `key` (the title) on
 author-less entries, which styles sort and label by. Ambiguous matches exported on request
 carry an `annote` saying so (styles do not print it).
@@ -14,22 +16,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from bibtexparser.bibdatabase import BibDatabase
 from bibtexparser.bwriter import BibTexWriter
 
 from papersync.export.bibtex.latex import Untypable, latex, latex_name, verbatim
-from papersync.model import Paper, PaperKind, Reference, Status
+from papersync.ids import bare_arxiv, dblp_key, is_arxiv_id, normalise_doi
+from papersync.model import Ids, Paper, PaperKind, Reference, Status
 
 FIELD_ORDER = [
     "author", "title", "journal", "journaltitle", "booktitle", "howpublished", "publisher",
     "institution", "year", "date", "volume", "number", "pages", "doi", "eprint",
-    "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "url", "key", "annote",
+    "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "url", "biburl", "key",
+    "annote",
 ]  # fmt: skip
 _SPELLING = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _OWN_SHAPE = re.compile(r"@[a-z]+\{[^,\s{}]+(?P<fields>(?:,\n  [A-Za-z]+ = \{[^\n]*\})*)\n\}")
 _OWN_FIELD = re.compile(r",\n  ([A-Za-z]+) = ")
+_OWN_VALUE = re.compile(r",\n  ([A-Za-z]+) = \{([^\n]*)\}(?=,\n|\n\}$)")
+_DBLP_BIBURL = ("https://dblp.org/rec/", ".bib")
 
 Fields = dict[str, str | None]
 
@@ -46,10 +53,18 @@ class _Spell:
 
 
 def entry_fields(
-    reference: Reference, *, dialect: str, ascii: bool, untypable: Untypable | None = None
+    reference: Reference,
+    *,
+    dialect: str,
+    ascii: bool,
+    untypable: Untypable | None = None,
+    prefer: str = "published",
 ) -> tuple[str, dict[str, str]]:
-    """Entry type and fields for one reference: only what its source said, in BibTeX spelling."""
-    paper = reference.paper
+    """Entry type and fields for one reference: only what its source said, in BibTeX spelling.
+
+    A work is shown as its `prefer`red version (`published` or `preprint`), keeping every id.
+    """
+    paper = reference.paper.version(prefer)
     biblatex = dialect == "biblatex"
     spell = _Spell(ascii, untypable)
     names = [latex_name(a, ascii, untypable) for a in paper.authors if a.family or a.given]
@@ -124,16 +139,20 @@ def _date(paper: Paper) -> str | None:
 
 
 def _links(paper: Paper, spell: _Spell, biblatex: bool) -> Fields:
-    arxiv = paper.ids.arxiv
+    """DOI, arXiv eprint (its class from whichever version states one), link, DBLP record."""
+    arxiv, dblp = paper.ids.arxiv, paper.ids.dblp
     fields: Fields = {"doi": verbatim(paper.ids.doi) if paper.ids.doi else None}
     if arxiv:
+        classes = (v.primary_class for v in (paper, *paper.versions) if v.primary_class)
+        primary_class = spell.text(next(classes, None))
         fields["eprint"] = verbatim(arxiv)
         if biblatex:
-            fields.update(eprinttype="arxiv", eprintclass=spell.text(paper.primary_class))
+            fields.update(eprinttype="arxiv", eprintclass=primary_class)
         else:
-            fields.update(archiveprefix="arXiv", primaryclass=spell.text(paper.primary_class))
+            fields.update(archiveprefix="arXiv", primaryclass=primary_class)
     url = paper.url or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None)
     fields["url"] = verbatim(url) if url else None
+    fields["biburl"] = verbatim(dblp.join(_DBLP_BIBURL)) if dblp else None
     return fields
 
 
@@ -157,6 +176,24 @@ def written_by_papersync(block: str) -> bool:
     if not set(found) <= set(names):
         return False
     return found == sorted(found, key=names.index)
+
+
+def own_ids(block: str) -> Ids | None:
+    """The ids an entry in papersync's own shape holds (eprint, DOI, DBLP record); else None.
+
+    The inverse of `_links`: how papersync knows its own entries without the lock file.
+    """
+    if not written_by_papersync(block):
+        return None
+    fields = {name.lower(): value for name, value in _OWN_VALUE.findall(block)}
+    eprint = bare_arxiv(unquote(fields.get("eprint", "")))
+    biburl = unquote(fields.get("biburl", ""))
+    dblp = biburl.removeprefix(_DBLP_BIBURL[0]).removesuffix(_DBLP_BIBURL[1])
+    return Ids(
+        arxiv=eprint if is_arxiv_id(eprint) else None,
+        doi=normalise_doi(unquote(fields.get("doi", ""))),
+        dblp=dblp_key(dblp) if biburl.startswith(_DBLP_BIBURL[0]) else None,
+    )
 
 
 def write_entry(citekey: str, entrytype: str, fields: dict[str, str]) -> str:

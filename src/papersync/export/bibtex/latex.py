@@ -6,7 +6,8 @@ right after the closing one, balanced braces) is kept as math and braced; any ot
 dollar sign. Title words with a capital after their first character (`BERT`, `ImageNet`, `T5`)
 or a lone capital other than `A` are braced so styles keep their case. In ASCII mode, accented
 letters become BibTeX special characters (`{\\"u}`), Greek letters math; characters with no
-LaTeX spelling (CJK) stay UTF-8 and are reported.
+LaTeX spelling (CJK) stay UTF-8 and are reported. Control characters (C0 but for whitespace,
+DEL, C1), which pdflatex and biber refuse, are dropped and reported.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ _MATH_SYMBOLS = {
 """Symbols that only math mode spells in plain LaTeX: `$\\alpha$` in text, `{\\alpha}` in math."""
 
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""C0 and C1 control characters and DEL: no TeX engine or biber accepts them in a .bib."""
 _MATH = re.compile(r"\$(?=\S)([^$]*?\S)\$(?!\d)")
 _WORD = re.compile(r"[^\W_]+")
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -69,9 +72,11 @@ _URL_SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) not in '{}\\"')
 
 @dataclass
 class Untypable:
-    """Characters met that have no ASCII LaTeX spelling; collected to report, not to fail."""
+    """Characters met that have no ASCII LaTeX spelling, and control characters dropped:
+    collected to report, not to fail."""
 
     chars: set[str] = field(default_factory=set)
+    dropped: set[str] = field(default_factory=set)
 
 
 def latex(
@@ -79,6 +84,7 @@ def latex(
 ) -> str:
     """Plain text → a BibTeX field value that compiles; see the module docstring for the rules."""
     text = _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    text = _without_controls(text, untypable)
     out: list[str] = []
     pos = 0
     for math in _MATH.finditer(text):
@@ -89,6 +95,13 @@ def latex(
         pos = math.end()
     out.append(_text(text[pos:], ascii, title, untypable))
     return "".join(out)
+
+
+def _without_controls(text: str, untypable: Untypable | None) -> str:
+    """`text` with its control characters dropped (whitespace ones are already spaces)."""
+    if untypable is not None:
+        untypable.dropped.update(_CONTROL.findall(text))
+    return _CONTROL.sub("", text)
 
 
 def _balanced(text: str) -> bool:

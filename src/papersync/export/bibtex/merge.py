@@ -13,18 +13,26 @@ the exact shape papersync writes (see `written_by_papersync`) was written or edi
 person: it is left as it is and reported, never overwritten. A `%` comment block at the end,
 between two marker lines, lists what was not exported; it is replaced on every run.
 
-A key renamed by hand in the lock file leaves its old entry behind as the user's own (papersync
-no longer owns that key); delete it by hand.
+A block in papersync's exact shape that holds the eprint, DOI or DBLP record of a paper
+papersync exports or has pinned is papersync's too, whatever its key: so a citation key renamed
+in the lock file renames the entry instead of leaving the old one behind. A file whose lines
+all end in CRLF keeps CRLF; any other file's bytes are kept as they are.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from typing import Any
 
 from papersync.citekey import is_valid
-from papersync.export.bibtex.entry import entry_fields, write_entry, written_by_papersync
+from papersync.export.bibtex.entry import (
+    entry_fields,
+    own_ids,
+    write_entry,
+    written_by_papersync,
+)
 from papersync.export.bibtex.latex import Untypable
 from papersync.lock import Lock
 from papersync.model import Match, Reference, Status
@@ -97,6 +105,21 @@ def entry_keys(text: str) -> tuple[str, ...]:
     return tuple(b.key for b in split_blocks(text) if b.key is not None)
 
 
+def own_citekeys(text: str) -> dict[str, str]:
+    """Paper key → citation key of each entry in papersync's own shape that names its paper.
+
+    The first entry for a paper wins; entries without an eprint, DOI or DBLP record are skipped.
+    """
+    text = text.replace("\r\n", "\n")
+    found: dict[str, str] = {}
+    for block in split_blocks(text):
+        ids = own_ids(text[block.start : block.end]) if block.key else None
+        paper_key = ids.key() if ids else None
+        if paper_key and block.key:
+            found.setdefault(paper_key, block.key)
+    return found
+
+
 def _without_listing(text: str) -> str:
     """The text with papersync's not-exported comment block (and the blank lines after it) cut."""
     begin = re.search(r"^" + re.escape(BEGIN_MARK) + r"$", text, re.MULTILINE)
@@ -155,39 +178,89 @@ def merge(
     dialect: str = "bibtex",
     ascii: bool = True,
     include_ambiguous: bool = False,
+    prefer: str = "published",
     name: str = "the .bib file",
 ) -> Merged:
-    """The new file text: the user's blocks untouched, papersync's entries brought up to date."""
+    """The new file text: the user's blocks untouched, papersync's entries brought up to date.
+
+    A file whose every line ends in CRLF keeps CRLF, papersync's entries included.
+    """
+    crlf = "\r\n" in existing and existing.count("\r\n") == existing.count("\n")
     entries = _entries(
-        references, dialect=dialect, ascii=ascii, include_ambiguous=include_ambiguous
+        references,
+        dialect=dialect,
+        ascii=ascii,
+        include_ambiguous=include_ambiguous,
+        prefer=prefer,
     )
-    pinned = {p.citekey.casefold() for p in lock.papers.values() if p.citekey}
-    text = _without_listing(existing)
+    text = _without_listing(existing.replace("\r\n", "\n") if crlf else existing)
     blocks = split_blocks(text)
-    ours = pinned | set(entries.written)
+    ours = {p.citekey.casefold() for p in lock.papers.values() if p.citekey} | set(entries.written)
     by_hand = {
         b.key.casefold()
         for b in blocks
         if b.key and b.key.casefold() in ours and not written_by_papersync(text[b.start : b.end])
     }
-    owned = ours - by_hand
+    papers = set(lock.papers) | {i for r, _ in entries.written.values() for i in _id_keys(r)}
+    owned = {b for b in blocks if _owned(text, b, ours - by_hand, papers)}
     written = {k: e for k, e in entries.written.items() if k not in by_hand}
     listing = _listing(entries.left_out, unresolved)
-    body, present = _splice(text, blocks, owned, [written[k][1] for k in sorted(written)], listing)
-    counts = {
-        "updated": len(present & set(written)),
-        "added": len(set(written) - present),
-        "removed": len(present - set(written)),
-        "kept": sum(1 for b in blocks if b.key and b.key.casefold() not in owned),
-        "not_exported": 0 if listing is None else listing.count("\n") - 1,
-    }
+    body = _splice(text, blocks, owned, [written[k][1] for k in sorted(written)], listing)
+    counts = _counts(text, blocks, owned, {k: entry for k, (_, entry) in written.items()})
+    if listing is not None:
+        counts["not exported"] = listing.count("\n") - 1
     problems = entries.problems + _block_problems(text, blocks, by_hand, owned, name)
     exported = frozenset(reference.key for reference, _ in written.values())
+    body = body.replace("\n", "\r\n") if crlf else body
     return Merged(body, tuple(problems), counts, exported)
 
 
+def _id_keys(reference: Reference) -> set[str]:
+    """Every id of a reference's paper in paper-key form (`arxiv:…`, `doi:…`), and its key."""
+    ids = reference.paper.ids
+    return {f"{prefix}:{value}" for prefix, value in ids.ranked() if value} | {reference.key}
+
+
+def _owned(text: str, block: Block, keys: set[str], papers: set[str]) -> bool:
+    """Whether a block is papersync's: under a key it owns, or in its shape holding the ids of a
+    paper it exports or has pinned (an entry left under a key since renamed in the lock)."""
+    if block.key is None:
+        return False
+    if block.key.casefold() in keys:
+        return True
+    ids = own_ids(text[block.start : block.end])
+    return ids is not None and any(
+        f"{prefix}:{value}" in papers for prefix, value in ids.ranked() if value
+    )
+
+
+def _counts(
+    text: str, blocks: Sequence[Block], owned: Set[Block], written: Mapping[str, str]
+) -> dict[str, int]:
+    """Entries added, updated (their text changed), unchanged and removed; the person's kept.
+
+    Zero counts are left out, so the report says only what happened.
+    """
+    before: dict[str, str] = {}
+    for block in sorted(owned, key=lambda b: b.start):
+        before.setdefault((block.key or "").casefold(), text[block.start : block.end])
+    counts = {
+        "entries added": sum(1 for k in written if k not in before),
+        "entries updated": sum(1 for k, e in written.items() if k in before and before[k] != e),
+        "entries unchanged": sum(1 for k, e in written.items() if before.get(k) == e),
+        "entries removed": sum(1 for k in before if k not in written),
+        "entries of yours kept": sum(1 for b in blocks if b.key and b not in owned),
+    }
+    return {k: n for k, n in counts.items() if n}
+
+
 def _entries(
-    references: Sequence[Reference], *, dialect: str, ascii: bool, include_ambiguous: bool
+    references: Sequence[Reference],
+    *,
+    dialect: str,
+    ascii: bool,
+    include_ambiguous: bool,
+    prefer: str,
 ) -> _Entries:
     """Each exportable reference's entry text; invalid and clashing keys reported, skipped."""
     out = _Entries()
@@ -210,35 +283,40 @@ def _entries(
             continue
         untypable = Untypable()
         entrytype, fields = entry_fields(
-            reference, dialect=dialect, ascii=ascii, untypable=untypable
+            reference, dialect=dialect, ascii=ascii, untypable=untypable, prefer=prefer
         )
-        if untypable.chars:
-            chars = "".join(sorted(untypable.chars))
-            out.problems.append(
-                f"{reference.citekey}: no ASCII LaTeX spelling for {chars!r}; kept as UTF-8"
-            )
+        out.problems.extend(_spelling_problems(reference.citekey, untypable))
         out.written[folded] = (reference, write_entry(reference.citekey, entrytype, fields))
     return out
 
 
-def _splice(
-    text: str, blocks: Sequence[Block], owned: set[str], entries: list[str], listing: str | None
-) -> tuple[str, set[str]]:
-    """The file with `entries` in the slots papersync's blocks held, the rest appended.
+def _spelling_problems(citekey: str, untypable: Untypable) -> list[str]:
+    problems = []
+    if untypable.chars:
+        chars = "".join(sorted(untypable.chars))
+        problems.append(f"{citekey}: no ASCII LaTeX spelling for {chars!r}; kept as UTF-8")
+    if untypable.dropped:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(untypable.dropped))
+        problems.append(f"{citekey}: control characters {codes} in its metadata; dropped")
+    return problems
 
-    Returns the text and the keys papersync's blocks had in it.
-    """
+
+def _splice(
+    text: str,
+    blocks: Sequence[Block],
+    owned: Set[Block],
+    entries: list[str],
+    listing: str | None,
+) -> str:
+    """The file with `entries` in the slots papersync's blocks held, the rest appended."""
     queue = iter(entries)
     pieces: list[str] = []
-    present: set[str] = set()
     pos = 0
     ends_ours = False
     for block in blocks:
-        key = block.key.casefold() if block.key else None
-        if key is None or key not in owned:
+        if block not in owned:
             ends_ours = False
             continue
-        present.add(key)
         pieces.append(text[pos : block.start])
         entry = next(queue, None)
         if entry is not None:
@@ -256,11 +334,11 @@ def _splice(
         body = body + separator + "\n\n".join(tail) + "\n"
     elif ends_ours and not rest:
         body = body.rstrip() + "\n" if body.strip() else ""
-    return body, present
+    return body
 
 
 def _block_problems(
-    text: str, blocks: Sequence[Block], by_hand: set[str], owned: set[str], name: str
+    text: str, blocks: Sequence[Block], by_hand: set[str], owned: Set[Block], name: str
 ) -> list[str]:
     """One line per block kept for the person: hand-made under our key, unclosed, duplicate."""
     problems = []
@@ -275,7 +353,7 @@ def _block_problems(
             )
         if not block.closed:
             problems.append(f"{name}:{line}: @{block.entrytype} block never closes; kept as is")
-        if key is not None and key in owned:
+        if key is not None and block in owned:
             if key in seen:
                 problems.append(f"{name}:{line}: duplicate entry {block.key!r}; one is kept")
             seen.add(key)
@@ -287,18 +365,7 @@ def render(
     references: Sequence[Reference],
     unresolved: Sequence[Match],
     lock: Lock,
-    *,
-    dialect: str = "bibtex",
-    ascii: bool = True,
-    include_ambiguous: bool = False,
+    **options: Any,
 ) -> str:
     """`merge` without the report: just the new file text."""
-    return merge(
-        existing,
-        references,
-        unresolved,
-        lock,
-        dialect=dialect,
-        ascii=ascii,
-        include_ambiguous=include_ambiguous,
-    ).text
+    return merge(existing, references, unresolved, lock, **options).text
