@@ -100,6 +100,7 @@ def exporter(
             dialect=e.bibtex.dialect,
             ascii=e.bibtex.ascii,
             include_ambiguous=include_ambiguous,
+            prefer=e.bibtex.prefer,
         )
     if target == "vault":
         return VaultExporter(
@@ -111,7 +112,7 @@ def exporter(
             ),
         )
     if target == "csl":
-        return CslExporter(out or target_path(config, "csl"))
+        return CslExporter(out or target_path(config, "csl"), prefer=e.bibtex.prefer)
     if target == "zotero":
         return zotero_exporter(config, dry_run=dry_run)
     raise ConfigError(f"{where}: unknown export target {target!r}; known: {', '.join(TARGETS)}")

@@ -118,7 +118,41 @@ def hostile() -> list[Paper]:
             publisher="ACME Labs",
             kind=PaperKind.REPORT,
         ),
+        DBLP_ONLY,
+        RECORD_ONLY,
+        CONTROLS,
     ]
+
+
+DBLP_ONLY = Paper(
+    Ids(dblp="conf/nips/VaswaniSPUJGKP17"),
+    "Attention is All you Need",
+    "dblp",
+    (Author("Vaswani", "Ashish"), Author("Shazeer", "Noam")),
+    2017,
+    venue="Advances in Neural Information Processing Systems 30",
+    kind=PaperKind.CONFERENCE,
+    pages="5998--6008",
+)
+"""Most NeurIPS papers: a DBLP record, no DOI, no arXiv id linked."""
+RECORD_ONLY = Paper(
+    Ids(record="bib:smith2020notes"),
+    "Notes on Widgets",
+    "catalog",
+    (Author("Smith", "Jane"),),
+    2020,
+    venue="Widget Workshop",
+    kind=PaperKind.ARTICLE,
+)
+"""Known only from the person's own .bib: its one id is that entry's key."""
+CONTROLS = Paper(
+    Ids(doi="10.1000/ctrl"),
+    "Null\x00 Bytes,\x07 Bells and\x1b[0m Escapes\x7f in\x9b Titles",
+    "crossref",
+    (Author("Ctrl\x01", "Bell"),),
+    2019,
+)
+"""Control characters as a broken source sends them: C0, DEL, C1."""
 
 
 def hostile_references() -> list[Reference]:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import bibtexparser
-from bib_papers import BERT, VAE, hostile, hostile_references, reference
+from bib_papers import (
+    BERT,
+    CONTROLS,
+    DBLP_ONLY,
+    RECORD_ONLY,
+    VAE,
+    hostile,
+    hostile_references,
+    mention,
+    reference,
+)
 
-from papersync.export.bibtex import entry_fields, render
+from papersync.export.bibtex import entry_fields, merge, render, split_blocks
+from papersync.export.bibtex.entry import own_ids
 from papersync.lock import Lock
-from papersync.model import Author, Ids, Paper
+from papersync.model import Author, Ids, Paper, Reference
 
 
 def test_arxiv_preprint_is_misc_with_eprint_in_bibtex_and_online_in_biblatex() -> None:
@@ -97,3 +109,60 @@ def test_output_reads_back_with_bibtexparser() -> None:
     assert set(entries) == {r.citekey for r in hostile_references()}
     assert entries["kingma2013autoencoding"]["archiveprefix"] == "arXiv"
     assert entries["devlin2019bert"]["ENTRYTYPE"] == "inproceedings"
+
+
+def test_the_published_version_wins_with_the_preprint_kept_as_eprint(resnet: Paper) -> None:
+    ref = Reference("arxiv:1512.03385", resnet, "he2016deep", (mention(resnet.title),))
+    kind, fields = entry_fields(ref, dialect="bibtex", ascii=True)
+    assert kind == "inproceedings"
+    assert "(CVPR)" in fields["booktitle"] and fields["pages"] == "770--778"
+    assert (fields["year"], fields["doi"]) == ("2016", "10.1109/cvpr.2016.90")
+    assert (fields["eprint"], fields["archiveprefix"]) == ("1512.03385", "arXiv")
+    assert fields["primaryclass"] == "cs.CV"  # stated by the preprint version only
+    assert fields["biburl"] == "https://dblp.org/rec/conf/cvpr/HeZRS16.bib"
+    kind, fields = entry_fields(ref, dialect="biblatex", ascii=False)
+    assert (kind, fields["date"], fields["eprinttype"]) == ("inproceedings", "2016", "arxiv")
+    kind, fields = entry_fields(ref, dialect="bibtex", ascii=True, prefer="preprint")
+    assert (kind, fields["year"], fields["eprint"]) == ("misc", "2015", "1512.03385")
+    assert "booktitle" not in fields and "pages" not in fields
+    kind, fields = entry_fields(ref, dialect="biblatex", ascii=False, prefer="preprint")
+    assert (kind, fields["date"], fields["eprinttype"]) == ("online", "2015-12-10", "arxiv")
+
+
+def test_a_paper_known_by_a_dblp_key_or_a_record_key_alone_is_an_entry() -> None:
+    kind, fields = entry_fields(reference(DBLP_ONLY, "k"), dialect="bibtex", ascii=True)
+    assert (kind, fields["booktitle"], fields["year"]) == (
+        "inproceedings",
+        "Advances in Neural Information Processing Systems 30",
+        "2017",
+    )
+    assert fields["biburl"] == "https://dblp.org/rec/conf/nips/VaswaniSPUJGKP17.bib"
+    kind, fields = entry_fields(reference(RECORD_ONLY, "k"), dialect="bibtex", ascii=True)
+    assert (kind, fields["journal"]) == ("article", "Widget Workshop")
+    assert not {"doi", "eprint", "url", "biburl"} & set(fields)  # no id to link: none invented
+
+
+def test_control_characters_never_reach_the_bib_and_are_reported() -> None:
+    ref = reference(CONTROLS, "ctrl2019null")
+    merged = merge("", [ref], (), Lock())
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", merged.text)
+    assert "title = {Null Bytes, Bells and[0m Escapes in Titles}" in merged.text
+    assert "author = {Ctrl, Bell}" in merged.text
+    assert merged.problems == (
+        "ctrl2019null: control characters U+0000, U+0001, U+0007, U+001B, U+007F, U+009B "
+        "in its metadata; dropped",
+    )
+
+
+def test_an_entry_in_papersyncs_shape_names_its_paper_by_its_ids(resnet: Paper) -> None:
+    s2_only = Paper(Ids(s2="649def34f8be52c8b66281af98ae884c09aef38b"), "Widgets", "s2")
+    refs = [*hostile_references(), reference(resnet, "he2016deep"), reference(s2_only, "w")]
+    for dialect in ("bibtex", "biblatex"):
+        text = render("", refs, (), Lock(), dialect=dialect)
+        blocks = {b.key: text[b.start : b.end] for b in split_blocks(text)}
+        for ref in refs:
+            ids, found = ref.paper.ids, own_ids(blocks[ref.citekey])
+            assert found is not None and found.key() == ids.key()
+            assert (found.arxiv, found.doi, found.dblp) == (ids.arxiv, ids.doi, ids.dblp)
+    edited = blocks["he2016deep"].replace("\n}", ",\n  note = {mine}\n}")
+    assert own_ids(edited) is None  # a person's entry is never taken for papersync's

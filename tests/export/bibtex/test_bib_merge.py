@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from papersync.export.bibtex import (
     written_by_papersync,
 )
 from papersync.lock import Lock, Pins
-from papersync.model import Status
+from papersync.model import Reference, Status
 
 
 def test_blocks_are_found_with_their_keys() -> None:
@@ -233,3 +234,62 @@ def test_cjk_in_ascii_mode_is_kept_and_reported() -> None:
     assert "深度学习" in merged.text
     assert r"{\"U}berblick" in merged.text
     assert any("no ASCII LaTeX spelling" in p for p in merged.problems)
+
+
+def test_a_crlf_file_stays_crlf_and_mixed_endings_are_kept_byte_for_byte() -> None:
+    refs = hostile_references()[:3]
+    crlf = HANDWRITTEN.replace("\n", "\r\n")
+    merged = merge(crlf, refs, UNRESOLVED, Lock())
+    assert merged.text.startswith(crlf.rstrip("\r\n"))
+    assert "\n" not in merged.text.replace("\r\n", "")  # papersync's entries are CRLF too
+    assert set(entry_keys(merged.text)) == {*HANDWRITTEN_KEYS, *(r.citekey for r in refs)}
+    lock = Lock(papers={r.key: Pins(citekey=r.citekey) for r in refs})
+    assert merge(merged.text, refs, UNRESOLVED, lock).text == merged.text
+    mixed = "% saved on Windows\r\n% edited on Linux\n@misc{mine, title = {x\r\ny}}\r\n"
+    assert merge(mixed, refs, (), Lock()).text.startswith(mixed)
+
+
+def test_a_citekey_renamed_in_the_lock_renames_the_entry() -> None:
+    refs = hostile_references()[:3]
+    vae = next(r for r in refs if r.paper is VAE)
+    lock = Lock(papers={r.key: Pins(citekey=r.citekey) for r in refs})
+    before = render(HANDWRITTEN, refs, (), lock)
+    mine = "@misc{myvae,\n  eprint = {1312.6114},\n  note = {my own copy}\n}\n"
+    renamed = [replace(r, citekey="vae") if r is vae else r for r in refs]
+    merged = merge(before + mine, renamed, (), lock.with_pins({vae.key: Pins(citekey="vae")}))
+    keys = entry_keys(merged.text)
+    assert "vae" in keys and vae.citekey not in keys
+    assert "myvae" in keys  # the person's own entry for that paper is theirs
+    assert merged.counts["entries added"] == merged.counts["entries removed"] == 1
+    assert not merged.problems
+
+
+def _retitled(reference: Reference) -> Reference:
+    paper = reference.paper
+    return replace(reference, paper=replace(paper, title=paper.title + " Revisited"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    before=st.sets(st.integers(0, 11)),
+    after=st.sets(st.integers(0, 11)),
+    retitled=st.sets(st.integers(0, 11)),
+)
+def test_the_counts_agree_with_each_other_and_with_the_file(
+    before: set[int], after: set[int], retitled: set[int]
+) -> None:
+    refs = hostile_references()
+    old = [refs[i] for i in sorted(before)]
+    new = [_retitled(refs[i]) if i in retitled else refs[i] for i in sorted(after)]
+    lock = Lock(papers={r.key: Pins(citekey=r.citekey) for r in old})
+    text = render(HANDWRITTEN, old, (), lock)
+    merged = merge(text, new, (), lock)
+    counts = Counter(merged.counts)
+    assert counts["entries added"] == len(after - before)
+    assert counts["entries removed"] == len(before - after)
+    assert counts["entries updated"] == len(after & before & retitled)
+    assert counts["entries unchanged"] == len((after & before) - retitled)
+    assert counts["entries of yours kept"] == len(HANDWRITTEN_KEYS)
+    assert 0 not in counts.values()
+    changed = counts["entries added"] + counts["entries updated"] + counts["entries removed"]
+    assert (merged.text != text) == bool(changed)

@@ -5,9 +5,11 @@ A journal paper is `@article`, a proceedings paper `@inproceedings`, a book `@bo
 (biblatex: `@online` when there is a link), so plain styles never warn about a missing field
 (plainnat still wants a year of every entry; none is invented). arXiv ids become `eprint` +
 `archivePrefix`/`primaryClass` (biblatex: `eprinttype`/`eprintclass`) beside any venue, a
-DBLP record its `biburl` (as DBLP writes it). A work with a published version is shown as
-that version by default (`prefer`), its arXiv id kept as the eprint.
-Nothing is invented; the one field not from a source is bibtex's `key` (the title) on
+DBLP record its `biburl` (as DBLP writes it); a paper with none of these ids (a Semantic Scholar
+or catalog record alone) carries its paper key in a `papersync` field, which styles ignore, so
+its entry can always be told apart from the person's own without the lock file. A work with
+a published version is shown as that version by default (`prefer`), its arXiv id kept as the
+eprint. Nothing is invented; the one field not from a source is bibtex's `key` (the title) on
 author-less entries, which styles sort and label by. Ambiguous matches exported on request
 carry an `annote` saying so (styles do not print it).
 """
@@ -22,14 +24,14 @@ from bibtexparser.bibdatabase import BibDatabase
 from bibtexparser.bwriter import BibTexWriter
 
 from papersync.export.bibtex.latex import Untypable, latex, latex_name, verbatim
-from papersync.ids import bare_arxiv, dblp_key, is_arxiv_id, normalise_doi
+from papersync.ids import bare_arxiv, dblp_key, is_arxiv_id
 from papersync.model import Ids, Paper, PaperKind, Reference, Status
 
 FIELD_ORDER = [
     "author", "title", "journal", "journaltitle", "booktitle", "howpublished", "publisher",
     "institution", "year", "date", "volume", "number", "pages", "doi", "eprint",
-    "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "url", "biburl", "key",
-    "annote",
+    "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "url", "biburl", "papersync",
+    "key", "annote",
 ]  # fmt: skip
 _SPELLING = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -153,6 +155,8 @@ def _links(paper: Paper, spell: _Spell, biblatex: bool) -> Fields:
     url = paper.url or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None)
     fields["url"] = verbatim(url) if url else None
     fields["biburl"] = verbatim(dblp.join(_DBLP_BIBURL)) if dblp else None
+    if not (arxiv or paper.ids.doi or dblp):
+        fields["papersync"] = verbatim(paper.ids.key() or "") or None
     return fields
 
 
@@ -179,9 +183,10 @@ def written_by_papersync(block: str) -> bool:
 
 
 def own_ids(block: str) -> Ids | None:
-    """The ids an entry in papersync's own shape holds (eprint, DOI, DBLP record); else None.
+    """The ids an entry in papersync's own shape holds (eprint, DOI, DBLP record, paper key).
 
     The inverse of `_links`: how papersync knows its own entries without the lock file.
+    None for an entry in any other shape: a person's entry is never taken for papersync's.
     """
     if not written_by_papersync(block):
         return None
@@ -189,10 +194,13 @@ def own_ids(block: str) -> Ids | None:
     eprint = bare_arxiv(unquote(fields.get("eprint", "")))
     biburl = unquote(fields.get("biburl", ""))
     dblp = biburl.removeprefix(_DBLP_BIBURL[0]).removesuffix(_DBLP_BIBURL[1])
+    prefix, _, other = unquote(fields.get("papersync", "")).partition(":")
     return Ids(
         arxiv=eprint if is_arxiv_id(eprint) else None,
-        doi=normalise_doi(unquote(fields.get("doi", ""))),
+        doi=unquote(fields["doi"]).lower() if "doi" in fields else None,
         dblp=dblp_key(dblp) if biburl.startswith(_DBLP_BIBURL[0]) else None,
+        s2=other if prefix == "s2" and other else None,
+        record=other if prefix == "record" and other else None,
     )
 
 
