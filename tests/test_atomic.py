@@ -58,6 +58,9 @@ def test_a_symlink_stays_a_symlink_and_its_target_is_written(tmp_path: Path) -> 
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_text() == "new\n"
     assert sorted(p.name for p in (tmp_path / "overleaf").iterdir()) == ["refs.bib"]
+    killed = tmp_path / "overleaf" / f".refs.bib.x1y2{TEMP_SUFFIX}"  # a killed run's leftover
+    killed.write_text("half")
+    assert sweep(link) == 1 and not killed.exists()
 
 
 def test_an_existing_file_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path: Path) -> None:

@@ -15,14 +15,16 @@ TEMP_SUFFIX = ".papersync.tmp"
 
 
 def sweep(target: Path) -> int:
-    """Remove temp files a killed run left behind: beside a file, or anywhere in a folder.
+    """Remove temp files a killed run left behind: beside a file (or its symlink's target), or
+    anywhere in a folder.
 
     Only papersync's own (`.NAME.XXXX.papersync.tmp`) are touched; returns how many went.
     """
     if target.is_dir():
         leftovers = list(target.rglob(f".*{TEMP_SUFFIX}"))
-    else:
-        leftovers = list(target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}"))
+    else:  # a symlinked file's temp files sit beside the file it points to
+        places = {target, Path(os.path.realpath(target))}
+        leftovers = [p for t in places for p in t.parent.glob(f".{t.name}.*{TEMP_SUFFIX}")]
     for leftover in leftovers:
         leftover.unlink(missing_ok=True)
     return len(leftovers)

@@ -21,7 +21,7 @@ from bib_papers import (
 from papersync.export.bibtex import entry_fields, merge, render, split_blocks
 from papersync.export.bibtex.entry import own_ids
 from papersync.lock import Lock
-from papersync.model import Author, Ids, Paper, Reference
+from papersync.model import Author, Ids, Match, Paper, Reference, Status
 
 
 def test_arxiv_preprint_is_misc_with_eprint_in_bibtex_and_online_in_biblatex() -> None:
@@ -144,8 +144,10 @@ def test_a_paper_known_by_a_dblp_key_or_a_record_key_alone_is_an_entry() -> None
 
 def test_control_characters_never_reach_the_bib_and_are_reported() -> None:
     ref = reference(CONTROLS, "ctrl2019null")
-    merged = merge("", [ref], (), Lock())
+    unresolved = Match(mention("A log\x00 line\x1b with controls"), Status.UNRESOLVED)
+    merged = merge("", [ref], [unresolved], Lock())
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", merged.text)
+    assert "% unresolved log/2023.md:1 A log line with controls" in merged.text
     assert "title = {Null Bytes, Bells and[0m Escapes in Titles}" in merged.text
     assert "author = {Ctrl, Bell}" in merged.text
     assert merged.problems == (

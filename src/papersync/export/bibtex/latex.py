@@ -84,7 +84,7 @@ def latex(
 ) -> str:
     """Plain text → a BibTeX field value that compiles; see the module docstring for the rules."""
     text = _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
-    text = _without_controls(text, untypable)
+    text = without_controls(text, untypable)
     out: list[str] = []
     pos = 0
     for math in _MATH.finditer(text):
@@ -97,7 +97,7 @@ def latex(
     return "".join(out)
 
 
-def _without_controls(text: str, untypable: Untypable | None) -> str:
+def without_controls(text: str, untypable: Untypable | None = None) -> str:
     """`text` with its control characters dropped (whitespace ones are already spaces)."""
     if untypable is not None:
         untypable.dropped.update(_CONTROL.findall(text))

@@ -33,7 +33,7 @@ from papersync.export.bibtex.entry import (
     write_entry,
     written_by_papersync,
 )
-from papersync.export.bibtex.latex import Untypable
+from papersync.export.bibtex.latex import Untypable, without_controls
 from papersync.lock import Lock
 from papersync.model import Match, Reference, Status
 
@@ -145,7 +145,7 @@ def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> st
         return None
     lines = [BEGIN_MARK]
     for file, line, status, title in sorted(rows):
-        row = _SPACE.sub(" ", f"{status} {file}:{line} {title}").strip()
+        row = without_controls(_SPACE.sub(" ", f"{status} {file}:{line} {title}").strip())
         lines.append("% " + row.replace("@", "(at)"))  # an `@` would start an entry for BibTeX
     lines.append(END_MARK)
     return "\n".join(lines)
