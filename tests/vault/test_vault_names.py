@@ -21,6 +21,7 @@ from papersync.export.vault.names import MAX_NAME_BYTES, MAX_NAME_CHARS, assign_
         pytest.param("CON", "CON (paper)", id="reserved"),
         pytest.param("lpt1.txt", "lpt1.txt (paper)", id="reserved-with-extension"),
         pytest.param("???", "Untitled", id="nothing-left"),
+        pytest.param("D$^2$LV: ==x== %%y%% ~~z~~ `c`", "D2LV - =x= %y% ~z~ c", id="markup"),
     ],
 )
 def test_note_name_is_safe_everywhere(title: str, expected: str) -> None:

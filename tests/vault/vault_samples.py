@@ -119,7 +119,7 @@ def check_vault_like_obsidian(root: Path) -> Vault:
             if str(vault.md_file_index[n]).startswith(DAYS_DIR)
         ]
         if front.get("status") == "read":
-            assert {str(d) for d in front["read"]} == {Path(n).stem for n in days}, name
+            assert {str(d) for d in front.get("read", [])} == {Path(n).stem for n in days}, name
         else:
             assert "Reading index" in vault.backlinks_index[name], name
     names = {n.casefold() for n in vault.md_file_index}

@@ -89,6 +89,13 @@ class _Report:
     unchanged: int = 0
     folders: set[str] = dataclasses.field(default_factory=set)
     """Folders a note was written to or removed from: their entries are flushed too."""
+    strays: set[str] = dataclasses.field(default_factory=set)
+
+    def skip(self, stray: StrayFile) -> None:
+        """One problem line per stray file, however many steps stumble on it."""
+        if stray.rel not in self.strays:
+            self.strays.add(stray.rel)
+            self.problems.append(str(stray))
 
 
 class VaultExporter:
@@ -116,9 +123,11 @@ class VaultExporter:
     def export(
         self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
     ) -> Outcome:
-        files, stray = vault_files(self.out)
-        report = _Report(problems=[*stray, *_refused_pins(lock)])
-        located = self._locate(references, lock, files, report.problems)
+        files, strays = vault_files(self.out)
+        report = _Report(problems=_refused_pins(lock))
+        located = self._locate(references, lock, files, strays)
+        for stray in strays:
+            report.skip(stray)
         notes, paths = plan(
             references,
             unresolved,
@@ -156,8 +165,7 @@ class VaultExporter:
         and name in the notes' properties: what rebuilds a lost or emptied lock, so no
         paper gets a second note and the person's notes go on being updated."""
         files, _ = vault_files(self.out)
-        notes = paper_notes(self.out, files, [])
-        located = locate(notes, references, {})
+        located = locate(paper_notes(self.out, files), references, {})
         return {key: Pins(note=PurePosixPath(path).stem) for key, path in located.items()}
 
     def aliases(self, lock: Lock) -> dict[str, str]:
@@ -165,7 +173,7 @@ class VaultExporter:
         gave papers in Obsidian (and the log's own, which agree with the lock), for the
         resolver. Citekeys, and a name two notes claim, are left out."""
         files, _ = vault_files(self.out)
-        notes = paper_notes(self.out, files, [])
+        notes = paper_notes(self.out, files)
         keys = {fold(n): key for key in lock.papers if (n := pinned_note(lock, key))}
         return note_aliases_by_key(notes, keys)
 
@@ -174,7 +182,7 @@ class VaultExporter:
         references: Sequence[Reference],
         lock: Lock,
         files: Sequence[str],
-        problems: list[str],
+        strays: list[StrayFile],
     ) -> dict[str, str]:
         """Paper notes not where the lock says (moved or renamed in Obsidian, or the lock was
         lost), found so they are not re-created; see `scan.locate`."""
@@ -185,7 +193,7 @@ class VaultExporter:
         ]
         if not missing:
             return {}
-        return locate(paper_notes(self.out, files, problems), missing, pinned)
+        return locate(paper_notes(self.out, files, strays), missing, pinned)
 
     def _write(self, note: Note, report: _Report) -> None:
         if not is_inside(note.path):
@@ -194,7 +202,7 @@ class VaultExporter:
         try:
             existing = read_note(self.out, note.path)
         except StrayFile as exc:
-            report.problems.append(str(exc))
+            report.skip(exc)
             return
         if existing is not None and note.owned != PAPER_KEYS and not is_managed(existing):
             report.problems.append(f"{note.path}: not a papersync note; left as it is")
@@ -224,7 +232,7 @@ class VaultExporter:
         try:
             text = read_note(self.out, rel)
         except StrayFile as exc:
-            report.problems.append(str(exc))
+            report.skip(exc)
             return
         if text is None or not is_managed(text):
             return

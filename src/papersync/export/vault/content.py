@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from papersync.export.vault.bodies import clean_body
 from papersync.export.vault.layout import DAY_KEYS, INDEX_NOTE, PAPER_KEYS, day_path
 from papersync.export.vault.links import Aliases, WikiLinks, link_words
 from papersync.export.vault.names import fold
-from papersync.export.vault.render import Renderer
+from papersync.export.vault.render import Renderer, markdown_text
 from papersync.lock import Pins
 from papersync.match import identity
 from papersync.model import Candidate, Match, Mention, MentionKind, Reference, Status
@@ -47,10 +48,19 @@ class Entry:
     """For an unresolved title: the papers a source offered, none sure enough to choose."""
 
 
+def _read(mention: Mention) -> bool:
+    return mention.date is not None and mention.kind in (MentionKind.READ, MentionKind.LINK)
+
+
 def read_dates(mentions: Iterable[Mention]) -> list[dt.date]:
-    return sorted(
-        {m.date for m in mentions if m.date and m.kind in (MentionKind.READ, MentionKind.LINK)}
-    )
+    """The days the log says a paper was read. A month-only date names no day: it gives
+    none here, so no day note is made for a day the log never wrote."""
+    return sorted({m.date for m in mentions if m.date and _read(m) and not m.month_only})
+
+
+def read_months(mentions: Iterable[Mention]) -> list[str]:
+    """The months (`2022-05`) a paper was read in, day-dated or month-dated alike."""
+    return sorted({f"{m.date:%Y-%m}" for m in mentions if m.date and _read(m)})
 
 
 def own_aliases(entry: Entry) -> list[str]:
@@ -65,12 +75,10 @@ def own_aliases(entry: Entry) -> list[str]:
 
 
 def paper_properties(
-    entry: Entry,
-    aliases: Sequence[str],
-    pins: Pins,
-    dates: Sequence[dt.date],
-    zotero_library: str = "library",
+    entry: Entry, aliases: Sequence[str], pins: Pins, zotero_library: str = "library"
 ) -> dict[str, Any]:
+    """The note's properties. A paper is a work: its top-level fields are its published
+    record's where it has one (venue, DOI, year), its arXiv id kept beside them."""
     props: dict[str, Any] = {"title": entry.title}
     if aliases:
         props["aliases"] = list(aliases)
@@ -84,6 +92,7 @@ def paper_properties(
             "citekey": ref.citekey,
             "arxiv": paper.ids.arxiv,
             "doi": paper.ids.doi,
+            "dblp": paper.ids.dblp,
             "url": paper.url,
             "venue": paper.venue,
         }
@@ -91,9 +100,10 @@ def paper_properties(
         props["tags"] = ["paper"]
     else:
         props["tags"] = ["paper", "unresolved"]
-    props["status"] = "read" if dates else "to-read"
+    dates = read_dates(entry.mentions)
+    props["status"] = "read" if read_months(entry.mentions) else "to-read"
     if dates:
-        props["read"] = list(dates)
+        props["read"] = dates
     if ref is not None and pins.zotero_key:
         props["zotero"] = f"zotero://select/{zotero_library}/items/{pins.zotero_key}"
     if ref is None:
@@ -102,12 +112,13 @@ def paper_properties(
 
 
 def _reading(mention: Mention, body: str, links: WikiLinks) -> dict[str, Any]:
-    dated = mention.date is not None and mention.kind != MentionKind.TO_READ
+    date = mention.date
+    day = date if date and not mention.month_only and mention.kind != MentionKind.TO_READ else None
     return {
-        "date": str(mention.date) if mention.date else None,
-        "day_link": links.to(day_path(mention.date)) if dated and mention.date else None,
+        "date": (f"{date:%Y-%m}" if mention.month_only else str(date)) if date else None,
+        "day_link": links.to(day_path(day)) if day else None,
         "kind": str(mention.kind),
-        "section": mention.section,
+        "section": markdown_text(mention.section),
         "source": f"{mention.file}:{mention.line}",
         "raw": mention.raw,
         "body": body.rstrip(),
@@ -117,7 +128,7 @@ def _reading(mention: Mention, body: str, links: WikiLinks) -> dict[str, Any]:
 def _candidates(entry: Entry) -> list[dict[str, Any]]:
     return [
         {
-            "title": c.paper.title,
+            "title": markdown_text(c.paper.title),
             "id": c.paper.ids.key() or "",
             "year": c.paper.year,
             "score": round(c.score, 2),
@@ -137,24 +148,27 @@ def paper_note(
     readings: list[dict[str, Any]] = []
     mentioned: list[str] = []
     for mention in sorted(entry.mentions, key=lambda m: (m.date or dt.date.min, m.file, m.line)):
-        body, linked = link_words(mention.body.strip("\n"), word_targets, links.target(path))
+        body = clean_body(mention.body, links.resolve)
+        body, linked = link_words(body, word_targets, links.target(path))
         mentioned.extend(t for t in linked if t not in mentioned)
         readings.append(_reading(mention, body, links))
     ref = entry.reference
     region = renderer.render(
         "paper.md.j2",
-        title=entry.title,
+        title=markdown_text(entry.title),
         unresolved=ref is None,
         uncertain=ref is not None and ref.status == Status.AMBIGUOUS,
-        authors=props.get("authors", []),
+        authors=[markdown_text(a) for a in props.get("authors", [])],
         year=props.get("year"),
-        venue=props.get("venue"),
+        venue=markdown_text(props["venue"]) if props.get("venue") else None,
         citekey=ref.citekey if ref else None,
         arxiv=props.get("arxiv"),
         doi=props.get("doi"),
         url=props.get("url"),
         zotero=props.get("zotero"),
-        abstract=ref.paper.abstract if ref and ref.paper.abstract else None,
+        abstract=markdown_text(ref.paper.abstract, paragraphs=True)
+        if ref and ref.paper.abstract
+        else None,
         status=props["status"],
         days=[links.to(day_path(d)) for d in props.get("read", [])],
         readings=readings,
@@ -180,7 +194,7 @@ def day_notes(
         papers = [
             {
                 "link": links.to(paths[e.key]),
-                "title": e.title,
+                "title": markdown_text(e.title),
                 "unresolved": e.reference is None,
             }
             for _, e in sorted(by_day[day], key=lambda pair: pair[0])
@@ -208,17 +222,17 @@ def index_note(
     months: dict[str, list[str]] = defaultdict(list)
     to_read: list[str] = []
     for entry in entries:
-        dates = read_dates(entry.mentions)
-        for month in sorted({f"{d:%Y-%m}" for d in dates}):
+        read_in = read_months(entry.mentions)
+        for month in read_in:
             months[month].append(links.to(paths[entry.key]))
-        if entry.reference and not dates:
+        if entry.reference and not read_in:
             to_read.append(links.to(paths[entry.key]))
     still_unresolved = []
     for match in unresolved:
         path = paths.get(f"unresolved:{identity(match.mention)}")
         still_unresolved.append(
             {
-                "title": match.mention.full_title,
+                "title": markdown_text(match.mention.full_title),
                 "source": f"{match.mention.file}:{match.mention.line}",
                 "link": links.to(path) if path else None,
             }

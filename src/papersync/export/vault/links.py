@@ -5,9 +5,9 @@ a person's reading notes that name another paper, linked to its note.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from papersync.export.vault.names import fold
@@ -24,10 +24,31 @@ LINKABLE = re.compile(r"[\w.+\- ]+")
 
 @dataclass(frozen=True)
 class WikiLinks:
-    """Wikilinks as Obsidian writes them: "shortest path when possible"."""
+    """Wikilinks as Obsidian writes them ("shortest path when possible"), and where a link
+    written in a person's notes lands."""
 
     stems: Mapping[str, int]
     """Folded file name → how many files in the vault (after this run) carry it."""
+    notes: Mapping[str, str] = field(default_factory=dict)
+    """Folded link text (a file name, or a path without `.md`) → that note's path."""
+    titles: Mapping[str, str] = field(default_factory=dict)
+    """Folded title, as the log writes it → the path of the note of the paper it names."""
+
+    @classmethod
+    def of(cls, files: Iterable[str], titles: Mapping[str, str] | None = None) -> WikiLinks:
+        """For a vault holding `files` (relative paths) after this run."""
+        files = sorted(set(files))
+        stems = Counter(fold(PurePosixPath(p).stem) for p in files)
+        notes = {fold(PurePosixPath(p).stem): p for p in files}
+        notes |= {fold(str(PurePosixPath(p).with_suffix(""))): p for p in files}
+        return cls(stems, notes, {fold(" ".join(t.split())): p for t, p in (titles or {}).items()})
+
+    def resolve(self, written: str) -> str | None:
+        """The target a wikilink written as `[[written]]` should have, or None if no note
+        in the vault is that one."""
+        key = fold(" ".join(written.removesuffix(".md").split()))
+        path = self.notes.get(key) or self.titles.get(key)
+        return self.target(path) if path else None
 
     def target(self, path: str) -> str:
         """The bare name, unless another file shares it: then the path without `.md`."""

@@ -32,6 +32,9 @@ _FORBIDDEN = str.maketrans(
     }
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_MARKUP = re.compile(r"\$|`|(?P<pair>[=%~])(?P=pair)+")
+"""Math, code and the doubled marks of highlights, comments and strikethrough: inside a
+wikilink they would be read as markup, and the link would miss its note."""
 _RESERVED = frozenset(
     {"con", "prn", "aux", "nul", "conin$", "conout$"}
     | {f"{p}{i}" for p in ("com", "lpt") for i in (*range(1, 10), "¹", "²", "³")}
@@ -41,9 +44,11 @@ _RESERVED = frozenset(
 def note_name(title: str) -> str:
     """A file name (without `.md`) from a title, valid on Windows, macOS and Linux.
 
-    Also free of the characters Obsidian cannot link to (`# ^ [ ] |`), and bounded in length.
+    Also free of the characters Obsidian cannot link to (`# ^ [ ] |`) and of Markdown
+    markup inside a link (`$x$`, `==`, `%%`), and bounded in length.
     """
     name = unicodedata.normalize("NFC", title).translate(_FORBIDDEN)
+    name = _MARKUP.sub(lambda m: m["pair"] or "", name)
     name = " ".join(_CONTROL.sub(" ", name).split())
     if len(name) > MAX_NAME_CHARS or len(name.encode()) > MAX_NAME_BYTES:
         name = _shorten(name)

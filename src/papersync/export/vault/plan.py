@@ -150,7 +150,7 @@ def plan(
     fixed = [str(d) for d in days] + [PurePosixPath(INDEX_NOTE).stem]
     paths = place(entries, lock, existing, located or {}, fixed)
     planned = [*paths.values(), *(day_path(d) for d in days), INDEX_NOTE]
-    links = WikiLinks(Counter(fold(PurePosixPath(p).stem) for p in {*existing, *planned}))
+    links = WikiLinks.of([*existing, *planned], _titles(entries, paths))
     names = {key: PurePosixPath(path).stem for key, path in paths.items()}
     aliases = note_aliases(entries, names)
     word_targets = Aliases.of(
@@ -164,12 +164,22 @@ def plan(
     notes = []
     for entry in entries:
         pins = lock.pins(entry.key) if entry.reference else Pins()
-        dates = read_dates(entry.mentions)
-        props = paper_properties(entry, aliases[entry.key], pins, dates, zotero_library)
+        props = paper_properties(entry, aliases[entry.key], pins, zotero_library)
         notes.append(paper_note(entry, paths[entry.key], props, links, word_targets, renderer))
     notes.extend(day_notes(entries, paths, links, renderer))
     notes.append(index_note(entries, paths, unresolved, links, renderer))
     return notes, paths
+
+
+def _titles(entries: Sequence[Entry], paths: Mapping[str, str]) -> dict[str, str]:
+    """Each title the log writes for a paper (bare, with its alias, as marked) → its note:
+    where a wikilink the log wrote by that title should land."""
+    titles: dict[str, str] = {}
+    for entry in entries:
+        for mention in entry.mentions:
+            for written in (mention.title, mention.full_title, mention.raw.strip("《》[] ")):
+                titles.setdefault(written, paths[entry.key])
+    return titles
 
 
 def stale_paths(lock: Lock, paths: Mapping[str, str], files: Sequence[str]) -> list[str]:

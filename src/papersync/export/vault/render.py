@@ -15,6 +15,23 @@ from papersync.export.vault.regions import escape_markers
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_MARKUP = re.compile(r"[\\`*_\[\]<>#|$~^=%]")
+"""Characters that make Markdown or Obsidian syntax: links, tags, emphasis, HTML, math,
+highlights, comments, footnotes."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters but tab and line breaks (`\\r` is a line break here)."""
+
+
+def markdown_text(value: object, *, paragraphs: bool = False) -> str:
+    """`value` as literal text in a note: every Markdown and Obsidian markup character
+    backslash-escaped and control characters dropped, so a title such as `[[x]] #tag` shows
+    as written instead of linking or tagging. Line breaks become spaces unless `paragraphs`.
+    """
+    text = _CONTROL.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = _MARKUP.sub(lambda m: "\\" + m[0], text)
+    if paragraphs:
+        return "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    return " ".join(text.split())
 
 
 class Renderer:
@@ -33,6 +50,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self.env.filters["md"] = markdown_text
 
     def render(self, template: str, **context: Any) -> str:
         try:

@@ -22,30 +22,39 @@ from papersync.export.vault.regions import find_region
 from papersync.ids import bare_arxiv, normalise_doi
 from papersync.model import Ids, Reference
 
+_READ_KEYS = (*ID_KEYS, "citekey", "title", "aliases")
+
 
 class StrayFile(VaultError):
     """A file in the vault papersync cannot read as a note (not UTF-8, a folder, no access)."""
 
+    def __init__(self, rel: str, why: str) -> None:
+        super().__init__(f"{rel}: {why}")
+        self.rel = rel
+
 
 def read_note(root: Path, rel: str) -> str | None:
-    """A note's text; None when there is no such file; `StrayFile` when it is not readable text."""
+    """A note's text, its line endings as they are (`read_text` would turn CRLF into LF);
+    None when there is no such file; `StrayFile` when it is not readable text."""
     try:
-        return (root / rel).read_text(encoding="utf-8")
+        return (root / rel).read_bytes().decode("utf-8")
     except FileNotFoundError:
         return None
     except UnicodeDecodeError:
-        raise StrayFile(f"{rel}: not UTF-8 text; skipped, left as it is") from None
+        raise StrayFile(rel, "not UTF-8 text; skipped, left as it is") from None
+    except IsADirectoryError:
+        raise StrayFile(rel, "not a file; skipped, left as it is") from None
     except OSError as exc:
-        raise StrayFile(f"{rel}: cannot be read ({exc.strerror or exc}); skipped") from exc
+        raise StrayFile(rel, f"cannot be read ({exc.strerror or exc}); skipped") from exc
 
 
-def vault_files(root: Path) -> tuple[list[str], list[str]]:
-    """`(files, problems)`: the vault's Markdown files as Obsidian sees them (skipping
-    `.obsidian`, `.trash`…), relative POSIX paths; a folder named like a note is a problem."""
+def vault_files(root: Path) -> tuple[list[str], list[StrayFile]]:
+    """`(files, strays)`: the vault's Markdown files as Obsidian sees them (skipping
+    `.obsidian`, `.trash`…), relative POSIX paths, and any folder named like a note."""
     if not root.is_dir():
         return [], []
     files: list[str] = []
-    problems: list[str] = []
+    strays: list[StrayFile] = []
     for path in root.rglob("*.md"):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
@@ -53,8 +62,8 @@ def vault_files(root: Path) -> tuple[list[str], list[str]]:
         if path.is_file():
             files.append(rel.as_posix())
         else:
-            problems.append(f"{rel.as_posix()}: not a file; skipped, left as it is")
-    return sorted(files), sorted(problems)
+            strays.append(StrayFile(rel.as_posix(), "not a file; skipped, left as it is"))
+    return sorted(files), sorted(strays, key=lambda s: s.rel)
 
 
 @dataclass(frozen=True)
@@ -84,9 +93,11 @@ class PaperNote:
         return str(value) if value else None
 
 
-def paper_notes(root: Path, files: Sequence[str], problems: list[str]) -> list[PaperNote]:
+def paper_notes(
+    root: Path, files: Sequence[str], strays: list[StrayFile] | None = None
+) -> list[PaperNote]:
     """Every papersync paper note among `files` (not the day notes, the index or unresolved
-    titles); an unreadable file adds a line to `problems`."""
+    titles); an unreadable file is added to `strays`."""
     found: list[PaperNote] = []
     for rel in files:
         if rel.startswith((f"{UNRESOLVED_DIR}/", f"{DAYS_DIR}/")) or rel == INDEX_NOTE:
@@ -94,11 +105,12 @@ def paper_notes(root: Path, files: Sequence[str], problems: list[str]) -> list[P
         try:
             text = read_note(root, rel) or ""
         except StrayFile as exc:
-            problems.append(str(exc))
+            if strays is not None:
+                strays.append(exc)
             continue
         inner, body = split_frontmatter(text)
         if find_region(body) is not None:
-            found.append(PaperNote(rel, read_properties(inner, (*ID_KEYS, "citekey", "aliases"))))
+            found.append(PaperNote(rel, read_properties(inner, _READ_KEYS)))
     return found
 
 
@@ -113,27 +125,28 @@ def locate(
     """Paper key → the path of its note, for papers whose note is not where the lock says.
 
     Looked for by its pinned name (the person moved it), then by the ids in its properties
-    (the lock was lost or emptied), then by citekey. A note claimed by two papers, or a
-    paper matching two notes, is left alone: a wrong guess would overwrite a note.
+    (the lock was lost or emptied), then by citekey, then by exact title. A note two papers
+    could claim, or a paper matching two notes, is left alone: a wrong guess would
+    overwrite a note.
     """
-    by_name: dict[str, list[PaperNote]] = defaultdict(list)
-    by_id: dict[tuple[str, str], list[PaperNote]] = defaultdict(list)
-    by_citekey: dict[str, list[PaperNote]] = defaultdict(list)
+    index: dict[tuple[str, str], list[PaperNote]] = defaultdict(list)
     for note in notes:
-        by_name[fold(note.name)].append(note)
+        index[("name", fold(note.name))].append(note)
         for kind, value in note.ids.ranked():
             if value:
-                by_id[(kind, value)].append(note)
+                index[(kind, value)].append(note)
         if note.citekey:
-            by_citekey[note.citekey].append(note)
+            index[("citekey", note.citekey)].append(note)
+        if isinstance(note.properties.get("title"), str):
+            index[("title", note.properties["title"])].append(note)
     located: dict[str, str] = {}
     taken: set[str] = set()
     for ref in references:
         pin = pinned.get(ref.key)
-        tries = [by_name.get(fold(pin), []) if pin else []]
-        tries += [by_id.get((kind, value), []) for kind, value in ref.paper.ids.ranked() if value]
-        tries.append(by_citekey.get(ref.citekey, []))
-        for found in tries:
+        tries = [("name", fold(pin))] if pin else []
+        tries += [(kind, value) for kind, value in ref.paper.ids.ranked() if value]
+        tries += [("citekey", ref.citekey), ("title", ref.paper.title)]
+        for found in (index.get(t, []) for t in tries):
             chosen = _unique(found, taken)
             if chosen is not None:
                 located[ref.key] = chosen.path
