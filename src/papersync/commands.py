@@ -44,7 +44,6 @@ from papersync.sync import (
 Ask = Callable[[Match, str], str]
 
 
-
 @dataclass(frozen=True)
 class ResolveRun:
     notes: NotesRead

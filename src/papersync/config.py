@@ -23,7 +23,6 @@ from papersync.errors import ConfigError, FormulaError
 CONFIG_NAME = "papersync.yaml"
 
 
-
 @dataclass(frozen=True)
 class PatternSettings:
     """How the log marks titles and dates; empty means papersync's defaults."""

@@ -33,7 +33,6 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's safe loader and dumper where installed: same documents, many times faster."""
 
 
-
 @dataclass(frozen=True)
 class Decision:
     status: Status

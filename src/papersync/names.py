@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from papersync.model import Mention, Name, Paper
-from papersync.similarity import mention_name, normalise
+from papersync.similarity import STOPWORDS, mention_name, normalise
 
 PERSON = ("vault", "review")
 """Evidence a person gave: it settles a name whatever the papers say."""
-STRONG = ("log", "title", "title-prefix", "abstract")
+STRONG = ("log", "title", "title-prefix", "abstract", "title-acronym")
 """Evidence that a paper is called by the name: one paper holding it may be matched."""
 WEAK = ("title-suffix", "abstract-mention")
 """Evidence that a paper uses the name, maybe someone else's (`Passage Re-ranking with BERT`)."""
@@ -31,6 +31,9 @@ PREFIX_WORDS = 3
 WHOLE_TITLE_WORDS = 3
 """A title this short with no colon is a name too (`Mask R-CNN`, `Wasserstein GAN`)."""
 ACRONYM_WORDS = 8
+ACRONYM_TITLE_WORDS = 4
+"""A title this short with no colon is also named by its initials (`Contrastive Multiview Coding`
+is `CMC`): strong only beside the name written in its text, which retrieval requires."""
 """How far back from `(MoCo)` an abstract's long form may start."""
 
 _NAME_SHAPE = r"[A-Z][\w.+·-]*(?:[ -][\w.+·-]+){0,2}?"
@@ -38,20 +41,36 @@ _DISTINCT = re.compile(r"^(?=.*[A-Z].*[A-Z]|.*\d)\S+$|^[A-Z][a-z]+[A-Z]\S*$")
 """A one-token name that cannot be an ordinary word: two capitals or a digit (`AlphaCode`)."""
 _SUFFIX = re.compile(r"\b(?:with|via|using|by|of|from|for|in|and)\s+(?P<name>\S+)\s*$")
 _DEFINED = re.compile(r"(?P<before>[^()]{0,200}?)\((?P<name>[^()\s,;]{2,20}(?: v?\d+)?)\)")
+_END = r"[\"”]?(?=[\s,.;:)]|$)"
 _CALLED = re.compile(
-    r"(?<!-)\b(?:called|named|dubbed|termed|coined)\s+(?:it\s+|as\s+)?(?:the\s+)?"
-    r"(?:(?P<long>[^,.;()]{1,60}?)\s+or\s+)?(?P<name>" + _NAME_SHAPE + r")(?=[\s,.;:)]|$)"
+    r"(?<!-)\b(?:call|called|named|dubbed|termed|coined|namely)\s+(?:[a-z]+\s+){0,3}?"
+    r"(?:(?P<long>[^,.;()]{1,60}?)\s+or\s+)?[\"“]?(?P<name>" + _NAME_SHAPE + r")" + _END
 )
 _PRESENT = re.compile(
-    r"\b[Ww]e\s+(?:present|introduce|propose|release|develop|describe|report|train)"
-    r"(?:\s+the\s+development\s+of)?\s+(?P<name>" + _NAME_SHAPE + r"),\s+(?:a|an|the)\b"
+    r"\b(?:[Ww]e|[Tt]his (?:paper|work|note))\s+(?:also\s+)?(?:present|introduce|propose|release"
+    r"|develop|describe|report|train)s?(?:\s+the\s+development\s+of)?\s+[\"“]?(?P<name>"
+    + _NAME_SHAPE
+    + r")[\"”]?[,:]\s+(?:a|an|the)\b"
+)
+_APPOSITION = re.compile(
+    r"(?:\b[Ww]e\s+(?:propose|present|introduce)\w*\s+an?\s|\b[Oo]ur\s)[^,.;]{1,60},\s+[\"“]?"
+    r"(?P<name>" + _NAME_SHAPE + r")[\"”]?,"
+)
+_QUOTED = re.compile(r"[\"“](?P<name>[^\"”\s]{2,24}?)[,.]?[\"”]")
+_PRESENT_BARE = re.compile(
+    r"\b[Ww]e\s+(?:present|propose|introduce)\s+(?P<name>[A-Z]\S*)\s+(?:networks?|models?|method)\b"
 )
 _PROPOSING = re.compile(
-    r"\b(?:we|this paper|this work)\b.*\b(?:present|introduce|propose|call|name|term|dub|develop"
-    r"|design|release|build|train)\w*(?:\s+\S+){0,3}\s*$",
+    r"\b(?:we|this paper|this work|our)\b.*\b(?:present|introduce|propose|call|name|term|dub"
+    r"|develop|design|release|build|train)\w*(?:\s+[^\s,;]+){0,3}\s*$",
     re.IGNORECASE,
 )
 """The words before a long form, when they say the paper brings it: `We present [a new] …`."""
+_PROPOSING_BEFORE = re.compile(
+    r"\b(?:we|our|this paper|this work)\b.*\b(?:present|introduce|propose|design|develop|call"
+    r"|name)\w*\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -78,9 +97,10 @@ class Claim:
 
 
 def fold(name: str) -> str:
-    """The form two spellings of one name share: `DALL·E 2`/`DALL.E 2`, `Mask RCNN`/`Mask R-CNN`."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    return re.sub(r"[^\w+]|_", "", text)
+    """The form two spellings of one name share: `DALL·E 2`/`DALL.E 2`, `Mask RCNN`/`Mask R-CNN`,
+    `MobileNets`/`MobileNet` (a plural `s` after a letter is dropped)."""
+    text = re.sub(r"[^\w+]|_", "", unicodedata.normalize("NFKC", name).casefold())
+    return text[:-1] if len(text) > 3 and text.endswith("s") and text[-2].isalpha() else text
 
 
 def is_name_only(mention: Mention) -> bool:
@@ -99,6 +119,9 @@ def title_names(title: str) -> tuple[Name, ...]:
         found.append(Name(head, "title-prefix"))
     elif not colon and len(title.split()) <= WHOLE_TITLE_WORDS:
         found.append(Name(title, "title"))
+    words = normalise(title).split()
+    if not colon and 2 <= len(words) <= ACRONYM_TITLE_WORDS:
+        found.append(Name("".join(w[0] for w in words if w not in STOPWORDS), "title-acronym"))
     suffix = _SUFFIX.search(title.rstrip("?.!"))
     if suffix and _DISTINCT.match(suffix["name"]):
         found.append(Name(suffix["name"], "title-suffix"))
@@ -110,36 +133,55 @@ def _colon_parts(title: str) -> tuple[str, str, str]:
     return (parts[0], ":", parts[1]) if len(parts) == 2 else (title, "", "")
 
 
-def abstract_names(abstract: str) -> tuple[Name, ...]:
-    """Names an abstract defines: `Momentum Contrast (MoCo)` after `we present`, `called … or
-    DETR`, `We introduce AlphaCode, a …`. A definition without a proposing verb in its sentence
-    (`e.g., in Momentum Contrast (MoCo)`) is only a mention of someone else's name."""
+def abstract_names(abstract: str, title: str = "") -> tuple[Name, ...]:
+    """Names an abstract defines: `Momentum Contrast (MoCo)` right after `we present`, `called …
+    or DETR`, `We introduce AlphaCode, a …`, or a long form that opens the paper's own title
+    (`masked autoencoders (MAE)` in `Masked Autoencoders Are…`). Any other definition
+    (`e.g., in Momentum Contrast (MoCo)`) only mentions a name, maybe someone else's."""
     found: list[Name] = []
     for sentence in _SENTENCE.split(" ".join(abstract.split())):
         for match in _DEFINED.finditer(sentence):
+            words = match["before"].split()
             start = _long_form(match["name"], match["before"])
             if start is not None:
-                lead = sentence[: match.start()] + " ".join(match["before"].split()[:start])
-                evidence = "abstract" if _PROPOSING.search(lead) else "abstract-mention"
-                found.append(Name(match["name"], evidence))
-        for pattern in (_CALLED, _PRESENT):
+                lead = sentence[: match.start()] + " ".join(words[:start])
+                own = _opens(" ".join(words[start:]), title)
+                strong = own or _PROPOSING.search(lead)
+                found.append(Name(match["name"], "abstract" if strong else "abstract-mention"))
+                if strong:
+                    found.append(Name(" ".join(words[start:]), "abstract"))
+        for pattern in (_CALLED, _PRESENT, _APPOSITION, _PRESENT_BARE):
             for match in pattern.finditer(sentence):
-                found.append(Name(match["name"].rstrip("."), "abstract"))
+                found.append(Name(match["name"].rstrip(".,"), "abstract"))
+        for match in _QUOTED.finditer(sentence):
+            if _PROPOSING_BEFORE.search(sentence[: match.start()]) and _DISTINCT.match(
+                match["name"]
+            ):
+                found.append(Name(match["name"], "abstract"))
     return tuple(found)
 
 
 def _long_form(name: str, before: str) -> int | None:
     """Where in `before` the words `name` abbreviates start (`… Momentum Contrast` for `MoCo`):
     its letters in order through the last few words, the first being a word's first letter."""
-    letters = [c for c in fold(name) if c.isalpha()]
+    letters = [c for c in fold(name) if c.isalnum()]
     words = before.split()
     if not letters or not any(c.isupper() for c in name):
         return None
     for start in range(len(words) - 1, max(len(words) - ACRONYM_WORDS, 0) - 1, -1):
         text = " ".join(words[start:]).casefold()
         if text[:1] == letters[0] and _subsequence(letters, text):
-            return start if len(words) - start <= len(letters) else None
+            content = [w for w in words[start:] if w.casefold() not in STOPWORDS]
+            return start if len(content) <= len(letters) else None
     return None
+
+
+def _opens(long_form: str, title: str) -> bool:
+    """The paper's title starts with the long form (`Temporal Segment Network` opens `Temporal
+    Segment Networks: …`): the name is the paper's own."""
+    stems = [w.removesuffix("s") for w in normalise(long_form).split()]
+    opening = [w.removesuffix("s") for w in normalise(title).split()[: len(stems)]]
+    return len(stems) >= 2 and stems == opening
 
 
 def _subsequence(letters: Sequence[str], text: str) -> bool:
@@ -152,7 +194,7 @@ def names_of(paper: Paper) -> tuple[Name, ...]:
     return (
         *paper.names,
         *title_names(paper.title),
-        *(abstract_names(paper.abstract) if paper.abstract else ()),
+        *(abstract_names(paper.abstract, paper.title) if paper.abstract else ()),
     )
 
 

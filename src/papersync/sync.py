@@ -30,7 +30,6 @@ RUN_LOCK_NAME = ".papersync.run.lock"
 CATALOG_NAME = "catalog.sqlite"
 
 
-
 @dataclass(frozen=True)
 class NotesRead:
     mentions: tuple[Mention, ...]

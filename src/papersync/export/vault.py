@@ -674,7 +674,6 @@ def _aliases(entries: Sequence[_Entry], names: Mapping[str, str]) -> dict[str, l
     return kept
 
 
-
 class Renderer:
     """Jinja2 templates: the person's folder first, papersync's defaults for whatever is missing."""
 
