@@ -13,7 +13,6 @@ from vault_samples import (
     ALL,
     D1,
     VAE,
-    check_vault_like_obsidian,
     frontmatter,
     mention,
     notes,
