@@ -126,6 +126,20 @@ def test_an_unreachable_service_is_an_error_whatever_the_retries(retries: int) -
         http.get("http://127.0.0.1:9/works/10.1/x")
 
 
+def test_a_backoff_header_pauses_the_service_and_headers_reach_the_caller(
+    services: FakeServices,
+) -> None:
+    """Zotero sends `Backoff: <seconds>` on a successful answer; the next request waits."""
+    services.plan(
+        CROSSREF, Fault(status=200, headers=(("Backoff", "1"), ("Last-Modified-Version", "7")))
+    )
+    with fast_http(services) as http:
+        first = http.get(work_url(services))
+        http.get(work_url(services))
+    assert first.headers["last-modified-version"] == "7"
+    assert services.gaps(CROSSREF)[0] >= 1.0
+
+
 def test_429_waits_as_long_as_retry_after_asks(services: FakeServices) -> None:
     services.plan(CROSSREF, Fault(status=429, headers=(("Retry-After", "1"),)))
     with Http(policy=FAST) as http:

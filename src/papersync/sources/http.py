@@ -65,11 +65,12 @@ class MalformedResponse(SourceError):
 
 @dataclass(frozen=True)
 class Response:
-    """A response as the sources see it: its status and bytes."""
+    """A response as its caller sees it: status, bytes, and the headers (case-insensitive)."""
 
     status: int
     body: bytes
     url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         """The body as JSON; a broken body is a `MalformedResponse`, not a crash."""
@@ -308,8 +309,11 @@ class Http:
                 raise _Retryable(Unreachable(f"cannot reach {_where(url)} ({_kind(exc)})")) from exc
             except requests.RequestException as exc:
                 raise ServiceError(f"request to {_where(url)} failed ({_kind(exc)})") from exc
+        slow_down = retry_after(raw.headers.get("Backoff"), time.time())
+        if slow_down:  # Zotero's way to ask for a pause, on any answer
+            service.pace.hold(min(slow_down, self.policy.max_wait))
         if raw.status_code in request.accept:
-            return Response(status=raw.status_code, body=raw.content, url=raw.url)
+            return Response(raw.status_code, raw.content, raw.url, raw.headers)
         if raw.status_code not in RETRYABLE:
             raise ServiceError(
                 f"{_where(url)} answered HTTP {raw.status_code}: {_snippet(raw.content)}"
