@@ -19,7 +19,7 @@ from papersync.sources import Found, Records
 from papersync.sources.answers import Answer
 from papersync.sources.http import Http
 
-Asked = tuple[dict[str, Answer], dict[str, str]]
+Answered = tuple[dict[str, Answer], dict[str, str]]
 """Answers per question, and the reason per question that could not be answered."""
 
 
@@ -35,7 +35,7 @@ class Plan:
 
 
 class QuestionSource:
-    """The shared half of the online sources: `cached` and `candidates` over `_plan`, `_ask`
+    """The shared half of the online sources: `cached` and `candidates` over `_question`, `_ask`
     and `_parse`, which each source defines for its own service."""
 
     name: str
@@ -46,7 +46,7 @@ class QuestionSource:
         nothing to ask, `SourceError` when it cannot be asked about (a malformed id)."""
         raise NotImplementedError
 
-    def _ask(self, questions: Sequence[str]) -> Asked:
+    def _ask(self, questions: Sequence[str]) -> Answered:
         raise NotImplementedError
 
     def _parse(self, answer: Answer) -> tuple[Paper, ...]:
@@ -92,7 +92,7 @@ class QuestionSource:
                 papers[ids] = found[0]
         return Records(papers, failed)
 
-    def _answers(self, questions: Iterable[str]) -> Asked:
+    def _answers(self, questions: Iterable[str]) -> Answered:
         """Each question's answer, from the cache or asked; fresh ones stored at once."""
         wanted = list(dict.fromkeys(questions))
         cache = self._http.answers
