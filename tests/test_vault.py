@@ -48,7 +48,7 @@ from papersync.model import (
     Reference,
     Status,
 )
-from papersync.notes import parse
+from papersync.parse import parse
 from papersync.sources.catalog import Catalog
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vault"

@@ -17,7 +17,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from papersync import __version__, atomic, citekey, notes
+from papersync import __version__, atomic, citekey
+from papersync import parse as notes
 from papersync.config import Config
 from papersync.errors import CatalogError, ConfigError, RunLockedError
 from papersync.export import Exporter, Outcome
