@@ -50,7 +50,7 @@ def test_two_marked_mentions_on_one_line_split_the_text_between_them(
     simclr, moco = [m for m in log_fixture("daily.md") if m.line == 35]
     assert (simclr.alias, moco.alias) == ("SimCLR", "MoCo")
     assert moco.title == "Momentum Contrast for Unsupervised Visual Representation Learning"
-    assert simclr.body == "和"
+    assert simclr.body == ""  # `和` only joins the two titles: no note of its own
     assert moco.body == "两篇。\n2020年的两篇对比学习代表作。"
 
 
@@ -87,7 +87,7 @@ def test_bare_titles_in_sections_without_markers(log_fixture: Callable[..., Any]
         ("Sequence to Sequence Learning with Neural Networks", dt.date(2022, 6, 12), 2014),
         ("Learning representations by back-propagating errors", dt.date(2022, 6, 12), None),
     ]
-    assert mentions[0].body == "1997年的文章\n    门控结构解决梯度消失。"
+    assert mentions[0].body == "1997年的文章\n门控结构解决梯度消失。"  # dedented: no code block
 
 
 def test_headings_and_markers_inside_code_fences_are_ignored() -> None:
@@ -196,6 +196,6 @@ def test_parse_never_raises_and_lines_point_at_raw(text: str) -> None:
 
 def test_module_surface() -> None:
     assert set(papersync.parse.__all__) == {
-        "DEFAULT_PATTERNS", "Patterns", "clean_title", "group",
-        "looks_like_title", "parse",
+        "DEFAULT_PATTERNS", "ParsedLog", "Patterns", "TitleParts", "clean_title", "group",
+        "looks_like_title", "parse", "parse_log", "read_title",
     }

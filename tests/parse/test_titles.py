@@ -44,7 +44,7 @@ from papersync.parse import clean_title, looks_like_title, parse
                      "Deep Residual Learning for Image Recognition", None, id="html_and_spaces"),
         pytest.param("[Attention Is All You Need](https://arxiv.org/abs/1706.03762)",
                      "Attention Is All You Need", None, id="markdown_link"),
-        pytest.param("Mistral 7B", "Mistral 7B", None, id="no_colon"),
+        pytest.param("Mistral 7B", "Mistral 7B", "Mistral 7B", id="a_name_is_its_own_alias"),
         pytest.param("snake_case_name in a title", "snake_case_name in a title", None,
                      id="inner_underscores_kept"),
     ],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from papersync.model import Ids, MentionKind
+from papersync.model import Hints, Ids, MentionKind
+from papersync.parse.dates import StatedDate
 
 
 @dataclass
@@ -18,9 +19,18 @@ class Draft:
     kind: MentionKind
     ids: Ids = field(default_factory=Ids)
     inferred: bool = False
-    title: str | None = None  # None: clean `raw`; "": no title (a bare id)
+    title: str | None = None  # None: read `raw`; "": no title (a bare id)
     alias: str | None = None
+    hints: Hints = field(default_factory=Hints)
     year_hint: int | None = None
-    body: str | None = None  # set for link mentions, whose body is their own line
+    url: str | None = None
+    body: str | None = None  # set for link mentions, whose body is their own line or cell
     cuts_body: bool = True
     reference: str | None = None  # the label of a `[name]` that a `[name]: url` may define
+    names: bool = False
+    """Read `raw` as a place where people name papers (link texts, table cells)."""
+    not_a_paper: str | None = None
+    date: StatedDate | None = None
+    level: int = 0
+    """The level of the heading the mention sits in or under (0: none): its body runs until a
+    heading of this level or higher."""

@@ -1,192 +1,316 @@
-"""Walk a reading log's lines: headings and their dates, fences, marked and checkbox
-mentions, bare-title entries, links; then give every mention its date, section and body."""
+"""Walk a reading log's lines: headings and the dates they state, date lines, tables and
+their date column, fences, and every mention on the way; then give each mention its date,
+section and body. Pure: text in, `ParsedLog` out.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
-from papersync.ids import extract_ids
 from papersync.match import identity
-from papersync.model import Ids, Mention, MentionKind
-from papersync.parse.bodies import body_text, opening_line
-from papersync.parse.dates import heading_date
+from papersync.model import Hints, Ids, Mention, MentionKind
+from papersync.parse.bodies import TEMPLATE_TAG, Stop, body_text, opening_line, rest_of_row
+from papersync.parse.cues import not_a_paper
+from papersync.parse.dates import StatedDate, cell_date, heading_date, line_date, looks_dated
 from papersync.parse.draft import Draft
-from papersync.parse.links import REFERENCE, label, links, reference
+from papersync.parse.links import REFERENCE, is_table_row, label, links, reference
+from papersync.parse.mentions import (
+    CHECKBOX,
+    checkbox,
+    checkbox_kind,
+    emphasised,
+    marked,
+    wikilinks,
+)
 from papersync.parse.patterns import (
     DEFAULT_PATTERNS,
-    LINK_HINT,
     Compiled,
     Patterns,
     compile_patterns,
 )
-from papersync.parse.titles import GLUED_YEAR, clean_title, looks_like_title, remark_start
+from papersync.parse.titles import looks_like_title, plain_text, read_title
 from papersync.parse.titles import year_hint as stated_year
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
-_CHECKBOX = re.compile(r"^(?P<indent>\s*)[-*+][ \t]+\[(?P<mark>[ xX])\][ \t]+(?P<item>\S.*?)\s*$")
+_SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_DATE_HEADER = re.compile(r"date|day|when|日期|时间|时期", re.IGNORECASE)
+_MAX_DATE_LINE = 60
+_EXAMPLES = 3
 
 
 @dataclass(frozen=True)
-class _Heading:
-    level: int
-    text: str
-    date: dt.date | None
+class ParsedLog:
+    """What one log says: its mentions, and problems a person should hear about."""
+
+    mentions: tuple[Mention, ...]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A heading or a date line: the date it states holds until a heading of its level."""
+
+    level: float
+    stated: StatedDate | None
 
 
 @dataclass
 class _Section:
-    heading: _Heading | None
+    heading: str
+    level: int
     first_line: int
     last_line: int = 0
+    dated: bool = False
     has_marked: bool = False
-    drafts: list[Draft] = field(default_factory=list)
-    stops: list[tuple[int, int]] = field(default_factory=list)
-    """Where a body ends without a mention starting: a to-do that is not a paper."""
     fenced: set[int] = field(default_factory=set)
 
 
-def parse(text: str, file: str, patterns: Patterns = DEFAULT_PATTERNS) -> tuple[Mention, ...]:
-    """Every mention of a paper in one reading log, in the order the log has them."""
-    compiled = compile_patterns(patterns)
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
-    sections, references = _scan(lines, compiled)
-    stops: list[tuple[int, int]] = []
-    drafts: list[tuple[Draft, _Section]] = []
-    for section in sections:
-        if section.heading is not None and section.first_line > 0:
-            stops.append((section.first_line - 1, 0))
-        if patterns.infer_bare_titles and not section.has_marked and _date(section):
-            section.drafts.extend(_bare_titles(lines, section))
-        stops.extend(section.stops)
-        for draft in section.drafts:
-            if draft.reference is not None and not draft.ids:
-                draft.ids = references.get(label(draft.reference), draft.ids)
-            drafts.append((draft, section))
-            if draft.cuts_body:
-                stops.append((draft.line, draft.start))
-    stops.sort()
-    drafts.sort(key=lambda pair: (pair[0].line, pair[0].start))
-    return tuple(_finish(draft, section, lines, stops, file) for draft, section in drafts)
+@dataclass
+class _Walk:
+    """The state of one pass over a log's lines."""
 
+    lines: list[str]
+    compiled: Compiled
+    ignore: frozenset[str]
+    frames: list[_Frame] = field(default_factory=list)
+    sections: list[_Section] = field(default_factory=list)
+    drafts: list[tuple[Draft, _Section]] = field(default_factory=list)
+    stops: list[Stop] = field(default_factory=list)
+    references: dict[str, Ids] = field(default_factory=dict)
+    date_column: int | None = None
+    dated_lines: int = 0
+    undated_lines: list[int] = field(default_factory=list)
+    dates: list[StatedDate | None] = field(default_factory=list)
+    """The date in force at each line, for mentions found after the walk."""
 
-def _date(section: _Section) -> dt.date | None:
-    return section.heading.date if section.heading else None
+    def date_at(self, index: int) -> StatedDate | None:
+        return self.dates[index] if index < len(self.dates) else None
 
+    def run(self) -> None:
+        self.sections.append(_Section(heading="", level=0, first_line=0))
+        in_fence = False
+        for index, line in enumerate(self.lines):
+            fence = ("```" in line or "~~~" in line) and _FENCE.match(line) is not None
+            if fence or in_fence:
+                in_fence = in_fence != fence
+                self.sections[-1].fenced.add(index)
+            else:
+                self._line(index, line)
+            self.dates.append(self._current())
+        self.sections[-1].last_line = len(self.lines)
 
-def _scan(lines: list[str], compiled: Compiled) -> tuple[list[_Section], dict[str, Ids]]:
-    """Split the log into sections at headings, collecting each section's explicit mentions.
-
-    Also returns the ids of every reference definition (`[VGG]: https://arxiv.org/abs/…`),
-    by label, for the `[VGG]` links that use them anywhere in the file.
-    """
-    references: dict[str, Ids] = {}
-    stack: list[_Heading] = []
-    sections = [_Section(heading=None, first_line=0)]
-    in_fence = False
-    for index, line in enumerate(lines):
-        fence = ("```" in line or "~~~" in line) and _FENCE.match(line) is not None
-        if fence or in_fence:
-            in_fence = in_fence != fence
-            sections[-1].fenced.add(index)
-            continue
-        if line.startswith("#"):
-            heading = _heading(line, stack, compiled)
-            if heading is not None:
-                sections[-1].last_line = index
-                sections.append(_Section(heading=heading, first_line=index + 1))
-                continue
-        if compiled.hint.search(line):
-            _scan_line(index, line, compiled, sections[-1], references)
-    sections[-1].last_line = len(lines)
-    return sections, references
-
-
-def _heading(line: str, stack: list[_Heading], compiled: Compiled) -> _Heading | None:
-    found = _HEADING.match(line)
-    if not found:
-        return None
-    level, text = len(found["hashes"]), found["text"].strip()
-    while stack and stack[-1].level >= level:
-        stack.pop()
-    date = heading_date(text, compiled.date_headings)
-    if date is None and stack:
-        date = stack[-1].date
-    heading = _Heading(level=level, text=text, date=date)
-    stack.append(heading)
-    return heading
-
-
-def _scan_line(
-    index: int, line: str, compiled: Compiled, section: _Section, references: dict[str, Ids]
-) -> None:
-    checkbox = _CHECKBOX.match(line) if "[" in line else None
-    if compiled.marker is not None:
-        marked = list(_marked(index, line, compiled.marker, checkbox))
-        if marked:
-            section.has_marked = True
-            section.drafts.extend(marked)
-            return
-    if checkbox:
-        draft = _checkbox(index, checkbox)
-        if draft is None:  # a to-do that is not a paper still ends the entry above it
-            section.stops.append((index, 0))
+    def _line(self, index: int, line: str) -> None:
+        found = _HEADING.match(line) if line.startswith("#") else None
+        if found:
+            self._heading(index, len(found["hashes"]), found["text"].strip(), found)
+        elif line.lstrip().startswith("|"):
+            self._table_line(index, line)
         else:
-            section.drafts.append(draft)
-        return
+            self.date_column = None
+            if not self._date_line(index, line):
+                self._scan_line(index, line, None)
+
+    # --- dates -----------------------------------------------------------------------------
+
+    def _context(self) -> StatedDate | None:
+        """The nearest year (and month) stated above: what completes `5.6` or `6日`."""
+        return next((f.stated for f in reversed(self.frames) if f.stated and f.stated.year), None)
+
+    def _current(self) -> StatedDate | None:
+        return next(
+            (f.stated for f in reversed(self.frames) if f.stated and f.stated.date), None
+        )
+
+    def _push(self, frame: _Frame) -> None:
+        while self.frames and self.frames[-1].level >= frame.level:
+            self.frames.pop()
+        self.frames.append(frame)
+        if frame.stated is not None and frame.stated.date is not None:
+            self.dated_lines += 1
+            self.sections[-1].dated = True
+
+    def _heading(self, index: int, level: int, text: str, found: re.Match[str]) -> None:
+        self.date_column = None
+        while self.frames and self.frames[-1].level >= level:
+            self.frames.pop()
+        stated = heading_date(text, self.compiled.date_headings, self._context())
+        if stated is None and len(self.undated_lines) < _EXAMPLES and looks_dated(text):
+            self.undated_lines.append(index)
+        self.sections[-1].last_line = index
+        self.sections.append(_Section(heading=text, level=level, first_line=index + 1))
+        self._push(_Frame(level, stated))
+        self.sections[-1].dated = self._current() is not None
+        new_day = stated is not None and stated.date is not None
+        self.stops.append(Stop(index, 0, 0 if new_day else level))
+        self._scan_line(index, found.string, None, level=level, only_marked=True)
+
+    def _date_line(self, index: int, line: str) -> bool:
+        if len(line) > _MAX_DATE_LINE or not any(ch.isdigit() for ch in line):
+            return False
+        stated = line_date(line, self.compiled.date_headings, self._context())
+        if stated is None:
+            if len(self.undated_lines) < _EXAMPLES and line.strip() and looks_dated(line):
+                self.undated_lines.append(index)
+            return False
+        self._push(_Frame(self.sections[-1].level + 0.5, stated))
+        self.stops.append(Stop(index, 0))
+        return True
+
+    # --- tables ----------------------------------------------------------------------------
+
+    def _table_line(self, index: int, line: str) -> None:
+        following = self.lines[index + 1] if index + 1 < len(self.lines) else ""
+        if _SEPARATOR_ROW.match(line):
+            return
+        cells = _cells(line)
+        if _SEPARATOR_ROW.match(following):  # a header row names the date column
+            self.date_column = next(
+                (i for i, cell in enumerate(cells) if _DATE_HEADER.search(cell)), None
+            )
+            return
+        row_date = None
+        if self.date_column is not None and self.date_column < len(cells):
+            row_date = cell_date(cells[self.date_column], self.compiled.date_headings)
+        if row_date is None:
+            row_date = next(
+                (d for d in (cell_date(c, self.compiled.date_headings) for c in cells) if d),
+                None,
+            )
+        if row_date is not None:
+            self.dated_lines += 1
+        self._scan_line(index, line, row_date)
+
+    # --- mentions --------------------------------------------------------------------------
+
+    def _scan_line(
+        self, index: int, line: str, row_date: StatedDate | None, *, level: int | None = None,
+        only_marked: bool = False,
+    ) -> None:
+        drafts, ends_entry = _line_mentions(index, line, self, only_marked)
+        in_table = is_table_row(line.strip())
+        section = self.sections[-1]
+        for draft in drafts:
+            draft.date = row_date or self._current()
+            draft.level = section.level if level is None else level
+            if in_table:
+                _table_cues(draft, line)
+            if draft.cuts_body:
+                self.stops.append(Stop(index, draft.start))
+            self.drafts.append((draft, section))
+        if ends_entry:
+            self.stops.append(Stop(index, 0))
+
+
+def _line_mentions(
+    index: int, line: str, walk: _Walk, only_marked: bool
+) -> tuple[list[Draft], bool]:
+    """The mentions a line writes, and whether the line ends the entry above it anyway (a
+    to-do that is not a paper). Marked titles first; then wikilinks (these two in headings
+    too), emphasised titles with their link, a to-do, reference definitions, other links."""
+    compiled = walk.compiled
+    if not compiled.hint.search(line):
+        return [], False
+    checkbox_found = CHECKBOX.match(line) if "[" in line else None
+    kind = checkbox_kind(checkbox_found) if checkbox_found else MentionKind.READ
+    if compiled.marker is not None:
+        found = marked(index, line, compiled.marker, checkbox_found)
+        if found:
+            walk.sections[-1].has_marked = True
+            return found, False
+    if "[[" in line:
+        found = list(wikilinks(index, line, kind, walk.ignore))
+        if found:
+            return found, False
+    if only_marked:
+        return [], False
+    if "](" in line and any(mark in line for mark in "*_<"):
+        found = list(emphasised(index, line, kind))
+        if found:
+            return found, False
+    if checkbox_found:
+        draft = checkbox(index, checkbox_found)
+        return ([draft], False) if draft else ([], True)
     definition = REFERENCE.match(line) if "]:" in line else None
     if definition:
         draft = reference(index, definition)
-        if draft is not None:
-            references.setdefault(label(definition["label"]), draft.ids)
-            section.drafts.append(draft)
-        return
-    if LINK_HINT.search(line):
-        section.drafts.extend(links(index, line))
+        if draft is None:
+            return [], False
+        walk.references.setdefault(label(definition["label"]), draft.ids)
+        return [draft], False
+    return list(links(index, line)), False
 
 
-def _marked(
-    index: int, line: str, marker: re.Pattern[str], checkbox: re.Match[str] | None
-) -> Iterator[Draft]:
-    kind = _checkbox_kind(checkbox) if checkbox else MentionKind.READ
-    ids: Ids | None = None
-    for found in marker.finditer(line):
-        group_name = found.lastgroup or ""
-        raw = found[group_name]
-        title, alias = clean_title(raw)
-        if not title:
-            continue
-        ids = extract_ids(line) if ids is None else ids
-        yield Draft(
-            line=index, start=found.start(), body_from=found.end(), raw=raw,
-            kind=kind, ids=ids, title=title, alias=alias,
-        )
+def _table_cues(draft: Draft, line: str) -> None:
+    """A mention in a table cell: its body is the rest of the row; its cell may say it is
+    a talk, a book, a video…"""
+    if draft.body is None:
+        draft.body = rest_of_row(line[draft.body_from:])
+        draft.cuts_body = False
+    before = line.rfind("|", 0, draft.start)
+    after = line.find("|", draft.body_from)
+    cell = line[before + 1 : after if after >= 0 else len(line)]
+    beside = plain_text(TEMPLATE_TAG.sub(" ", cell)).replace(plain_text(draft.raw), " ")
+    draft.not_a_paper = not_a_paper(draft.raw, beside, draft.url)
 
 
-def _checkbox_kind(found: re.Match[str]) -> MentionKind:
-    return MentionKind.TO_READ if found["mark"] == " " else MentionKind.READ
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
 
 
-def _checkbox(index: int, found: re.Match[str]) -> Draft | None:
-    raw = found["item"]
-    kind = _checkbox_kind(found)
-    cut = remark_start(raw)
-    title, alias = clean_title(raw[:cut])
-    title = GLUED_YEAR.sub("", title).rstrip() if cut < len(raw) else title
-    ids = extract_ids(raw)
-    if not ids and not looks_like_title(title):
-        return None
-    start = found.start("item")
-    return Draft(
-        line=index, start=start, body_from=start + cut, raw=raw, kind=kind, ids=ids,
-        title=title, alias=alias, year_hint=stated_year(raw[cut:]) if cut < len(raw) else None,
+# --- the whole log -----------------------------------------------------------------------
+
+
+def parse(
+    text: str, file: str, patterns: Patterns = DEFAULT_PATTERNS, ignore: Collection[str] = ()
+) -> tuple[Mention, ...]:
+    """Every mention of a paper in one reading log, in the order the log has them."""
+    return parse_log(text, file, patterns, ignore).mentions
+
+
+def parse_log(
+    text: str, file: str, patterns: Patterns = DEFAULT_PATTERNS, ignore: Collection[str] = ()
+) -> ParsedLog:
+    """The mentions of one log and its problems. `ignore`: the names of the vault's own
+    notes, which `[[wikilinks]]` to are never mentions of a paper."""
+    walk = _Walk(
+        lines=[line.removesuffix("\r") for line in text.split("\n")],
+        compiled=compile_patterns(patterns),
+        ignore=frozenset(name.casefold().removesuffix(".md") for name in ignore),
+    )
+    walk.run()
+    if patterns.infer_bare_titles:
+        for section in walk.sections:
+            if section.dated and not section.has_marked:
+                for draft in _bare_titles(walk.lines, section, walk):
+                    walk.drafts.append((draft, section))
+                    walk.stops.append(Stop(draft.line, draft.start))
+    for draft, _ in walk.drafts:
+        if draft.reference is not None and not draft.ids:
+            draft.ids = walk.references.get(label(draft.reference), draft.ids)
+    walk.stops.sort()
+    walk.drafts.sort(key=lambda pair: (pair[0].line, pair[0].start))
+    mentions = tuple(_finish(draft, section, walk, file) for draft, section in walk.drafts)
+    return ParsedLog(mentions, _problems(mentions, walk, file))
+
+
+def _problems(mentions: tuple[Mention, ...], walk: _Walk, file: str) -> tuple[str, ...]:
+    """A log with mentions and no date at all: say which lines looked like dates."""
+    if not mentions or walk.dated_lines or not walk.undated_lines:
+        return ()
+    shown = ", ".join(
+        f"line {n + 1} `{walk.lines[n].strip()[:40]}`" for n in walk.undated_lines
+    )
+    return (
+        f"{file}: {len(mentions)} mentions but no date recognised; lines that look like "
+        f"dates: {shown}. Add a regular expression with named groups year, month and day "
+        "under patterns.date_headings in the config.",
     )
 
 
-def _bare_titles(lines: list[str], section: _Section) -> Iterator[Draft]:
+def _bare_titles(lines: list[str], section: _Section, walk: _Walk) -> Iterator[Draft]:
     """Unmarked titles that open an entry and are followed at once by its note."""
     previous_blank = True
     for index in range(section.first_line, min(section.last_line, len(lines))):
@@ -207,23 +331,26 @@ def _bare_titles(lines: list[str], section: _Section) -> Iterator[Draft]:
         start = line.index(raw)
         yield Draft(
             line=index, start=start, body_from=start + len(raw), raw=raw,
-            kind=MentionKind.READ, inferred=True,
+            kind=MentionKind.READ, inferred=True, date=walk.date_at(index),
+            level=section.level,
         )
 
 
-def _finish(
-    draft: Draft, section: _Section, lines: list[str], stops: list[tuple[int, int]], file: str
-) -> Mention:
+def _finish(draft: Draft, section: _Section, walk: _Walk, file: str) -> Mention:
     if draft.title is None:
-        title, alias = clean_title(draft.raw)
+        parts = read_title(draft.raw, names=draft.names)
+        title, alias, hints = parts.title, parts.alias, parts.hints
     else:
-        title, alias = draft.title, draft.alias
+        title, alias, hints = draft.title, draft.alias, draft.hints
     body = draft.body
     if body is None:
-        body = body_text(lines, draft.line, draft.body_from, stops)
-    year_hint = draft.year_hint
+        body = body_text(walk.lines, draft.line, draft.body_from, draft.level, walk.stops)
+    year_hint = hints.year or draft.year_hint
     if year_hint is None and draft.kind is not MentionKind.LINK:
         year_hint = stated_year(opening_line(body))
+    if year_hint is not None and hints.year is None:
+        hints = replace(hints, year=year_hint)
+    stated = draft.date
     return Mention(
         raw=draft.raw,
         title=title,
@@ -232,11 +359,15 @@ def _finish(
         kind=draft.kind,
         alias=alias,
         ids=draft.ids,
-        date=_date(section),
-        section=section.heading.text if section.heading else "",
+        date=stated.date if stated else None,
+        section=section.heading,
         body=body,
         year_hint=year_hint,
         inferred=draft.inferred,
+        hints=hints if hints else Hints(),
+        url=draft.url if draft.url and "://" in draft.url else None,
+        month_only=stated.month_only if stated else False,
+        not_a_paper=draft.not_a_paper,
     )
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field, replace
+
+from papersync.model import Hints
+from papersync.parse.trailers import split_trailers
 
 CJK = re.compile(  # ideographs, kana, CJK and full-width punctuation
     r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
@@ -23,6 +27,13 @@ _REMARK_YEAR = re.compile(r"(?:(?<=[A-Za-z])|\s+)(?:19|20)\d\d$")
 _REMARK_EDGE = " \t([{（【,，;；:：-—/"
 _NOT_A_TITLE_START = re.compile(r"^(?:[-*+>|#!<$`{=\[]|\d+[.)、]|https?:)")
 _SENTENCE_END = re.compile(r"[.,;:。，；：、!！]$")
+_TEX_MATH = re.compile(r"\$([^$]{1,80})\$")
+_TEX_FORMAT = re.compile(r"\\(?:math[a-z]*|text[a-z]*|operatorname|rm|bf|it|boldsymbol)\b")
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_TEX_MARKS = str.maketrans("", "", "^_{}\\")
+_ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…+)\s*$")
+_LATIN = re.compile(r"[A-Za-z]")
+_NAME_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+·'’-]*$")
 _MIN_TITLE_WORDS = 3
 _MAX_TITLE_WORDS = 30
 
@@ -37,23 +48,100 @@ _YEAR_STATED = re.compile(
 )
 
 
-def clean_title(raw: str) -> tuple[str, str | None]:
-    """Turn the log's spelling of a title into (title, alias).
+@dataclass(frozen=True)
+class TitleParts:
+    """A mention's text read apart: the title, the log's short name for it, and the rest."""
 
-    Full-width forms are folded (NFKC), Markdown links reduced to their text, HTML and
-    emphasis removed, whitespace collapsed. An alias is split off only where the log wrote a
-    short name before the title: `(GenRead)Generate…`, `VAE: Auto-encoding…`, `T5/Google:
-    Exploring…` (alias `T5`). A long prefix such as `Multimodal Foundation Models: From…` is
-    part of the title and stays.
+    title: str
+    alias: str | None = None
+    hints: Hints = field(default_factory=Hints)
+
+    @property
+    def is_name(self) -> bool:
+        return self.alias is not None and self.title == self.alias
+
+
+def clean_title(raw: str) -> tuple[str, str | None]:
+    """Turn the log's spelling of a title into (title, alias); see `read_title`."""
+    parts = read_title(raw)
+    return parts.title, parts.alias
+
+
+def read_title(raw: str, *, names: bool = False) -> TitleParts:
+    """Read the title out of what the log wrote for a mention.
+
+    Markup goes (full-width forms folded, ligatures and TeX spelled out, Markdown links to
+    their text, HTML and emphasis removed, whitespace collapsed); then what is written
+    around the title (numbering, venue and year, track, author lists, bracketed remarks) is
+    cut off into `hints` (see `trailers.py`); a truncated title ends in `…`, which matching
+    may read as a prefix. An alias is split off only where the log wrote a short name
+    before the title (`(GenRead)Generate…`, `VAE: Auto-encoding…`, `T5/Google: Exploring…`)
+    or in brackets after it. Text that is only a short name gives title == alias == name;
+    `names=True` (link texts and table cells, where people name papers) also takes names of
+    up to three words (`Swin Transformer`, `Chain of Thought`).
     """
+    text = plain_text(raw)
+    split = split_trailers(text)
+    title, hints = _truncation(split.title), split.hints
+    title, alias = _split_alias(title)
+    latin_title = bool(_LATIN.search(title))
+    for remark in split.bracketed:
+        named = _short_name(remark, names=not latin_title) and remark.lower() != remark
+        if alias is None and named:
+            alias = remark
+        else:
+            hints = replace(hints, remark=f"{hints.remark}, {remark}" if hints.remark else remark)
+    if alias is not None and not latin_title and _LATIN.search(alias):
+        title = alias  # `参数服务器（Parameter Server）`: the Latin name is what a catalog knows
+    elif alias is None and _short_name(title, names=names):
+        alias = title
+    return TitleParts(title=title, alias=alias, hints=hints)
+
+
+def plain_text(raw: str) -> str:
+    """The text a reader sees: markup, TeX and ligatures gone, whitespace collapsed."""
     text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    if "$" in text:
+        text = _TEX_MATH.sub(_spell_tex, text)
     if "](" in text:
         text = MD_LINK_TEXT.sub(r"\1", text)
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
     text = _EMPHASIS.sub("", text)
-    text = " ".join(text.split())
-    return _split_alias(text)
+    return " ".join(text.split())
+
+
+def _spell_tex(found: re.Match[str]) -> str:
+    """`$^2$` → `2`, `$\\mathcal{O}(n)$` → `O(n)`, `$\\alpha$` → `alpha`."""
+    math = _TEX_FORMAT.sub("", found[1])
+    math = _TEX_COMMAND.sub(r"\1", math)
+    return math.translate(_TEX_MARKS).strip()
+
+
+def _truncation(title: str) -> str:
+    """A title the log cut short ends in `…` (from `...`, `..`, `…`), so matching can use
+    the words before it as a prefix."""
+    cut = _ELLIPSIS.search(title)
+    return f"{title[: cut.start()].rstrip()}…" if cut and cut.start() > 0 else title
+
+
+def _short_name(text: str, *, names: bool) -> bool:
+    """A short name, not a title: one name token, two with a coded one (`DCN V2`), or with
+    `names` up to three Latin words."""
+    tokens = text.split()
+    if not tokens or len(text) > 40 or not all(_NAME_WORD.match(t) for t in tokens):
+        return False
+    if len(tokens) == 1 or (len(tokens) == 2 and any(map(_coded, tokens))):
+        return True
+    return names and len(tokens) <= 3
+
+
+def _coded(token: str) -> bool:
+    """`XLM-R`, `MoCo`, `V2`, `T5`: a capital inside a word or a digit; `Programmer-Interpreters`
+    is two capitalised words, not a code."""
+    return any(ch.isdigit() for ch in token) or any(
+        any(ch.isupper() for ch in part[1:]) for part in token.split("-")
+    )
 
 
 def _split_alias(title: str) -> tuple[str, str | None]:
