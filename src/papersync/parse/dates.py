@@ -55,11 +55,14 @@ _LINE_PREFIX = re.compile(
     r"(?:(?:date|day|日期|时间)\s*[:：]\s*)?(?:\*\*|__|\*|_)?\s*",
     re.IGNORECASE,
 )
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE_LIKE = re.compile(
-    r"(?<!\d)\d{1,4}\s*[./年-]\s*\d{1,2}(?!\d)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"[a-z]*\.?\s+\d{1,2}\b|\d{1,2}\s*月\s*\d{1,2}",
+    rf"(?<!\d)\d{{1,4}}\s*[./年_-]\s*\d{{1,2}}(?!\d)|(?<!\d)(?:19|20)\d\d\s+\d{{1,2}}\s+\d{{1,2}}"
+    rf"|\b{_MONTH_WORD}\s+\d{{1,2}}\b|\b\d{{1,2}}{_ORDINAL}\s+(?:of\s+)?{_MONTH_WORD}"
+    r"|\d{1,2}\s*月\s*\d{1,2}",
     re.IGNORECASE,
 )
+_LEADING_WEEKDAY = re.compile(rf"^{_WEEKDAY}[\s,，]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def heading_date(
 ) -> StatedDate | None:
     """The date a heading's text opens with. A date stating its year may be followed by
     anything (`2020-10 (14)`); a year alone or a part of a date only by a weekday."""
-    text = _strip_emphasis(text)
+    text = _LEADING_WEEKDAY.sub("", _strip_emphasis(text))
     found = _read(text, custom)
     if found is None:
         return None
@@ -118,7 +121,7 @@ def line_date(
     """The date of a line that is only a date: `2018.04.18`, `- **2022/05/06, Friday.**`,
     `Date: May 6, 2022`; a part of a date counts when `context` completes it to a day."""
     prefix = _LINE_PREFIX.match(line)
-    text = line[prefix.end():] if prefix else line
+    text = _LEADING_WEEKDAY.sub("", line[prefix.end():] if prefix else line)
     found = _read(text, custom)
     if found is None or not _ONLY_WEEKDAY.match(text[found[1]:]):
         return None

@@ -28,12 +28,13 @@ _PAPER_HOSTS = (
     "usenix.org", "huggingface.co/papers", "paperswithcode.com/paper",
 )
 """Sites whose pages are papers: a title linked to one of them names that paper."""
-LABELS = frozenset((
-    "pdf", "paper", "arxiv", "code", "github", "website", "project", "page", "project page",
+PAPER_LABELS = frozenset(("pdf", "paper", "arxiv", "abs", "html", "doi", "openreview", "论文"))
+"""Link texts that say the link is the paper itself."""
+LABELS = PAPER_LABELS | frozenset((
+    "code", "github", "website", "project", "page", "project page",
     "homepage", "home", "video", "slides", "poster", "blog", "notes", "note", "demo", "data",
-    "dataset", "link", "url", "supp", "supplementary", "bib", "bibtex", "abs", "html", "doi",
-    "openreview", "review", "talk", "model", "models", "weights", "论文", "代码", "视频", "主页",
-    "链接", "笔记",
+    "dataset", "link", "url", "supp", "supplementary", "bib", "bibtex", "review", "talk",
+    "model", "models", "weights", "代码", "视频", "主页", "链接", "笔记",
 ))
 """Link texts that label a link (`[PDF]`, `[[Code]]`) rather than name a paper."""
 
@@ -47,8 +48,8 @@ def is_paper_url(url: str) -> bool:
     return any(host in where for host in _PAPER_HOSTS) or parts.path.lower().endswith(".pdf")
 
 
-def is_label(text: str) -> bool:
-    return " ".join(text.split()).casefold().strip("[]() ") in LABELS
+def is_label(text: str, labels: frozenset[str] = LABELS) -> bool:
+    return " ".join(text.split()).casefold().strip("[]() ") in labels
 
 
 def is_table_row(stripped: str) -> bool:

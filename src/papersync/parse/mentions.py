@@ -11,7 +11,7 @@ from papersync.ids import extract_ids
 from papersync.model import MentionKind
 from papersync.parse.bodies import URL
 from papersync.parse.draft import Draft
-from papersync.parse.links import LINK, is_label, is_paper_url
+from papersync.parse.links import LINK, PAPER_LABELS, is_label, is_paper_url
 from papersync.parse.titles import GLUED_YEAR, looks_like_title, read_title, remark_start
 from papersync.parse.titles import year_hint as stated_year
 from papersync.parse.trailers import trailing_hints
@@ -109,7 +109,7 @@ def emphasised(index: int, line: str, kind: MentionKind) -> Iterator[Draft]:
         text = found["text"].strip()
         if link is None or not looks_like_title(text):
             continue
-        if not (is_paper_url(link["url"]) or is_label(link["text"])):
+        if not (is_paper_url(link["url"]) or is_label(link["text"], PAPER_LABELS)):
             continue
         parts = read_title(text)
         yield Draft(

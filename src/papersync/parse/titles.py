@@ -31,6 +31,7 @@ _TEX_MATH = re.compile(r"\$([^$]{1,80})\$")
 _TEX_FORMAT = re.compile(r"\\(?:math[a-z]*|text[a-z]*|operatorname|rm|bf|it|boldsymbol)\b")
 _TEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 _TEX_MARKS = str.maketrans("", "", "^_{}\\")
+_DOTS = re.compile(r"\.{2,}|…+")
 _ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…+)\s*$")
 _LATIN = re.compile(r"[A-Za-z]")
 _NAME_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+·'’-]*$")
@@ -80,7 +81,7 @@ def read_title(raw: str, *, names: bool = False) -> TitleParts:
     `names=True` (link texts and table cells, where people name papers) also takes names of
     up to three words (`Swin Transformer`, `Chain of Thought`).
     """
-    text = plain_text(raw)
+    text = _DOTS.sub("…", plain_text(raw))
     split = split_trailers(text)
     title, hints = _truncation(split.title), split.hints
     title, alias = _split_alias(title)
