@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
+from papersync import works
 from papersync.model import Candidate, Match, Mention, Paper, Status
 
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -381,6 +382,7 @@ def _score(
 
 def decide(mention: Mention, candidates: Sequence[Paper]) -> Match:
     """Matched only when the best is above `MATCH_THRESHOLD` and `MARGIN` ahead of another paper."""
+    candidates = works.merge(candidates)
     if not candidates:
         return Match(mention, Status.UNRESOLVED, reason="no candidates")
     forms, named = mention_forms(mention), mention_name(mention)

@@ -1,20 +1,30 @@
-"""Reader for BibTeX libraries: a person's own `.bib`, Better BibTeX exports, DBLP dumps."""
+"""Reader for BibTeX libraries: a person's own `.bib`, Better BibTeX exports, DBLP `.bib.gz` dumps.
+
+Regular entries (every value braced or a number, as DBLP and Better BibTeX write them) are read
+by a small scanner; anything else (`@string` macros, quoted values, `#` joins, broken entries)
+goes to bibtexparser, whose pyparsing grammar is thirty times slower but knows every corner.
+"""
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 import bibtexparser
 from bibtexparser.bparser import BibTexParser
-from bibtexparser.customization import latex_to_unicode, splitname
+from bibtexparser.customization import splitname
 
 from papersync import ids
 from papersync.model import Author, Ids, Paper, PaperKind
+from papersync.sources.catalog.latex import to_unicode
 from papersync.sources.catalog.records import Read, clean, row_or_problem
 
 _SPACE = re.compile(r"\s+")
+_AND = re.compile(r"\s+and\s+")
 _BIBTEX_KINDS = {
     "article": PaperKind.ARTICLE,
     "inproceedings": PaperKind.CONFERENCE,
@@ -27,6 +37,19 @@ _BIBTEX_KINDS = {
     "report": PaperKind.REPORT,
 }
 _ENTRY_START = re.compile(r"^\s*@\s*(\w+)\s*[{(]")
+_HEAD = re.compile(r"\s*@\s*(\w+)\s*\{\s*([^\s,{}()=\"#%]+)\s*,")
+_FIELD = re.compile(
+    r"\s*(?P<name>[A-Za-z][\w-]*)\s*=\s*"
+    r"(?:\{(?P<braced>(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}|(?P<number>\d+))\s*(?:,|(?=\}))"
+)
+"""A field whose value is a number or braced (braces nested up to three deep, as titles do)."""
+_END = re.compile(r"\s*\}\s*")
+_DBLP_URL = re.compile(r"dblp\.org/rec/(\S+?)(?:\.bib)?$")
+_NOT_ENTRIES = frozenset({"string", "preamble", "comment"})
+_USED = ("title", "journal", "booktitle", "journaltitle", "date", "year", "doi", "url", "number")
+_USED += ("abstract", "primaryclass", "publisher", "volume", "pages", "eprint", "archiveprefix")
+_USED += ("eprinttype", "arxiv", "arxivid", "note", "howpublished", "biburl")
+"""Fields read into a Paper; the others (timestamps, editors) are not worth decoding."""
 
 
 def read_bibtex(path: Path) -> Read:
@@ -38,6 +61,10 @@ def read_bibtex(path: Path) -> Read:
     parser.expect_multiple_parse = True
     seen = 0
     for line, chunk in _bibtex_chunks(path):
+        regular = scan_entry(chunk)
+        if regular is not None:
+            yield line, row_or_problem(parse_bibtex_entry(regular))
+            continue
         try:
             database = bibtexparser.loads(chunk, parser)
         except Exception as exc:  # bibtexparser raises bare pyparsing and Value errors
@@ -52,9 +79,33 @@ def read_bibtex(path: Path) -> Read:
             yield line, row_or_problem(parse_bibtex_entry(entry))
 
 
+def scan_entry(chunk: str) -> dict[str, str] | None:
+    """A regular entry as bibtexparser would give it (`ID`, `ENTRYTYPE`, lower-case fields with
+    their outer braces removed), or None for anything the full parser must judge."""
+    head = _HEAD.match(chunk)
+    if head is None or head[1].lower() in _NOT_ENTRIES:
+        return None
+    entry = {"ENTRYTYPE": head[1].lower(), "ID": head[2]}
+    position = head.end()
+    while field := _FIELD.match(chunk, position):
+        name = field["name"].lower()
+        if name in entry:
+            return None
+        entry[name] = field["braced"] if field["braced"] is not None else field["number"]
+        position = field.end()
+    closing = _END.match(chunk, position)
+    return entry if closing and closing.end() == len(chunk) else None
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return path.open(encoding="utf-8", errors="replace")
+
+
 def _bibtex_chunks(path: Path) -> Iterator[tuple[int, str]]:
     start, lines = 0, list[str]()
-    with path.open(encoding="utf-8", errors="replace") as text:
+    with _open_text(path) as text:
         for number, line in enumerate(text, 1):
             if _ENTRY_START.match(line) and lines:
                 yield start, "".join(lines)
@@ -72,20 +123,25 @@ def _unbrace(text: str) -> str:
 
 def parse_bibtex_entry(raw: Mapping[str, str]) -> Paper | str:
     """One parsed BibTeX entry as a Paper, or why it cannot be one."""
-    entry = {
-        k: v if k in ("ID", "ENTRYTYPE", "author") else latex_to_unicode(v) for k, v in raw.items()
-    }
+    entry = {k: to_unicode(v) for k, v in raw.items() if k in _USED}
+    entry.update(ID=raw.get("ID", ""), ENTRYTYPE=raw.get("ENTRYTYPE", ""))
     title = _unbrace(entry.get("title", ""))
     if not title:
         return f"{entry.get('ID', '?')}: no title"
     doi = clean(entry.get("doi"))
     year = clean(entry.get("year"))
     kind = _BIBTEX_KINDS.get(entry.get("ENTRYTYPE", "").lower(), PaperKind.PREPRINT)
+    dblp = _dblp(entry)
     return Paper(
-        ids=Ids(arxiv=_bibtex_arxiv(entry), doi=ids.normalise_doi(doi) if doi else None),
+        ids=Ids(
+            arxiv=_bibtex_arxiv(entry),
+            doi=ids.normalise_doi(doi) if doi else None,
+            dblp=dblp,
+            record=None if dblp or not entry["ID"] else f"bib:{entry['ID']}",
+        ),
         title=title,
         source="catalog",
-        authors=_bibtex_authors(entry.get("author", "")),
+        authors=_bibtex_authors(raw.get("author", "")),
         year=int(year) if year and year.isdigit() else None,
         date=clean(entry.get("date")) or (year if year and year.isdigit() else None),
         venue=_unbrace(
@@ -101,6 +157,12 @@ def parse_bibtex_entry(raw: Mapping[str, str]) -> Paper | str:
         issue=clean(entry.get("number")),
         pages=clean(entry.get("pages")),
     )
+
+
+def _dblp(entry: Mapping[str, str]) -> str | None:
+    """The DBLP key, from a `DBLP:`-prefixed entry key or DBLP's `biburl`."""
+    found = _DBLP_URL.search(entry.get("biburl", ""))
+    return ids.dblp_key(entry["ID"]) or (ids.dblp_key(found[1]) if found else None)
 
 
 def _bibtex_arxiv(entry: Mapping[str, str]) -> str | None:
@@ -120,23 +182,22 @@ def _bibtex_arxiv(entry: Mapping[str, str]) -> str | None:
 
 
 def _bibtex_authors(text: str) -> tuple[Author, ...]:
-    authors = []
-    for name in re.split(r"\s+and\s+", _SPACE.sub(" ", text).strip()):
-        if not name:
-            continue
-        if name.startswith("{") and name.endswith("}"):
-            authors.append(Author(family=_unbrace(latex_to_unicode(name)), literal=True))
-            continue
-        try:
-            parts = splitname(name, strict_mode=False)
-        except Exception:  # splitname raises InvalidName and others on odd input
-            authors.append(Author(family=_unbrace(name), literal=True))
-            continue
-        family = " ".join(parts.get("von", []) + parts.get("last", []))
-        given = " ".join(parts.get("first", []) + parts.get("jr", []))
-        authors.append(
-            Author(
-                family=_unbrace(latex_to_unicode(family)), given=_unbrace(latex_to_unicode(given))
-            )
-        )
-    return tuple(authors)
+    names = _AND.split(_SPACE.sub(" ", text).strip())
+    return tuple(_bibtex_author(name) for name in names if name)
+
+
+@lru_cache(maxsize=65536)
+def _bibtex_author(name: str) -> Author:
+    """One name as BibTeX splits it; remembered, since a dump names each author many times."""
+    words = name.split()
+    if all(word[:1].isupper() and word.isalpha() for word in words) and "," not in name:
+        return Author(family=words[-1], given=" ".join(words[:-1]))  # splitname's answer, faster
+    if name.startswith("{") and name.endswith("}"):
+        return Author(family=_unbrace(to_unicode(name)), literal=True)
+    try:
+        parts = splitname(name, strict_mode=False)
+    except Exception:  # splitname raises InvalidName and others on odd input
+        return Author(family=_unbrace(name), literal=True)
+    family = " ".join(parts.get("von", []) + parts.get("last", []))
+    given = " ".join(parts.get("first", []) + parts.get("jr", []))
+    return Author(family=_unbrace(to_unicode(family)), given=_unbrace(to_unicode(given)))
