@@ -23,7 +23,7 @@ from papersync.model import DecidedBy, Ids, Match, Reference, Status
 from papersync.resolve import Resolution
 from papersync.resolve import resolve as resolve_groups
 from papersync.sources.arxiv import bare_id, is_arxiv_id
-from papersync.sources.catalog import ImportReport
+from papersync.sources.catalog import ImportReport, format_of
 from papersync.sync import (
     Library,
     NotesRead,
@@ -86,12 +86,7 @@ def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
 
 
 def _format_of(file: Path) -> str:
-    suffix = file.suffix.lower()
-    if suffix == ".bib":
-        return "bibtex"
-    if suffix == ".json":
-        return "csl-json"
-    return "arxiv-jsonl"
+    return format_of(file)
 
 
 def resolve(

@@ -134,8 +134,10 @@ def _same_work(preprint: Paper, published: Paper) -> bool:
         return False
     overlap = author_overlap(preprint, published)
     if agreement is Agreement.RETITLE:
-        return overlap is not None and overlap >= AUTHOR_OVERLAP and _first_author_same(
-            preprint, published
+        return (
+            overlap is not None
+            and overlap >= AUTHOR_OVERLAP
+            and _first_author_same(preprint, published)
         )
     return overlap is None or overlap >= AUTHOR_OVERLAP
 

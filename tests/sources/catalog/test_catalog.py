@@ -235,7 +235,7 @@ def test_malformed_csl_json_is_a_problem_not_a_crash(catalog: Catalog, tmp_path:
 
 
 def test_unknown_format_is_refused(catalog: Catalog, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="arxiv-jsonl"):
+    with pytest.raises(CatalogError, match="arxiv-jsonl"):
         catalog.import_file(tmp_path / "x", "ris")
 
 

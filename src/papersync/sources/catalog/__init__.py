@@ -10,13 +10,14 @@ from papersync.sources.catalog.arxiv_jsonl import parse_arxiv_record, submission
 from papersync.sources.catalog.bibtex import parse_bibtex_entry
 from papersync.sources.catalog.csl import parse_csl_item
 from papersync.sources.catalog.records import Problem
-from papersync.sources.catalog.store import FORMATS, Catalog, ImportReport
+from papersync.sources.catalog.store import FORMATS, Catalog, ImportReport, format_of
 
 __all__ = [
     "FORMATS",
     "Catalog",
     "ImportReport",
     "Problem",
+    "format_of",
     "parse_arxiv_record",
     "parse_bibtex_entry",
     "parse_csl_item",

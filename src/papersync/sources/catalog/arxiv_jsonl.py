@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from papersync import ids
+from papersync.errors import CatalogError
 from papersync.model import Author, Ids, Paper, PaperKind
-from papersync.sources.catalog.records import Read, Row, clean, fold
+from papersync.sources.catalog.records import Read, Row, clean, fold, open_text
 
 LINES_PER_TASK = 2000
 PARALLEL_FROM_BYTES = 50_000_000
@@ -29,9 +30,26 @@ WORKERS = 2
 def read_arxiv_jsonl(path: Path) -> Read:
     """Rows from the snapshot's lines, in file order; a big file is parsed by worker processes
     while this one writes, so the two cores of a laptop share the import."""
+    _check_first_line(path)
     for batch in _arxiv_batches(path):
         for number, item in batch:
             yield number, item if isinstance(item, str) else Row._make(item)
+
+
+def _check_first_line(path: Path) -> None:
+    """A file whose first record is not a JSON object is not a snapshot: one line, not one
+    problem per line (a config file given by mistake)."""
+    with open_text(path) as text:
+        for number, line in enumerate(text, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                record = None
+            if not isinstance(record, dict):
+                raise CatalogError(f"{path}: not arXiv JSON Lines (line {number} is not an object)")
+            return
 
 
 def _arxiv_batches(path: Path) -> Iterator[list[tuple[int, tuple[Any, ...] | str]]]:
@@ -50,7 +68,7 @@ def _arxiv_batches(path: Path) -> Iterator[list[tuple[int, tuple[Any, ...] | str
 
 
 def _line_chunks(path: Path, size: int) -> Iterator[tuple[int, list[str]]]:
-    with path.open(encoding="utf-8", errors="replace") as text:
+    with open_text(path) as text:
         start = 1
         while lines := list(itertools.islice(text, size)):
             yield start, lines
@@ -80,7 +98,9 @@ def _arxiv_rows(start: int, lines: Sequence[str]) -> list[tuple[int, tuple[Any, 
             rows.append((number, f"{arxiv or 'record'}: no {'title' if arxiv else 'id'}"))
             continue
         key = f"arxiv:{ids.bare_arxiv(arxiv)}"
-        rows.append((number, (key, _doi(record), fold(title), "arxiv", line.strip())))
+        abstract = clean(record.get("abstract"))
+        text = fold(abstract) if abstract else ""
+        rows.append((number, (key, _doi(record), fold(title), "arxiv", line.strip(), (), text)))
     return rows
 
 

@@ -7,21 +7,20 @@ goes to bibtexparser, whose pyparsing grammar is thirty times slower but knows e
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
 
 import bibtexparser
 from bibtexparser.bparser import BibTexParser
 from bibtexparser.customization import splitname
 
 from papersync import ids
+from papersync.errors import CatalogError
 from papersync.model import Author, Ids, Paper, PaperKind
 from papersync.sources.catalog.latex import to_unicode
-from papersync.sources.catalog.records import Read, clean, row_or_problem
+from papersync.sources.catalog.records import Read, clean, open_text, row_or_problem
 
 _SPACE = re.compile(r"\s+")
 _AND = re.compile(r"\s+and\s+")
@@ -46,9 +45,32 @@ _FIELD = re.compile(
 _END = re.compile(r"\s*\}\s*")
 _DBLP_URL = re.compile(r"dblp\.org/rec/(\S+?)(?:\.bib)?$")
 _NOT_ENTRIES = frozenset({"string", "preamble", "comment"})
-_USED = ("title", "journal", "booktitle", "journaltitle", "date", "year", "doi", "url", "number")
-_USED += ("abstract", "primaryclass", "publisher", "volume", "pages", "eprint", "archiveprefix")
-_USED += ("eprinttype", "arxiv", "arxivid", "note", "howpublished", "biburl")
+_USED = frozenset(
+    [
+        "title",
+        "journal",
+        "booktitle",
+        "journaltitle",
+        "date",
+        "year",
+        "doi",
+        "url",
+        "number",
+        "abstract",
+        "primaryclass",
+        "publisher",
+        "volume",
+        "pages",
+        "eprint",
+        "archiveprefix",
+        "eprinttype",
+        "arxiv",
+        "arxivid",
+        "note",
+        "howpublished",
+        "biburl",
+    ]
+)
 """Fields read into a Paper; the others (timestamps, editors) are not worth decoding."""
 
 
@@ -60,7 +82,12 @@ def read_bibtex(path: Path) -> Read:
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
     parser.expect_multiple_parse = True
     seen = 0
+    any_entry = prose = False
     for line, chunk in _bibtex_chunks(path):
+        if not _ENTRY_START.match(chunk):
+            prose = prose or _has_text(chunk)
+            continue
+        any_entry = True
         regular = scan_entry(chunk)
         if regular is not None:
             yield line, row_or_problem(parse_bibtex_entry(regular))
@@ -77,6 +104,12 @@ def read_bibtex(path: Path) -> Read:
             yield line, "unreadable BibTeX entry"
         for entry in entries:
             yield line, row_or_problem(parse_bibtex_entry(entry))
+    if prose and not any_entry:
+        raise CatalogError(f"{path}: not BibTeX (no @entry in it, only other text)")
+
+
+def _has_text(chunk: str) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("%") for line in chunk.splitlines())
 
 
 def scan_entry(chunk: str) -> dict[str, str] | None:
@@ -97,15 +130,9 @@ def scan_entry(chunk: str) -> dict[str, str] | None:
     return entry if closing and closing.end() == len(chunk) else None
 
 
-def _open_text(path: Path) -> IO[str]:
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return path.open(encoding="utf-8", errors="replace")
-
-
 def _bibtex_chunks(path: Path) -> Iterator[tuple[int, str]]:
     start, lines = 0, list[str]()
-    with _open_text(path) as text:
+    with open_text(path) as text:
         for number, line in enumerate(text, 1):
             if _ENTRY_START.match(line) and lines:
                 yield start, "".join(lines)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from papersync import ids
+from papersync.errors import CatalogError
 from papersync.model import Author, Ids, Paper, PaperKind
 from papersync.sources.catalog.records import Read, clean, row_or_problem
 
@@ -28,8 +29,7 @@ def read_csl_json(path: Path) -> Read:
     decoder = json.JSONDecoder()
     position = _skip(text, 0)
     if text[position : position + 1] != "[":
-        yield 1, "not a CSL-JSON array"
-        return
+        raise CatalogError(f"{path}: not CSL-JSON (it does not open with an array)")
     position = _skip(text, position + 1)
     while position < len(text) and text[position] != "]":
         line = text.count("\n", 0, position) + 1

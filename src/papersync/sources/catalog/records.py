@@ -6,11 +6,13 @@ cleaning of a field's text.
 
 from __future__ import annotations
 
+import gzip
 import json
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import IO, Any, NamedTuple
 
 from papersync.match import normalise
 from papersync.model import Author, Ids, Paper, PaperKind
@@ -35,10 +37,21 @@ class Row(NamedTuple):
     norm: str
     format: str
     record: str
+    aliases: tuple[str, ...] = ()
+    """The record's other ids (`dblp:…`, `record:bib:…`), each a way to find it."""
+    text: str = ""
+    """The abstract, folded as titles are, for finding a short name where it is defined."""
 
 
 Read = Iterator[tuple[int, Row | str]]
 """What a reader yields: (line where the record starts, its row or why it was skipped)."""
+
+
+def open_text(path: Path) -> IO[str]:
+    """A catalog file as text, gunzipped when its name ends in `.gz`; bad bytes replaced."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return path.open(encoding="utf-8", errors="replace")
 
 
 def fold(text: str) -> str:
@@ -58,8 +71,16 @@ def clean(value: Any) -> str | None:
 
 
 def row(paper: Paper) -> Row:
-    key = paper.key or f"title:{normalise(paper.title)}"
-    return Row(key, paper.ids.doi, fold(paper.title), "paper", dumps(paper))
+    """A paper as stored, under its record key when it has one: a `.bib` entry that gains a DOI
+    later is the same row, updated, not a second one."""
+    named = [f"{prefix}:{value}" for prefix, value in paper.ids.ranked() if value]
+    if paper.ids.record:
+        key = f"record:{paper.ids.record}"
+    else:
+        key = named[0] if named else f"title:{normalise(paper.title)}"
+    aliases = tuple(name for name in named if name != key)
+    text = fold(paper.abstract) if paper.abstract else ""
+    return Row(key, paper.ids.doi, fold(paper.title), "paper", dumps(paper), aliases, text)
 
 
 def row_or_problem(paper: Paper | str) -> Row | str:

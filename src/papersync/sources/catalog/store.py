@@ -11,13 +11,14 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from papersync import works
 from papersync.errors import CatalogError
 from papersync.match import STOPWORDS, identity, mention_forms
 from papersync.model import Ids, Mention, Paper
@@ -25,16 +26,27 @@ from papersync.sources import Found
 from papersync.sources.catalog.arxiv_jsonl import parse_arxiv_record, read_arxiv_jsonl
 from papersync.sources.catalog.bibtex import read_bibtex
 from papersync.sources.catalog.csl import read_csl_json
-from papersync.sources.catalog.records import Problem, Read, Row, fold, loads_paper, row
+from papersync.sources.catalog.records import (
+    Problem,
+    Read,
+    Row,
+    clean,
+    fold,
+    loads_paper,
+    open_text,
+    row,
+)
 
 FORMATS = ("arxiv-jsonl", "bibtex", "csl-json")
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 BATCH = 5000
 """Records written per transaction: big enough to amortise SQLite, small enough for flat memory."""
 RETRIEVED = 1000
 """Rows fetched from the index per mention before the cheap re-rank."""
 SHORTLIST = 20
 """Candidates handed to `match.decide` per mention after re-ranking by title similarity."""
+NAMED_RETRIEVED = 200
+"""Rows fetched per index (titles, abstracts) for a short name before checking it is a word."""
 CACHE_KIB = 262_144
 """SQLite page cache while importing: the title and key indexes of a full dump stay in memory."""
 CLOSE_ENOUGH = 0.9
@@ -47,6 +59,36 @@ READERS: dict[str, Callable[[Path], Read]] = {
     "bibtex": read_bibtex,
     "csl-json": read_csl_json,
 }
+
+
+def format_of(path: Path) -> str:
+    """The catalog format of a file, from its name (`.bib`, `.bib.gz`) or its first character.
+
+    The arXiv snapshot is JSON Lines though Kaggle names it `.json`, so JSON is told apart by
+    whether it opens an array (CSL-JSON) or an object per line.
+    """
+    if path.name.lower().removesuffix(".gz").endswith(".bib"):
+        return "bibtex"
+    first = _first_character(path)
+    by_start = {"[": "csl-json", "{": "arxiv-jsonl", "@": "bibtex", "%": "bibtex"}
+    if first in by_start:
+        return by_start[first]
+    found = f"it starts with {first!r}" if first else "it is empty"
+    raise CatalogError(
+        f"{path}: not a catalog file ({found}); expected an arXiv snapshot (JSON Lines), "
+        "BibTeX (.bib, .bib.gz) or CSL-JSON"
+    )
+
+
+def _first_character(path: Path) -> str:
+    try:
+        with open_text(path) as text:
+            for line in text:
+                if line.strip():
+                    return line.strip()[0]
+    except (OSError, EOFError) as exc:
+        raise CatalogError(f"{path}: cannot read ({exc})") from exc
+    return ""
 
 
 @dataclass(frozen=True)
@@ -81,7 +123,21 @@ CREATE INDEX IF NOT EXISTS papers_doi ON papers (doi) WHERE doi IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS titles USING fts5 (
     norm, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 0'
 );
+CREATE TABLE IF NOT EXISTS ids (name TEXT NOT NULL, paper INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS ids_name ON ids (name);
+CREATE VIRTUAL TABLE IF NOT EXISTS abstracts USING fts5 (
+    text, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 0'
+);
 """
+
+
+class _Damaged(CatalogError):
+    """SQLite found the file damaged: only moving it aside and rebuilding helps."""
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc)
+    return "malformed" in text or "not a database" in text or "corrupt" in text
 
 
 def _words(folded: str) -> list[str]:
@@ -96,19 +152,23 @@ class Catalog:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
         try:
-            self._db = sqlite3.connect(self.path)
-            self._db.executescript(_SCHEMA)
-            found = self._db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+            db = sqlite3.connect(self.path)
+            db.executescript(_SCHEMA)
+            found = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
             if found is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-                self._db.commit()
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                db.commit()
             elif found[0] != SCHEMA_VERSION:
                 raise CatalogError(
                     f"{self.path}: catalog schema {found[0]}, expected {SCHEMA_VERSION}"
                 )
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"{self.path}: not a readable catalog ({exc})") from exc
+        return db
 
     def close(self) -> None:
         self._db.close()
@@ -120,7 +180,12 @@ class Catalog:
         self.close()
 
     def __len__(self) -> int:
-        return int(self._query("SELECT count(*) FROM papers")[0][0])
+        try:
+            return int(self._db.execute("SELECT count(*) FROM papers").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            if _is_damage(exc):
+                raise _Damaged(str(exc)) from exc
+            raise CatalogError(f"{self.path}: catalog unreadable ({exc})") from exc
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -131,24 +196,52 @@ class Catalog:
     # -- writing ---------------------------------------------------------------------------
 
     def import_file(self, path: Path | str, fmt: str) -> ImportReport:
-        """Stream records from `path` into the catalog; re-importing updates, never duplicates."""
-        readers = READERS
-        if fmt not in readers:
-            raise ValueError(f"unknown catalog format {fmt!r}; known: {', '.join(FORMATS)}")
+        """Stream records from `path` into the catalog; re-importing updates, never duplicates.
+
+        A catalog found damaged while importing (`database disk image is malformed`) is moved
+        aside and rebuilt from this file: it is only a cache, and a half-written one is worse.
+        """
+        if fmt not in READERS:
+            known = ", ".join(FORMATS)
+            raise CatalogError(f"{path}: unknown catalog format {fmt!r}; known: {known}")
+        try:
+            return self._import(Path(path), fmt)
+        except _Damaged as exc:
+            aside = self._move_aside()
+            report = self._import(Path(path), fmt)
+            note = f"the catalog was damaged ({exc}); moved aside to {aside.name} and rebuilt"
+            return replace(report, problems=(Problem(0, note), *report.problems))
+
+    def _import(self, path: Path, fmt: str) -> ImportReport:
+        try:
+            return self._import_rows(path, fmt)
+        except (OSError, EOFError) as exc:  # unreadable, or a .gz that is not gzip
+            raise CatalogError(f"{path}: cannot read ({exc})") from exc
+
+    def _import_rows(self, path: Path, fmt: str) -> ImportReport:
         if len(self):
-            return self._write(readers[fmt](Path(path)))
+            return self._write(READERS[fmt](path))
         # Into an empty catalog, the lookup indexes are built once at the end: sorting a
         # million titles once is far cheaper than inserting them into an index one by one.
         try:
             self._db.executescript(
                 "DROP INDEX IF EXISTS papers_norm; DROP INDEX IF EXISTS papers_doi;"
+                " DROP INDEX IF EXISTS ids_name;"
             )
-            return self._write(readers[fmt](Path(path)))
+            return self._write(READERS[fmt](path))
         finally:
             try:
                 self._db.executescript(_SCHEMA)
             except sqlite3.DatabaseError as exc:
                 raise CatalogError(f"{self.path}: cannot index the catalog ({exc})") from exc
+
+    def _move_aside(self) -> Path:
+        """Close, rename the damaged file (`…sqlite.corrupt`) and open a new, empty catalog."""
+        self._db.close()
+        aside = self.path.with_name(self.path.name + ".corrupt")
+        self.path.replace(aside)
+        self._db = self._connect()
+        return aside
 
     def upsert(self, papers: Iterable[Paper]) -> ImportReport:
         """Keep papers found online, so later offline runs and exports find them by id or title."""
@@ -180,6 +273,8 @@ class Catalog:
                 self._db.execute("INSERT INTO terms SELECT term, doc FROM words")
         except sqlite3.DatabaseError as exc:
             self._db.rollback()
+            if _is_damage(exc):
+                raise _Damaged(str(exc)) from exc
             raise CatalogError(f"{self.path}: cannot write the catalog ({exc})") from exc
         finally:
             self._db.execute("PRAGMA synchronous = FULL")
@@ -190,80 +285,98 @@ class Catalog:
         keys = list(batch)
         marks = ",".join("?" * len(keys))
         known = {
-            key: (rowid, norm, record)
-            for rowid, key, norm, record in db.execute(
-                "SELECT p.id, p.key, p.norm, r.record FROM papers p JOIN records r ON r.id = p.id"
-                f" WHERE p.key IN ({marks})",
+            key: (rowid, norm, fmt, record)
+            for rowid, key, norm, fmt, record in db.execute(
+                "SELECT p.id, p.key, p.norm, r.format, r.record FROM papers p"
+                f" JOIN records r ON r.id = p.id WHERE p.key IN ({marks})",
                 keys,
             )
         }
         fresh: list[Row] = []
-        changed: list[tuple[str | None, str, str, str, int]] = []
-        retitled: list[tuple[int, str, str]] = []
+        changed: list[tuple[int, Row]] = []
+        old_text: list[tuple[int, str, str]] = []
         unchanged = 0
         for key, item in batch.items():
             if key not in known:
                 fresh.append(item)
                 continue
-            rowid, old_norm, old_record = known[key]
+            rowid, old_norm, old_format, old_record = known[key]
             if old_record == item.record:
                 unchanged += 1
                 continue
-            changed.append((item.doi, item.norm, item.format, item.record, rowid))
-            if old_norm != item.norm:
-                retitled.append((rowid, old_norm, item.norm))
+            changed.append((rowid, item))
+            old_text.append((rowid, old_norm, _abstract_text(old_format, old_record)))
         with db:
             last = db.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
+            numbered = list(enumerate(fresh, last + 1))
             db.executemany(
                 "INSERT INTO papers (id, key, doi, norm) VALUES (?, ?, ?, ?)",
-                [(last + n, row.key, row.doi, row.norm) for n, row in enumerate(fresh, 1)],
+                [(n, item.key, item.doi, item.norm) for n, item in numbered],
             )
             db.executemany(
                 "INSERT INTO records (id, format, record) VALUES (?, ?, ?)",
-                [(last + n, row.format, row.record) for n, row in enumerate(fresh, 1)],
+                [(n, item.format, item.record) for n, item in numbered],
             )
-            db.executemany(
-                "INSERT INTO titles (rowid, norm) VALUES (?, ?)",
-                [(last + n, row.norm) for n, row in enumerate(fresh, 1)],
-            )
+            self._forget(old_text)
             db.executemany(
                 "UPDATE papers SET doi = ?, norm = ? WHERE id = ?",
-                [(d, n, i) for d, n, _, _, i in changed],
+                [(item.doi, item.norm, n) for n, item in changed],
             )
             db.executemany(
                 "UPDATE records SET format = ?, record = ? WHERE id = ?",
-                [(f, r, i) for _, _, f, r, i in changed],
+                [(item.format, item.record, n) for n, item in changed],
             )
-            db.executemany(
-                "INSERT INTO titles (titles, rowid, norm) VALUES ('delete', ?, ?)",
-                [(rowid, old) for rowid, old, _ in retitled],
-            )
-            db.executemany(
-                "INSERT INTO titles (rowid, norm) VALUES (?, ?)",
-                [(rowid, new) for rowid, _, new in retitled],
-            )
+            self._index(numbered + changed)
         return {"imported": len(fresh), "updated": len(changed), "unchanged": unchanged}
+
+    def _forget(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Take changed rows out of the indexes (a contentless index must be told the old text)."""
+        db = self._db
+        db.executemany(
+            "INSERT INTO titles (titles, rowid, norm) VALUES ('delete', ?, ?)",
+            [(n, norm) for n, norm, _ in rows],
+        )
+        db.executemany(
+            "INSERT INTO abstracts (abstracts, rowid, text) VALUES ('delete', ?, ?)",
+            [(n, text) for n, _, text in rows if text],
+        )
+        db.executemany("DELETE FROM ids WHERE paper = ?", [(n,) for n, _, _ in rows])
+
+    def _index(self, rows: Sequence[tuple[int, Row]]) -> None:
+        db = self._db
+        db.executemany(
+            "INSERT INTO titles (rowid, norm) VALUES (?, ?)", [(n, row.norm) for n, row in rows]
+        )
+        db.executemany(
+            "INSERT INTO abstracts (rowid, text) VALUES (?, ?)",
+            [(n, row.text) for n, row in rows if row.text],
+        )
+        db.executemany(
+            "INSERT INTO ids (name, paper) VALUES (?, ?)",
+            [(alias, n) for n, row in rows for alias in row.aliases],
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, ids: Ids) -> Paper | None:
-        """The stored paper with this arXiv id or DOI, if any."""
-        if ids.arxiv:
-            rows = self._query(
-                "SELECT r.format, r.record FROM papers p JOIN records r ON r.id = p.id"
-                " WHERE p.key = ?",
-                (f"arxiv:{ids.arxiv}",),
-            )
-            if rows:
-                return _loads(*rows[0])
-        if ids.doi:
-            rows = self._query(
-                "SELECT r.format, r.record FROM papers p JOIN records r ON r.id = p.id"
-                " WHERE p.key = ? OR p.doi = ? ORDER BY p.key LIMIT 1",
-                (f"doi:{ids.doi.lower()}", ids.doi.lower()),
-            )
-            if rows:
-                return _loads(*rows[0])
+        """The stored work with any of these ids: its records merged, so a paper known by its
+        arXiv id comes with its published version when the catalog holds one by a stated id."""
+        names = [f"{prefix}:{value}" for prefix, value in ids.ranked() if value]
+        if not names:
+            return None
+        marks = ",".join("?" * len(names))
+        doi = ids.doi.lower() if ids.doi else None
+        rows = self._query(
+            "SELECT r.format, r.record FROM records r WHERE r.id IN ("
+            f" SELECT id FROM papers WHERE key IN ({marks})"
+            f" UNION SELECT paper FROM ids WHERE name IN ({marks})"
+            " UNION SELECT id FROM papers WHERE doi = ?) ORDER BY r.id",
+            [*names, *names, doi],
+        )
+        wanted = set(names)
+        for work in works.merge(_loads(fmt, record) for fmt, record in rows):
+            if wanted & {f"{p}:{v}" for p, v in work.ids.ranked() if v}:
+                return work
         return None
 
     def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
@@ -302,16 +415,47 @@ class Catalog:
             best = _closest(forms, rows)
         chosen = sorted(best, key=lambda r: -best[r])[:SHORTLIST]
         papers = [by_id] if by_id else []
-        if chosen:
-            marks = ",".join("?" * len(chosen))
-            records = {
-                rowid: (fmt, record)
-                for rowid, fmt, record in self._query(
-                    f"SELECT id, format, record FROM records WHERE id IN ({marks})", chosen
-                )
-            }
-            papers += [_loads(*records[rowid]) for rowid in chosen]
-        return tuple(papers)
+        if mention.is_name:
+            papers += self.named(mention.title)
+        papers += self._records(chosen)
+        return tuple(dict.fromkeys(papers))
+
+    def named(self, name: str) -> list[Paper]:
+        """Papers whose title or abstract holds `name` as a word (`DETR`, `Swin Transformer`):
+        the evidence a short name needs; `match` judges how strong it is. Title hits first."""
+        folded = fold(name)
+        words = _words(folded)
+        if not words:
+            return []
+        query = " AND ".join(map(_quoted, words))
+        found = self._query(
+            "SELECT rowid FROM titles WHERE titles MATCH ? LIMIT ?", (query, NAMED_RETRIEVED)
+        )
+        found += self._query(
+            "SELECT rowid FROM abstracts WHERE abstracts MATCH ? LIMIT ?", (query, NAMED_RETRIEVED)
+        )
+        as_word = re.compile(rf"(?<!\w){re.escape(folded)}(?!\w)")
+        in_title, in_abstract = [], []
+        for paper in self._records(list(dict.fromkeys(rowid for (rowid,) in found))):
+            if as_word.search(fold(paper.title)):
+                in_title.append(paper)
+            elif paper.abstract and as_word.search(fold(paper.abstract)):
+                in_abstract.append(paper)
+        in_title.sort(key=lambda paper: len(paper.title))
+        return (in_title + in_abstract)[:SHORTLIST]
+
+    def _records(self, rowids: Sequence[int]) -> list[Paper]:
+        """The stored records of these rows, in this order."""
+        if not rowids:
+            return []
+        marks = ",".join("?" * len(rowids))
+        records = {
+            rowid: (fmt, record)
+            for rowid, fmt, record in self._query(
+                f"SELECT id, format, record FROM records WHERE id IN ({marks})", list(rowids)
+            )
+        }
+        return [_loads(*records[rowid]) for rowid in rowids if rowid in records]
 
     def _titles_matching(self, query: str) -> list[tuple[int, str]]:
         if not query:
@@ -367,6 +511,12 @@ def _chunks(
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
+
+
+def _abstract_text(fmt: str, record: str) -> str:
+    """A stored row's abstract as the index holds it."""
+    abstract = clean(json.loads(record).get("abstract"))
+    return fold(abstract) if abstract else ""
 
 
 def _loads(fmt: str, text: str) -> Paper:
