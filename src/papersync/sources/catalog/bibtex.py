@@ -39,9 +39,11 @@ _ENTRY_START = re.compile(r"^\s*@\s*(\w+)\s*[{(]")
 _HEAD = re.compile(r"\s*@\s*(\w+)\s*\{\s*([^\s,{}()=\"#%]+)\s*,")
 _FIELD = re.compile(
     r"\s*(?P<name>[A-Za-z][\w-]*)\s*=\s*"
-    r"(?:\{(?P<braced>(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}|(?P<number>\d+))\s*(?:,|(?=\}))"
+    r"(?:\{(?P<braced>[^{}]*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}[^{}]*)*)\}|(?P<number>\d+))"
+    r"\s*(?:,|(?=\}))"
 )
 """A field whose value is a number or braced (braces nested up to three deep, as titles do)."""
+_LINE_AT = re.compile(r"^[ \t]*@[ \t]*\w+[ \t]*[{(]", re.MULTILINE)
 _END = re.compile(r"\s*\}\s*")
 _DBLP_URL = re.compile(r"dblp\.org/rec/(\S+?)(?:\.bib)?$")
 _NOT_ENTRIES = frozenset({"string", "preamble", "comment"})
@@ -131,17 +133,17 @@ def scan_entry(chunk: str) -> dict[str, str] | None:
 
 
 def _bibtex_chunks(path: Path) -> Iterator[tuple[int, str]]:
-    start, lines = 0, list[str]()
-    with open_text(path) as text:
-        for number, line in enumerate(text, 1):
-            if _ENTRY_START.match(line) and lines:
-                yield start, "".join(lines)
-                lines = []
-            if not lines:
-                start = number
-            lines.append(line)
-    if lines:
-        yield start, "".join(lines)
+    """(line, text) of each piece of the file that starts at a line opening with `@`."""
+    with open_text(path) as file:
+        text = file.read()
+    starts = [found.start() for found in _LINE_AT.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    line = 1
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        chunk = text[begin:end]
+        yield line, chunk
+        line += chunk.count("\n")
 
 
 def _unbrace(text: str) -> str:
@@ -195,14 +197,15 @@ def _dblp(entry: Mapping[str, str]) -> str | None:
 def _bibtex_arxiv(entry: Mapping[str, str]) -> str | None:
     """The arXiv id as Better BibTeX (`eprint` + `archiveprefix`), biblatex or a URL gives it."""
     prefix = (entry.get("archiveprefix") or entry.get("eprinttype") or "").strip().lower()
-    eprint = ids.bare_arxiv(entry.get("eprint", ""))
-    if prefix == "arxiv" and ids.is_arxiv_id(eprint):
+    eprint = ids.bare_arxiv(entry.get("eprint", "")) if prefix == "arxiv" else ""
+    if ids.is_arxiv_id(eprint):
         return eprint
-    bare = ids.bare_arxiv(entry.get("arxiv") or entry.get("arxivid") or "")
+    stated = entry.get("arxiv") or entry.get("arxivid")
+    bare = ids.bare_arxiv(stated) if stated else ""
     if ids.is_arxiv_id(bare):
         return bare
     for field in ("url", "journal", "note", "howpublished"):
-        found = ids.find_arxiv(entry.get(field, ""))
+        found = ids.find_arxiv(entry[field]) if field in entry else None
         if found:
             return ids.bare_arxiv(found)
     return None
