@@ -22,6 +22,7 @@ from papersync.model import Paper
 from papersync.sources import Source
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
+from papersync.sources.dblp import DblpSource
 from papersync.sources.http import Http, Policy
 from papersync.sources.semanticscholar import SemanticScholarSource
 
@@ -64,6 +65,8 @@ def connect(config: Config, *, refresh: bool = False) -> Iterator[Services]:
                     http, s.crossref.url, mailto=s.crossref.mailto, interval=s.crossref.interval
                 )
             )
+        if s.dblp.enabled:
+            sources.append(DblpSource(http, s.dblp.url, interval=s.dblp.interval))
         yield Services(sources, s2.enrich if s2 is not None else None)
 
 
