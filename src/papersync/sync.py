@@ -181,10 +181,11 @@ def build_library(
             if m.status is not Status.NOT_A_PAPER:
                 unresolved.append(m)
             continue
-        papers.setdefault(paper.key, paper)
-        mentions.setdefault(paper.key, []).extend(groups.get(key, (m.mention,)))
-        if m.status is Status.MATCHED or paper.key not in status:
-            status[paper.key] = m.status
+        pinned_key = resolution.lock.key_for(paper.ids) or paper.key
+        papers.setdefault(pinned_key, paper)
+        mentions.setdefault(pinned_key, []).extend(groups.get(key, (m.mention,)))
+        if m.status is Status.MATCHED or pinned_key not in status:
+            status[pinned_key] = m.status
     current = resolution.lock
     pinned = {k: p.citekey for k, p in current.papers.items() if p.citekey}
     first_read = {
