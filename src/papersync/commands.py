@@ -306,7 +306,8 @@ class ZoteroPush:
     def describe(self) -> str:
         if self.plan:
             return "zotero plan (dry run, nothing written):\n  " + "\n  ".join(self.plan)
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcome.counts.items()))
+        tallies = {**self.outcome.counts, "unchanged": self.outcome.unchanged}
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(tallies.items()))
         return f"zotero: {counts}"
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from papersync.errors import ZoteroError
+from papersync.errors import ConfigError, ZoteroError
 from papersync.export import Outcome
 from papersync.export.zotero.api import MAX_BATCH, ZoteroApi, clean_api_key
 from papersync.export.zotero.items import (
+    PREFER,
+    Desired,
     Item,
     collection_key,
     desired,
@@ -31,6 +33,7 @@ from papersync.export.zotero.plan import (
     Action,
     LibraryIndex,
     Plan,
+    Step,
     build_plan,
     existing_notes,
     needs_work,
@@ -56,8 +59,10 @@ class _Progress:
     keys: dict[str, str] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
     wrote: set[str] = field(default_factory=set)
+    """Papers whose item or note was written."""
+    found: set[str] = field(default_factory=set)
+    """Papers to create whose key was already taken: their item exists, from an earlier run."""
     failed: dict[str, str] = field(default_factory=dict)
-    written: list[str] = field(default_factory=list)
 
 
 class ZoteroExporter:
@@ -81,25 +86,30 @@ class ZoteroExporter:
         dry_run: bool = False,
         schema: Schema | None = None,
         *,
+        prefer: str = "published",
         http: Http | None = None,
     ) -> None:
         if library_type not in ("user", "group"):
-            raise ZoteroError(
+            raise ConfigError(
                 f"export.zotero.library_type: expected user or group, got {library_type!r}"
             )
+        if prefer not in PREFER:
+            expected = " or ".join(PREFER)
+            raise ConfigError(f"export.bibtex.prefer: expected {expected}, got {prefer!r}")
         library = f"{library_type}s/{library_id}"
         self.api = ZoteroApi(http or Http(), url, library, clean_api_key(api_key))
         self.collection = collection
         self.tags = tuple(tags)
         self.dry_run = dry_run
         self.schema = schema or item_schema()
+        self.prefer = prefer
 
     def plan(self, references: Sequence[Reference], lock: Lock) -> Plan:
         """Decide create / adopt / update / unchanged per paper; reads the library, writes nothing.
 
         Papers whose owned content has the digest pinned in the lock cost no request at all.
         """
-        wants = [desired(r, self.tags, self.collection, self.schema) for r in references]
+        wants = [self._desired(r) for r in references]
         todo = [w for w in wants if needs_work(w, lock.pins(w.paper_key))]
         if not todo:
             return Plan(tuple(unchanged(w, lock) for w in wants))
@@ -117,8 +127,11 @@ class ZoteroExporter:
         """The plan when the library cannot be read (no network): every paper not already
         pushed would be created. The real run still reads the library first and adopts
         what it finds, so this is the most a dry run can promise offline."""
-        wants = [desired(r, self.tags, self.collection, self.schema) for r in references]
+        wants = [self._desired(r) for r in references]
         return unread_plan(wants, lock, self.collection, self.schema)
+
+    def _desired(self, reference: Reference) -> Desired:
+        return desired(reference, self.tags, self.collection, self.schema, self.prefer)
 
     def _find_collection(self, name: str) -> tuple[str, bool]:
         """The key of the collection called `name` (top-level first), else the key to create."""
@@ -132,7 +145,7 @@ class ZoteroExporter:
         plan = self.plan(references, lock)
         if self.dry_run:
             counts = {**plan.counts(), "failed": 0}
-            return Outcome(unchanged=counts["unchanged"], counts=counts)
+            return Outcome(unchanged=counts.pop("unchanged"), counts=counts)
         if plan.create_collection and plan.collection and self.collection:
             created = self.api.write(
                 "collections", [{"key": plan.collection, "version": 0, "name": self.collection}]
@@ -173,6 +186,8 @@ class ZoteroExporter:
                     )
                     continue
                 progress.versions[paper_key] = int(data.get("version", 0))
+                if steps[paper_key].action is Action.CREATE and paper_key not in progress.wrote:
+                    progress.found.add(paper_key)
                 patch = item_patch(data, steps[paper_key].want, plan.collection, self.schema)
                 if patch:
                     pending[paper_key] = {"key": data["key"], "version": data["version"], **patch}
@@ -227,34 +242,41 @@ class ZoteroExporter:
             for index, paper_key in enumerate(batch):
                 if index in result.conflicts:
                     conflicts.append(paper_key)
+                    if result.replayed:
+                        progress.wrote.add(paper_key)
                 elif index in result.failures:
                     progress.failed[paper_key] = f"{what}: {result.failures[index]}"
                 elif index not in result.versions:
                     progress.failed[paper_key] = f"{what}: no result in the server's answer"
                 elif result.versions[index] >= 0:
                     progress.wrote.add(paper_key)
-                    progress.written.append(str(pending[paper_key]["key"]))
                     if not notes:
                         progress.versions[paper_key] = result.versions[index]
         return conflicts
 
     def _outcome(self, plan: Plan, lock: Lock, progress: _Progress) -> Outcome:
+        """This run's tallies, problems and pins; `unchanged` papers are not in `counts`."""
         problems: list[str] = []
-        counts = {"created": 0, "adopted": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        counts = dict.fromkeys(("created", "adopted", "updated", "failed"), 0)
         pins: dict[str, Pins] = {}
+        written: list[str] = []
+        untouched = 0
         for step in plan.steps:
             paper_key = step.want.paper_key
-            old = lock.pins(paper_key)
+            tally = _tally(step, progress)
+            if tally == "unchanged":
+                untouched += 1
+            else:
+                counts[tally] += 1
             if step.action is Action.UNCHANGED:
-                counts["unchanged"] += 1
                 continue
-            exists = step.action is not Action.CREATE or paper_key in progress.wrote
-            if paper_key in progress.failed:
-                counts["failed"] += 1
+            old = lock.pins(paper_key)
+            if tally == "failed":
                 problems.append(
                     f"zotero: {step.want.title} [{paper_key}]: {progress.failed[paper_key]}"
                 )
-                if exists:
+                exists = step.action is not Action.CREATE or paper_key in progress.wrote
+                if exists or paper_key in progress.found:
                     pins[paper_key] = replace(
                         old,
                         zotero_key=step.key,
@@ -262,6 +284,8 @@ class ZoteroExporter:
                         zotero_digest=None,
                     )
                 continue
+            if tally != "unchanged":
+                written.append(step.key)
             pins[paper_key] = replace(
                 old,
                 zotero_key=step.key,
@@ -269,13 +293,28 @@ class ZoteroExporter:
                 zotero_note_key=step.note_key or old.zotero_note_key,
                 zotero_digest=step.want.digest,
             )
-            wrote = paper_key in progress.wrote
-            effective = step.action if step.action is not Action.UPDATE or wrote else None
-            counts[PAST[effective or Action.UNCHANGED]] += 1
         return Outcome(
-            written=tuple(progress.written),
-            unchanged=counts["unchanged"],
+            written=tuple(written),
+            unchanged=untouched,
             pins=pins,
             problems=tuple(problems),
             counts=counts,
         )
+
+
+def _tally(step: Step, progress: _Progress) -> str:
+    """What became of one paper this run: created, adopted, updated, unchanged or failed.
+
+    A create that met its own key already in the library (an earlier run whose lock was lost)
+    is an adoption; an update that had nothing to send is unchanged.
+    """
+    paper_key = step.want.paper_key
+    if step.action is Action.UNCHANGED:
+        return "unchanged"
+    if paper_key in progress.failed:
+        return "failed"
+    if step.action is Action.CREATE and paper_key in progress.found:
+        return "adopted"
+    if step.action is Action.UPDATE and paper_key not in progress.wrote:
+        return "unchanged"
+    return PAST[step.action]

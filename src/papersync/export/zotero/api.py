@@ -53,6 +53,9 @@ class WriteResult:
     conflicts: frozenset[int]
     """Objects refused with 412 (changed meanwhile, or already created): re-read and retry."""
     failures: Mapping[int, str]
+    replayed: bool = False
+    """The whole write was refused as a repeat (its write token was used): a retry after a lost
+    answer, so an earlier attempt landed and every object in it was written."""
 
 
 class ZoteroApi:
@@ -127,7 +130,7 @@ class ZoteroApi:
                 f"Zotero refused the write (HTTP {response.status}): {_REFUSED[response.status]}"
             )
         if response.status == 412:
-            return WriteResult({}, everything, {})
+            return WriteResult({}, everything, {}, replayed=True)
         try:
             body = response.json()
             return write_result(body, response.headers.get("Last-Modified-Version"))

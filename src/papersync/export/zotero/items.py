@@ -73,16 +73,28 @@ def creator(author: Author) -> dict[str, str]:
     return {"creatorType": "author", "firstName": author.given, "lastName": author.family}
 
 
-def item_fields(reference: Reference, schema: Schema | None = None) -> tuple[str, dict[str, str]]:
-    """The item type and the non-empty fields a source gave us, restricted to that type's schema."""
-    paper = reference.paper
+PREFER = ("published", "preprint")
+"""Which version of a work its item shows, as for BibTeX (`export.bibtex.prefer`)."""
+
+
+def item_fields(
+    reference: Reference, schema: Schema | None = None, prefer: str = "published"
+) -> tuple[str, dict[str, str]]:
+    """The item type and the non-empty fields of the `prefer`red version of the work, restricted
+    to that type's schema: a published work is a `conferencePaper` or `journalArticle` with its
+    arXiv id in Extra (`arXiv: …`, which Zotero reads), a preprint a `preprint` with archiveID.
+    """
+    paper = reference.paper.version(prefer)
     item_type = _ITEM_TYPE[paper.kind]
     arxiv = paper.ids.arxiv
+    doi = paper.ids.doi
+    if paper.kind is PaperKind.PREPRINT and reference.paper.kind is not PaperKind.PREPRINT:
+        doi = None  # the work's DOI is its published version's, not this preprint's
     values: dict[str, str | None] = {
         "title": paper.title,
         "abstractNote": paper.abstract,
         "date": paper.date or (str(paper.year) if paper.year else None),
-        "DOI": paper.ids.doi,
+        "DOI": doi,
         "url": paper.url or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None),
         "citationKey": reference.citekey,
         "volume": paper.volume,
@@ -129,8 +141,9 @@ def desired(
     tags: Sequence[str],
     collection: str | None,
     schema: Schema | None = None,
+    prefer: str = "published",
 ) -> Desired:
-    item_type, fields = item_fields(reference, schema)
+    item_type, fields = item_fields(reference, schema, prefer)
     creators = tuple(creator(a) for a in reference.paper.authors if a.family)
     note = note_html(reference)
     owned = {

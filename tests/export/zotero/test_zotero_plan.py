@@ -1,0 +1,94 @@
+"""Deciding per paper: which library item is this paper, and what to do with it."""
+
+from __future__ import annotations
+
+from zotero_papers import reference
+
+from papersync.export.zotero.items import desired, item_key
+from papersync.export.zotero.plan import Action, LibraryIndex, targets, unread_plan
+from papersync.export.zotero.schema import item_schema
+from papersync.lock import Lock, Pins
+from papersync.model import Reference
+
+
+def test_index_matches_ids_in_any_field_and_title_only_with_the_same_year() -> None:
+    index = LibraryIndex.build(
+        [
+            {
+                "key": "AAAAAAAA",
+                "itemType": "journalArticle",
+                "title": "T",
+                "extra": "DOI: 10.1234/X",
+            },
+            {
+                "key": "BBBBBBBB",
+                "itemType": "preprint",
+                "title": "U",
+                "DOI": "10.48550/arXiv.2401.00002",
+            },
+            {
+                "key": "CCCCCCCC",
+                "itemType": "book",
+                "title": "Sparse widgets for problem 3",
+                "date": "2023",
+            },
+            {"key": "DDDDDDDD", "itemType": "note", "note": "Sparse widgets for problem 4"},
+            {
+                "key": "EEEEEEEE",
+                "itemType": "preprint",
+                "title": "Sparse widgets for problem 5",
+                "archiveID": "arXiv:2301.99999",
+            },
+            {"key": "FFFFFFFF", "itemType": "book", "DOI": "https://doi.org/10.5555/ABC."},
+            {"key": "GGGGGGGG", "itemType": "thesis", "title": "Sparse widgets for problem 6"},
+        ]
+    )
+
+    def found(ref: Reference, taken: frozenset[str] = frozenset()) -> str | None:
+        item = index.find(ref, taken)
+        return None if item is None else str(item["key"])
+
+    assert found(reference(7, doi="10.1234/x", arxiv=False)) == "AAAAAAAA"
+    assert found(reference(2)) == "BBBBBBBB"
+    assert found(reference(2), frozenset({"BBBBBBBB"})) is None
+    assert found(reference(3)) is None  # same title, 2023 ≠ 2024
+    assert found(reference(4)) is None  # notes are not papers
+    assert found(reference(5)) is None  # same title, another arXiv id
+    assert found(reference(8, doi="10.5555/abc", arxiv=False)) == "FFFFFFFF"
+    assert found(reference(6)) == "GGGGGGGG"  # title alone when the item has no year
+
+
+def test_targets_update_the_pinned_item_else_adopt_a_copy_once_else_create() -> None:
+    refs = [reference(n) for n in (1, 2, 3, 4)]
+    wants = [desired(r, ("papersync",), None) for r in refs]
+    lock = Lock().with_pins(
+        {
+            refs[0].key: Pins(zotero_key="PINNED22"),
+            refs[1].key: Pins(zotero_key="DELETED2"),  # pinned, but gone from the library
+        }
+    )
+    current = {"PINNED22": {"key": "PINNED22", "version": 3, "itemType": "preprint"}}
+    copy = {"key": "COPY2345", "itemType": "preprint", "title": refs[1].paper.title}
+    twin = {"key": "TWIN2345", "itemType": "preprint", "title": refs[2].paper.title}
+    index = LibraryIndex.build([copy, twin, {**twin, "key": "PINNED22"}])
+
+    chosen = targets(wants, {r.key: r for r in refs}, lock, current, index)
+
+    assert chosen[refs[0].key] == (Action.UPDATE, current["PINNED22"])
+    assert chosen[refs[1].key] == (Action.ADOPT, copy)
+    assert chosen[refs[2].key] == (Action.ADOPT, twin)  # not the pinned item of paper 1
+    assert chosen[refs[3].key] == (Action.CREATE, None)
+
+
+def test_a_plan_counts_and_lists_only_what_it_would_write() -> None:
+    refs = [reference(n) for n in (1, 2)]
+    wants = [desired(r, ("papersync",), None) for r in refs]
+    done = desired(refs[1], ("papersync",), None)
+    lock = Lock().with_pins({refs[1].key: Pins(zotero_key="DONE2345", zotero_digest=done.digest)})
+
+    plan = unread_plan(wants, lock, "Reading log", item_schema())
+
+    assert plan.counts() == {"created": 1, "adopted": 0, "updated": 0, "unchanged": 1}
+    assert [line.split()[0] for line in plan.lines()] == ["create", "create", "1"]
+    assert plan.steps[0].key == item_key(refs[0].key)
+    assert plan.steps[1].key == "DONE2345"
