@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -447,3 +448,23 @@ def test_a_no_op_sync_reports_no_zotero_work(server: FakeZotero, tmp_path: Path)
     assert zotero[1].startswith("zotero: 0 written, 2 unchanged") and "0 created" in zotero[1]
     assert all(line.count("unchanged") == 1 for line in zotero)
     assert len(server.top_items()) == 2
+
+
+@pytest.mark.parametrize("rekeyed", [False, True], ids=["key kept", "key changed"])
+def test_a_paper_known_by_its_bib_key_then_by_its_doi_keeps_its_item(
+    server: FakeZotero, rekeyed: bool
+) -> None:
+    hand_kept = reference(7, ids=Ids(record="bib:lovelace2024widgets"))
+    first = push(server, [hand_kept], Lock())
+    [item] = server.top_items()
+    work = published_work(7, PaperKind.CONFERENCE)
+    later = work if rekeyed else replace(work, key=hand_kept.key)
+
+    again = push(server, [later], Lock().with_pins(first.pins))
+
+    assert again.problems == ()
+    assert again.pins[later.key].zotero_key == item["key"]
+    assert again.counts["created"] == 0
+    assert [i["key"] for i in server.top_items()] == [item["key"]]
+    assert server.items[item["key"]]["DOI"] == "10.1000/widgets.7"  # filled, as it was empty
+    assert len(notes_of(server, item["key"])) == 1

@@ -17,6 +17,7 @@ from papersync.export.zotero.items import (
     item_key,
     item_patch,
     note_html,
+    own_note,
 )
 from papersync.export.zotero.schema import item_schema, schema_from_json
 from papersync.model import PaperKind, Reference
@@ -124,3 +125,16 @@ def test_every_field_written_is_one_the_item_type_has(kind: PaperKind, prefer: s
         item_type, fields = item_fields(ref, prefer=prefer)
         assert set(fields) <= item_schema()[item_type].fields, (item_type, set(fields))
         assert fields["title"] and fields["citationKey"]
+
+
+def test_own_note_is_known_by_its_heading_not_by_its_key() -> None:
+    ours = note_html(reference(1))
+    assert ours is not None
+    children = [
+        {"key": "PERSNAL2", "itemType": "note", "note": "<p>My own thoughts</p>"},
+        {"key": "ATTACHD2", "itemType": "attachment", "title": "Full Text PDF"},
+        {"key": "PAPERS23", "itemType": "note", "note": ours},
+    ]
+    found = own_note(children)
+    assert found is not None and found["key"] == "PAPERS23"
+    assert own_note(children[:2]) is None

@@ -12,7 +12,7 @@ items in the library are adopted, never overwritten, only completed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from papersync.errors import ConfigError, ZoteroError
@@ -27,6 +27,7 @@ from papersync.export.zotero.items import (
     item_patch,
     new_item,
     new_note,
+    own_note,
 )
 from papersync.export.zotero.plan import (
     PAST,
@@ -42,6 +43,7 @@ from papersync.export.zotero.plan import (
     targets,
     unchanged,
     unread_plan,
+    unseen_notes,
 )
 from papersync.export.zotero.schema import Schema, item_schema
 from papersync.lock import Lock, Pins
@@ -121,6 +123,9 @@ class ZoteroExporter:
         chosen = targets(todo, {r.key: r for r in references}, lock, current, index)
         keys = note_keys(todo, lock)
         notes = self.api.items_by_key(existing_notes(chosen, keys))
+        for paper_key, item in unseen_notes(chosen, keys, notes).items():
+            if (note := own_note(self.api.children(item))) is not None:
+                keys[paper_key], notes[note["key"]] = note["key"], note
         return build_plan(wants, lock, chosen, keys, notes, collection, self.schema)
 
     def plan_unread(self, references: Sequence[Reference], lock: Lock) -> Plan:
@@ -172,30 +177,19 @@ class ZoteroExporter:
                     "version": step.version,
                     **step.patch,
                 }
-        for _ in range(_ROUNDS):
-            if not pending:
-                return
-            conflicts = self._send(pending, progress, notes=False)
-            fresh = self.api.items_by_key([progress.keys[p] for p in conflicts])
-            pending = {}
-            for paper_key in conflicts:
-                data = fresh.get(progress.keys[paper_key])
-                if data is None:
-                    progress.failed[paper_key] = (
-                        f"item: key {progress.keys[paper_key]} is taken but unreadable (trashed?)"
-                    )
-                    continue
-                progress.versions[paper_key] = int(data.get("version", 0))
-                if steps[paper_key].action is Action.CREATE and paper_key not in progress.wrote:
-                    progress.found.add(paper_key)
-                patch = item_patch(data, steps[paper_key].want, plan.collection, self.schema)
-                if patch:
-                    pending[paper_key] = {"key": data["key"], "version": data["version"], **patch}
-        for paper_key in pending:
-            progress.failed[paper_key] = f"item: still conflicting after {_ROUNDS} rounds (412)"
+
+        def again(paper_key: str, data: Item) -> Item | None:
+            """The item as it is now: note its version, then send what it still lacks."""
+            progress.versions[paper_key] = int(data.get("version", 0))
+            if steps[paper_key].action is Action.CREATE and paper_key not in progress.wrote:
+                progress.found.add(paper_key)
+            patch = item_patch(data, steps[paper_key].want, plan.collection, self.schema)
+            return {"key": data["key"], "version": data["version"], **patch} if patch else None
+
+        self._write_rounds("item", pending, progress, again)
 
     def _write_notes(self, plan: Plan, progress: _Progress) -> None:
-        steps = {s.want.paper_key: s for s in plan.steps}
+        wants = {s.want.paper_key: s.want for s in plan.steps}
         pending: dict[str, Item] = {}
         for step in plan.steps:
             paper_key = step.want.paper_key
@@ -209,27 +203,40 @@ class ZoteroExporter:
                 }
             else:
                 pending[paper_key] = new_note(step.note_key, progress.keys[paper_key], step.want)
+
+        def again(paper_key: str, data: Item) -> Item | None:
+            """The note as it is now: rewrite it unless it already says what the log says."""
+            note = wants[paper_key].note
+            if data.get("note") == note:
+                return None
+            return {"key": data["key"], "version": data["version"], "note": note}
+
+        self._write_rounds("note", pending, progress, again)
+
+    def _write_rounds(
+        self,
+        what: str,
+        pending: dict[str, Item],
+        progress: _Progress,
+        again: Callable[[str, Item], Item | None],
+    ) -> None:
+        """Write, re-read what met a 412 and let `again` say what to send next, for a few rounds."""
         for _ in range(_ROUNDS):
             if not pending:
                 return
-            conflicts = self._send(pending, progress, notes=True)
-            fresh = self.api.items_by_key([str(steps[p].note_key) for p in conflicts])
+            conflicts = self._send(pending, progress, notes=what == "note")
+            keys = {p: str(pending[p]["key"]) for p in conflicts}
+            fresh = self.api.items_by_key(list(keys.values()))
             pending = {}
-            for paper_key in conflicts:
-                want = steps[paper_key].want
-                data = fresh.get(str(steps[paper_key].note_key))
+            for paper_key, key in keys.items():
+                data = fresh.get(key)
                 if data is None:
-                    progress.failed[paper_key] = (
-                        f"note: key {steps[paper_key].note_key} is taken but unreadable (trashed?)"
-                    )
-                elif data.get("note") != want.note:
-                    pending[paper_key] = {
-                        "key": data["key"],
-                        "version": data["version"],
-                        "note": want.note,
-                    }
+                    reason = f"{what}: key {key} is taken but unreadable (in the trash?)"
+                    progress.failed[paper_key] = reason
+                elif (retry := again(paper_key, data)) is not None:
+                    pending[paper_key] = retry
         for paper_key in pending:
-            progress.failed[paper_key] = f"note: still conflicting after {_ROUNDS} rounds (412)"
+            progress.failed[paper_key] = f"{what}: still conflicting after {_ROUNDS} rounds (412)"
 
     def _send(self, pending: Mapping[str, Item], progress: _Progress, notes: bool) -> list[str]:
         """Write `pending` in batches of 50; returns the papers whose objects met a 412."""

@@ -92,6 +92,9 @@ class ZoteroApi:
     def collections(self) -> list[Item]:
         return self._pages("collections", "reading collections")
 
+    def children(self, key: str) -> list[Item]:
+        return self._pages(f"items/{key}/children", "reading an item's notes")
+
     def items_by_key(self, keys: Sequence[str]) -> dict[str, Item]:
         """Current data of the given items (missing ones absent), 50 keys per request."""
         found: dict[str, Item] = {}

@@ -23,6 +23,9 @@ Item = dict[str, Any]
 KEY_ALPHABET = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
 """Zotero's object-key alphabet: keys are 8 characters from it."""
 
+NOTE_HEADING = "<h1>Reading notes</h1>"
+"""How papersync's child note begins: how it is known again under an item it did not create."""
+
 _ITEM_TYPE = {
     PaperKind.PREPRINT: "preprint",
     PaperKind.ARTICLE: "journalArticle",
@@ -127,13 +130,23 @@ def note_html(reference: Reference) -> str | None:
             entries.append((heading, body))
     if not entries:
         return None
-    parts = ["<h1>Reading notes</h1>"]
+    parts = [NOTE_HEADING]
     for heading, body in entries:
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         for paragraph in re.split(r"\n\s*\n", body):
             lines = [html.escape(line.strip()) for line in paragraph.splitlines() if line.strip()]
             parts.append(f"<p>{'<br />'.join(lines)}</p>")
     return "\n".join(parts)
+
+
+def own_note(children: Sequence[Mapping[str, Any]]) -> Item | None:
+    """papersync's reading note among an item's children (the first, by key), if it has one."""
+    ours = [
+        dict(c)
+        for c in children
+        if c.get("itemType") == "note" and str(c.get("note", "")).startswith(NOTE_HEADING)
+    ]
+    return min(ours, key=lambda c: str(c["key"])) if ours else None
 
 
 def desired(

@@ -234,6 +234,22 @@ def existing_notes(chosen: Mapping[str, Target], keys: Mapping[str, str]) -> lis
     return [k for p, k in keys.items() if chosen[p][0] is not Action.CREATE]
 
 
+def unseen_notes(
+    chosen: Mapping[str, Target], keys: Mapping[str, str], notes: Mapping[str, Item]
+) -> dict[str, str]:
+    """Adopted items whose note is not under the expected key, by paper: item key to look in.
+
+    Its note may sit under another key: made when the paper had another key (a `.bib` key
+    before its DOI was known) and the lock that said so was lost.
+    """
+    return {
+        paper_key: str(data["key"])
+        for paper_key, (action, data) in chosen.items()
+        if action is Action.ADOPT and data is not None
+        and paper_key in keys and keys[paper_key] not in notes
+    }  # fmt: skip
+
+
 def build_plan(
     wants: Sequence[Desired],
     lock: Lock,
