@@ -15,13 +15,14 @@ from zotero_papers import (
     published_work,
     push,
     reference,
+    sync_folder,
 )
 
 from fake_zotero import FakeZotero, Fault
 from papersync import commands
-from papersync.config import load
+from papersync import lock as lockfile
 from papersync.errors import ZoteroError
-from papersync.lock import Lock
+from papersync.lock import Lock, lock_path
 from papersync.model import Ids, PaperKind, Reference
 
 
@@ -414,28 +415,7 @@ def test_counts_are_this_runs_and_unchanged_is_said_once(server: FakeZotero) -> 
 
 def test_a_no_op_sync_reports_no_zotero_work(server: FakeZotero, tmp_path: Path) -> None:
     """A second sync with nothing new says `0 written`, never the first run's `created`."""
-    (tmp_path / "catalog.jsonl").write_text(
-        "".join(
-            json.dumps({"id": f"2401.{n:05d}", "title": f"Sparse widgets for problem {n}",
-                        "authors": "Ada Lovelace", "categories": "cs.LG"}) + "\n"
-            for n in (1, 2)
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
-    (tmp_path / "log.md").write_text(
-        "# 2024-01-02\n\n《Sparse widgets for problem 1》\n\n《Sparse widgets for problem 2》\n",
-        encoding="utf-8",
-    )
-    off = "{enabled: false}"
-    (tmp_path / "papersync.yaml").write_text(
-        f"notes: [log.md]\ncache_dir: cache\n"
-        f"sources: {{arxiv: {off}, semanticscholar: {off}, crossref: {off}}}\n"
-        f"export:\n  zotero: {{library_id: '{server.library_id}', api_key: {server.api_key}, "
-        f"url: '{server.url}'}}\n",
-        encoding="utf-8",
-    )
-    config = load(tmp_path / "papersync.yaml")
-    commands.catalog_import(config, tmp_path / "catalog.jsonl", None)
+    config = sync_folder(tmp_path, server, papers=2)
     lines: list[str] = []
 
     for _ in range(2):
@@ -468,3 +448,21 @@ def test_a_paper_known_by_its_bib_key_then_by_its_doi_keeps_its_item(
     assert [i["key"] for i in server.top_items()] == [item["key"]]
     assert server.items[item["key"]]["DOI"] == "10.1000/widgets.7"  # filled, as it was empty
     assert len(notes_of(server, item["key"])) == 1
+
+
+def test_a_sync_after_the_lock_was_deleted_keeps_every_zotero_item(
+    server: FakeZotero, tmp_path: Path
+) -> None:
+    config = sync_folder(tmp_path, server, papers=3)
+    commands.sync(config, say=lambda _: None)
+    path = lock_path(config.state_dir)
+    before = {p.zotero_key for p in lockfile.load(path).papers.values()}
+    objects = set(server.items)
+
+    path.unlink()
+    report = commands.sync(config, say=lambda _: None)
+
+    assert {p.zotero_key for p in lockfile.load(path).papers.values()} == before
+    assert len(before) == 3 and None not in before
+    assert set(server.items) == objects
+    assert report.outcomes["zotero"].counts["adopted"] == 3

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from fake_zotero import FakeZotero
+from papersync import commands
+from papersync.config import Config, load
 from papersync.export import Outcome
 from papersync.export.zotero import ZoteroExporter
 from papersync.lock import Lock
@@ -94,3 +97,29 @@ def push(server: FakeZotero, refs: Sequence[Reference], lock: Lock, **kwargs: An
 
 def notes_of(server: FakeZotero, key: str) -> list[dict[str, Any]]:
     return [c for c in server.children(key) if c["itemType"] == "note"]
+
+
+def sync_folder(root: Path, server: FakeZotero, papers: int) -> Config:
+    """A folder whose log cites `papers` papers of a local catalog, synced to `server` only."""
+    titles = [f"Sparse widgets for problem {n}" for n in range(1, papers + 1)]
+    records = [
+        {"id": f"2401.{n:05d}", "title": t, "authors": "Ada Lovelace", "categories": "cs.LG"}
+        for n, t in enumerate(titles, 1)
+    ]
+    (root / "catalog.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8"
+    )
+    (root / "log.md").write_text(
+        "# 2024-01-02\n\n" + "".join(f"《{t}》\n\n" for t in titles), encoding="utf-8"
+    )
+    off = "{enabled: false}"
+    (root / "papersync.yaml").write_text(
+        f"notes: [log.md]\ncache_dir: cache\n"
+        f"sources: {{arxiv: {off}, semanticscholar: {off}, crossref: {off}}}\n"
+        f"export:\n  zotero: {{library_id: '{server.library_id}', api_key: {server.api_key}, "
+        f"url: '{server.url}'}}\n",
+        encoding="utf-8",
+    )
+    config = load(root / "papersync.yaml")
+    commands.catalog_import(config, root / "catalog.jsonl", None)
+    return config
