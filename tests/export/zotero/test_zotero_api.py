@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from papersync import registry
 from papersync.config import load
 from papersync.errors import ConfigError, ZoteroError
 from papersync.export.zotero.api import WriteResult, ZoteroApi, write_result
-from papersync.export.zotero.plan import LibraryIndex
 from papersync.lock import Lock
 
 
@@ -121,17 +119,3 @@ def test_recorded_write_answers_are_read(shared: Path) -> None:
     assert mixed.versions == {0: 42, 2: 42, 4: -1}
     assert mixed.failures == {1: "400: Bad input", 3: "400: Bad input"}
     assert mixed.conflicts == frozenset()
-
-
-def test_a_recorded_library_is_indexed_by_doi_and_title_and_year(shared: Path) -> None:
-    listing = shared / "fixtures" / "real" / "zotero" / "items_list_user475425.json"
-    index = LibraryIndex.build(json.loads(listing.read_text(encoding="utf-8")))
-    by_doi = replace(reference(1, arxiv=False, doi="10.1126/science.1195912"), key="doi:x")
-    by_title = reference(2, arxiv=False, title="Sherlock Holmes in Babylon")
-    same_year = replace(by_title, paper=replace(by_title.paper, year=1980))
-
-    found = index.find(by_doi)
-    assert found is not None and found["key"] == "33TK9NH9"
-    assert index.find(by_title) is None  # the library's is from 1980, this one from 2024
-    found = index.find(same_year)
-    assert found is not None and found["key"] == "PQKBRC33"

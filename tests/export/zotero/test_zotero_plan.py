@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 from zotero_papers import reference
 
 from papersync.export.zotero.items import desired, item_key
@@ -92,3 +96,17 @@ def test_a_plan_counts_and_lists_only_what_it_would_write() -> None:
     assert [line.split()[0] for line in plan.lines()] == ["create", "create", "1"]
     assert plan.steps[0].key == item_key(refs[0].key)
     assert plan.steps[1].key == "DONE2345"
+
+
+def test_a_recorded_library_is_indexed_by_doi_and_title_and_year(shared: Path) -> None:
+    listing = shared / "fixtures" / "real" / "zotero" / "items_list_user475425.json"
+    index = LibraryIndex.build(json.loads(listing.read_text(encoding="utf-8")))
+    by_doi = replace(reference(1, arxiv=False, doi="10.1126/science.1195912"), key="doi:x")
+    by_title = reference(2, arxiv=False, title="Sherlock Holmes in Babylon")
+    same_year = replace(by_title, paper=replace(by_title.paper, year=1980))
+
+    found = index.find(by_doi)
+    assert found is not None and found["key"] == "33TK9NH9"
+    assert index.find(by_title) is None  # the library's is from 1980, this one from 2024
+    found = index.find(same_year)
+    assert found is not None and found["key"] == "PQKBRC33"
