@@ -18,6 +18,7 @@ from papersync.export.bibtex import BibtexExporter
 from papersync.export.csl import CslExporter
 from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
+from papersync.export.zotero.api import clean_api_key
 from papersync.model import Paper
 from papersync.sources import Source
 from papersync.sources.arxiv import ArxivSource
@@ -172,7 +173,7 @@ def check_services(config: Config) -> list[tuple[bool, str]]:
             (
                 "zotero (API key)",
                 f"{z.url}/keys/current",
-                {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"},
+                {"Zotero-API-Key": clean_api_key(z.api_key) or "", "Zotero-API-Version": "3"},
                 (200,),
             )
         )

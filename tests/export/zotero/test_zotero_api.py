@@ -119,3 +119,20 @@ def test_recorded_write_answers_are_read(shared: Path) -> None:
     assert mixed.versions == {0: 42, 2: 42, 4: -1}
     assert mixed.failures == {1: "400: Bad input", 3: "400: Bad input"}
     assert mixed.conflicts == frozenset()
+
+
+def test_doctor_accepts_the_key_a_crlf_env_file_gives(
+    server: FakeZotero, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    off = "{enabled: false}"
+    (tmp_path / "papersync.yaml").write_text(
+        f"notes: [log.md]\nsources: {{arxiv: {off}, semanticscholar: {off}, crossref: {off}}}\n"
+        f"export:\n  zotero: {{library_id: '{server.library_id}', url: '{server.url}'}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ZOTERO_API_KEY", f"{server.api_key}\r")
+
+    [(ok, line)] = registry.check_services(load(tmp_path / "papersync.yaml"))
+
+    assert ok, line
+    assert server.log == [("GET", "/keys/current", 200)]
