@@ -149,7 +149,8 @@ class ZoteroApi:
             page = _entries(response, what)
             out.extend(page)
             total = response.headers.get("Total-Results", "")
-            if not page or not total.isdigit() or len(out) >= int(total):
+            done = len(out) >= int(total) if total.isdigit() else len(page) < PAGE
+            if done or not page:
                 return out
 
     def _get(self, path: str, params: Mapping[str, str | int], what: str) -> Response:
