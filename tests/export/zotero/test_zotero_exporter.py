@@ -19,11 +19,13 @@ from zotero_papers import (
 )
 
 from fake_zotero import FakeZotero, Fault
-from papersync import commands
+from papersync import commands, registry
 from papersync import lock as lockfile
+from papersync.config import load
 from papersync.errors import ZoteroError
 from papersync.lock import Lock, lock_path
 from papersync.model import Ids, PaperKind, Reference
+from papersync.report import describe
 
 
 def test_first_push_creates_schema_valid_items_notes_and_collection(server: FakeZotero) -> None:
@@ -420,7 +422,7 @@ def test_a_no_op_sync_reports_no_zotero_work(server: FakeZotero, tmp_path: Path)
 
     for _ in range(2):
         report = commands.sync(config, say=lambda _: None)
-        lines += commands.describe(report).splitlines()
+        lines += describe(report).splitlines()
 
     zotero = [line for line in lines if line.startswith("zotero:")]
     assert len(zotero) == 2, lines
@@ -466,3 +468,14 @@ def test_a_sync_after_the_lock_was_deleted_keeps_every_zotero_item(
     assert len(before) == 3 and None not in before
     assert set(server.items) == objects
     assert report.outcomes["zotero"].counts["adopted"] == 3
+
+
+def test_zotero_shows_the_version_the_bibtex_setting_prefers(tmp_path: Path) -> None:
+    for prefer in ("preprint", "published"):
+        (tmp_path / "papersync.yaml").write_text(
+            f"notes: [log.md]\nexport:\n  bibtex: {{path: refs.bib, prefer: {prefer}}}\n"
+            "  zotero: {library_id: '1234', api_key: k}\n",
+            encoding="utf-8",
+        )
+        built = registry.zotero_exporter(load(tmp_path / "papersync.yaml"))
+        assert built.prefer == prefer
