@@ -20,7 +20,7 @@ from papersync.export.zotero.items import (
     own_note,
 )
 from papersync.export.zotero.schema import item_schema, schema_from_json
-from papersync.model import PaperKind, Reference
+from papersync.model import Paper, PaperKind, Reference
 
 
 def test_the_shipped_schema_is_zoteros(shared: Path) -> None:
@@ -138,3 +138,19 @@ def test_own_note_is_known_by_its_heading_not_by_its_key() -> None:
     found = own_note(children)
     assert found is not None and found["key"] == "PAPERS23"
     assert own_note(children[:2]) is None
+
+
+def test_resnet_is_one_cvpr_conference_paper_keeping_its_arxiv_id(resnet: Paper) -> None:
+    ref = Reference(str(resnet.key), resnet, "he2016deep")
+
+    item_type, fields = item_fields(ref)
+
+    assert item_type == "conferencePaper"
+    assert fields["proceedingsTitle"].endswith("(CVPR)")
+    assert (fields["DOI"], fields["date"], fields["pages"]) == (
+        "10.1109/cvpr.2016.90",
+        "2016",
+        "770-778",
+    )
+    assert fields["extra"] == "arXiv: 1512.03385"
+    assert fields["url"] == "https://doi.org/10.1109/CVPR.2016.90"

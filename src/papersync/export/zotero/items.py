@@ -33,6 +33,8 @@ _ITEM_TYPE = {
     PaperKind.BOOK: "book",
     PaperKind.REPORT: "report",
 }
+_RANGE_DASH = re.compile(r"\s*(?:-{2,}|\u2013)\s*")
+"""`770--778` (BibTeX) or `770 – 778`: Zotero writes page ranges with one hyphen."""
 _VENUE_FIELD = {"journalArticle": "publicationTitle", "conferencePaper": "proceedingsTitle"}
 _PUBLISHER_FIELD = {"report": "institution", "preprint": "repository"}
 
@@ -102,7 +104,7 @@ def item_fields(
         "citationKey": reference.citekey,
         "volume": paper.volume,
         "issue": paper.issue,
-        "pages": paper.pages,
+        "pages": _RANGE_DASH.sub("-", paper.pages) if paper.pages else None,
     }
     if item_type == "preprint":
         values["repository"] = "arXiv" if arxiv else (paper.publisher or paper.venue)
