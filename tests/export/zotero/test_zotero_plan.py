@@ -6,13 +6,13 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from zotero_papers import reference
+from zotero_papers import published_work, reference
 
 from papersync.export.zotero.items import desired, item_key
 from papersync.export.zotero.plan import Action, LibraryIndex, targets, unread_plan
 from papersync.export.zotero.schema import item_schema
 from papersync.lock import Lock, Pins
-from papersync.model import Reference
+from papersync.model import PaperKind, Reference
 
 
 def test_index_matches_ids_in_any_field_and_title_only_with_the_same_year() -> None:
@@ -110,3 +110,12 @@ def test_a_recorded_library_is_indexed_by_doi_and_title_and_year(shared: Path) -
     assert index.find(by_title) is None  # the library's is from 1980, this one from 2024
     found = index.find(same_year)
     assert found is not None and found["key"] == "PQKBRC33"
+
+
+def test_a_copy_of_the_preprint_is_found_for_the_published_work_by_title_and_its_year() -> None:
+    work = published_work(1, PaperKind.CONFERENCE)  # preprint 2023, published 2024
+    copy = {"key": "CPY23456", "itemType": "preprint", "title": work.paper.title, "date": "2023"}
+    elsewhere = {**copy, "key": "LDR23456", "date": "2019"}
+
+    assert LibraryIndex.build([copy]).find(work) == copy
+    assert LibraryIndex.build([elsewhere]).find(work) is None

@@ -85,16 +85,18 @@ class LibraryIndex:
         return cls(by_doi, by_arxiv, {k: tuple(v) for k, v in by_title.items()})
 
     def find(self, reference: Reference, taken: AbstractSet[str] = frozenset()) -> Item | None:
-        """The library item that is this paper: same DOI, arXiv id, or title and year."""
+        """The library item that is this paper: same DOI, arXiv id, or title and the year of one
+        of its versions (a person's copy of the 2015 preprint is the 2016 conference paper)."""
         paper = reference.paper
         candidates: list[Item | None] = [
             self.by_doi.get(paper.ids.doi) if paper.ids.doi else None,
             self.by_arxiv.get(paper.ids.arxiv.lower()) if paper.ids.arxiv else None,
         ]
+        years = {y for y in (paper.year, *(v.year for v in paper.versions)) if y}
         for data in self.by_title.get(normalise(paper.title), ()):
             year, arxiv = item_year(data), item_arxiv(data)
-            if paper.year and year and year != paper.year:
-                continue  # same title, another year: a sequel or a namesake
+            if years and year and year not in years:
+                continue  # same title, a year none of its versions has: a sequel or a namesake
             if paper.ids.arxiv and arxiv and arxiv != paper.ids.arxiv.lower():
                 continue
             candidates.append(data)
