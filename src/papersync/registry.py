@@ -21,6 +21,7 @@ from papersync.export.bibtex import BibtexExporter
 from papersync.export.csl import CslExporter
 from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
+from papersync.export.zotero.api import clean_api_key
 from papersync.lock import Lock, Pins, lock_path
 from papersync.model import Paper, Reference
 from papersync.sources import Source
@@ -140,7 +141,7 @@ def _zotero(config: Config, o: Options) -> Exporter:
 
 def _zotero_probe(config: Config) -> Probe:
     z = config.export.zotero
-    headers = {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"}
+    headers = {"Zotero-API-Key": clean_api_key(z.api_key) or "", "Zotero-API-Version": "3"}
     return Probe("zotero (API key)", f"{z.url}/keys/current", headers)
 
 
@@ -366,6 +367,7 @@ def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
         collection=z.collection,
         tags=z.tags,
         dry_run=dry_run,
+        prefer=config.export.bibtex.prefer,
     )
 
 

@@ -67,6 +67,8 @@ class Response:
     body: bytes
     url: str
     cached: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The response's headers, looked up case-insensitively; empty for a cached response."""
 
     def json(self) -> Any:
         """The body as JSON; a broken body is a `MalformedResponse`, not a crash."""
@@ -352,7 +354,7 @@ class Http:
                 raise ServiceError(f"request to {_where(url)} failed ({_kind(exc)})") from exc
             else:
                 if raw.status_code in accept:
-                    return Response(status=raw.status_code, body=raw.content, url=raw.url)
+                    return Response(raw.status_code, raw.content, raw.url, headers=raw.headers)
                 if raw.status_code not in RETRYABLE:
                     raise ServiceError(
                         f"{_where(url)} answered HTTP {raw.status_code}: {_snippet(raw.content)}"
