@@ -21,12 +21,14 @@ from papersync.export.bibtex import BibtexExporter
 from papersync.export.csl import CslExporter
 from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
+from papersync.export.zotero.api import clean_api_key
 from papersync.lock import Lock, Pins, lock_path
 from papersync.model import Paper, Reference
 from papersync.sources import OnlineSource
 from papersync.sources.answers import DAY
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
+from papersync.sources.dblp import DblpSource
 from papersync.sources.http import Http, Policy
 from papersync.sources.semanticscholar import SemanticScholarSource
 
@@ -140,7 +142,7 @@ def _zotero(config: Config, o: Options) -> Exporter:
 
 def _zotero_probe(config: Config) -> Probe:
     z = config.export.zotero
-    headers = {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"}
+    headers = {"Zotero-API-Key": clean_api_key(z.api_key) or "", "Zotero-API-Version": "3"}
     return Probe("zotero (API key)", f"{z.url}/keys/current", headers)
 
 
@@ -197,6 +199,11 @@ def _crossref(config: Config, http: Http) -> OnlineSource:
     return CrossrefSource(http, c.url, mailto=c.mailto, interval=c.interval)
 
 
+def _dblp(config: Config, http: Http) -> OnlineSource:
+    d = config.sources.dblp
+    return DblpSource(http, d.url, interval=d.interval)
+
+
 def _s2_probe(config: Config) -> Probe:
     s = config.sources.semanticscholar
     return Probe(
@@ -231,6 +238,15 @@ SOURCES: Mapping[str, SourceSpec] = {
         enabled=lambda c: c.sources.crossref.enabled,
         probe=lambda c: Probe(
             "crossref", f"{c.sources.crossref.url}/works?query.bibliographic=attention&rows=1", {}
+        ),
+    ),
+    "dblp": SourceSpec(
+        "dblp",
+        "sources.dblp",
+        _dblp,
+        enabled=lambda c: c.sources.dblp.enabled,
+        probe=lambda c: Probe(
+            "dblp", f"{c.sources.dblp.url}/search/publ/api?q=attention&format=json&h=1", {}
         ),
     ),
 }
@@ -353,6 +369,7 @@ def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
         collection=z.collection,
         tags=z.tags,
         dry_run=dry_run,
+        prefer=config.export.bibtex.prefer,
     )
 
 
