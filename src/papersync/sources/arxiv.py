@@ -22,7 +22,7 @@ from papersync.sources import Records
 from papersync.sources.answers import Answer
 from papersync.sources.arxiv_feed import NAME, Feed, parse_entry, read_feed
 from papersync.sources.http import Http, Response
-from papersync.sources.questions import Answered, QuestionSource
+from papersync.sources.questions import Asked, QuestionSource
 
 INTERVAL = 3.0
 """arXiv's terms of use: no more than one request every three seconds."""
@@ -131,7 +131,7 @@ class ArxivSource(QuestionSource):
         clause = title_clause(mention.title)
         return f"title:{clause.query()}" if clause is not None else None
 
-    def _ask(self, questions: Sequence[str]) -> Answered:
+    def _ask(self, questions: Sequence[str]) -> Asked:
         """Ids `ids_per_query` to a request, titles `batch` to a request, then alone those a
         full page may have crowded out."""
         answers: dict[str, Answer] = {}

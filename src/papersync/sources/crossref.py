@@ -18,7 +18,7 @@ from papersync.model import Author, Ids, Mention, Paper, PaperKind
 from papersync.sources import Records
 from papersync.sources.answers import Answer
 from papersync.sources.http import Http, MalformedResponse, Response
-from papersync.sources.questions import Answered, QuestionSource
+from papersync.sources.questions import Asked, QuestionSource
 
 NAME = "crossref"
 INTERVAL = 1.0
@@ -159,7 +159,7 @@ class CrossrefSource(QuestionSource):
         title = " ".join(mention.title.split())
         return f"title:{title}" if title else None
 
-    def _ask(self, questions: Sequence[str]) -> Answered:
+    def _ask(self, questions: Sequence[str]) -> Asked:
         answers: dict[str, Answer] = {}
         errors: dict[str, str] = {}
         for question in questions:

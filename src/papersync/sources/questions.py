@@ -19,7 +19,7 @@ from papersync.sources import Found, Records
 from papersync.sources.answers import Answer
 from papersync.sources.http import Http
 
-Answered = tuple[dict[str, Answer], dict[str, str]]
+Asked = tuple[dict[str, Answer], dict[str, str]]
 """Answers per question, and the reason per question that could not be answered."""
 
 
@@ -46,7 +46,7 @@ class QuestionSource:
         nothing to ask, `SourceError` when it cannot be asked about (a malformed id)."""
         raise NotImplementedError
 
-    def _ask(self, questions: Sequence[str]) -> Answered:
+    def _ask(self, questions: Sequence[str]) -> Asked:
         raise NotImplementedError
 
     def _parse(self, answer: Answer) -> tuple[Paper, ...]:
@@ -92,7 +92,7 @@ class QuestionSource:
                 papers[ids] = found[0]
         return Records(papers, failed)
 
-    def _answers(self, questions: Iterable[str]) -> Answered:
+    def _answers(self, questions: Iterable[str]) -> Asked:
         """Each question's answer, from the cache or asked; fresh ones stored at once."""
         wanted = list(dict.fromkeys(questions))
         cache = self._http.answers

@@ -22,7 +22,7 @@ from papersync.sources import Records
 from papersync.sources.answers import Answer
 from papersync.sources.arxiv_feed import split_name
 from papersync.sources.http import Http, MalformedResponse, Response
-from papersync.sources.questions import Answered, QuestionSource
+from papersync.sources.questions import Asked, QuestionSource
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class SemanticScholarSource(QuestionSource):
         query = match_query(mention.title)
         return f"title:{query}" if query else None
 
-    def _ask(self, questions: Sequence[str]) -> Answered:
+    def _ask(self, questions: Sequence[str]) -> Asked:
         """A title match per title; ids in `/paper/batch` requests of up to `BATCH_LIMIT`."""
         answers: dict[str, Answer] = {}
         errors: dict[str, str] = {}

@@ -16,7 +16,7 @@ from papersync.sources.arxiv import ArxivSource, Clause, title_clause, title_que
 from papersync.sources.arxiv_feed import parse_feed, split_name
 from papersync.sources.http import Http, MalformedResponse, Policy
 
-FEED = Path(__file__).parent / "fixtures" / "sources" / "arxiv_feed.xml"
+FEED = Path(__file__).parents[1] / "fixtures" / "sources" / "arxiv_feed.xml"
 INTERVAL = 0.2
 POLICY = Policy(connect_timeout=1.0, read_timeout=1.0, retries=2, backoff=0.05)
 
