@@ -56,12 +56,6 @@ def services() -> Iterator[FakeServices]:
         yield state
 
 
-@pytest.fixture
-def http(tmp_path: Path) -> Iterator[Http]:
-    with Http(tmp_path / "responses.sqlite", policy=POLICY) as client:
-        yield client
-
-
 @pytest.mark.parametrize(
     ("title", "clause"),
     [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,12 +74,6 @@ def mention(title: str, ids: Ids | None = None) -> Mention:
 def services() -> Iterator[FakeServices]:
     with serve([FM, WDL, DATASET]) as state:
         yield state
-
-
-@pytest.fixture
-def http(tmp_path: Path) -> Iterator[Http]:
-    with Http(tmp_path / "responses.sqlite", policy=POLICY) as client:
-        yield client
 
 
 def source(http: Http, services: FakeServices) -> CrossrefSource:

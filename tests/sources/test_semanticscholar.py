@@ -60,12 +60,6 @@ def services() -> Iterator[FakeServices]:
         yield state
 
 
-@pytest.fixture
-def http(tmp_path: Path) -> Iterator[Http]:
-    with Http(tmp_path / "responses.sqlite", policy=POLICY) as client:
-        yield client
-
-
 def source(http: Http, services: FakeServices) -> SemanticScholarSource:
     return SemanticScholarSource(http, services.url, api_key=KEY, interval=INTERVAL)
 
