@@ -64,9 +64,10 @@ def resolve(
 ) -> Resolution:
     """Decide every identity in `groups`; `online` empty means offline (lock and catalog only).
 
-    A mention some source could not answer about, and that the others do not settle, keeps
-    the decision the lock holds for it (with `--refresh` too): "could not ask" is no answer.
-    So does one refreshed offline: the catalog alone not finding a paper unmatches nothing.
+    A mention this run could not ask about as fully as the run that decided it (a source
+    failed, the run is offline, or the lock kept it from the network) keeps the lock's
+    decision unless the answers it did get match it: "could not ask" is never "no match",
+    with `--refresh` too. Online sources run side by side (`sources.schedule`).
     """
     mentions = {key: representative(group) for key, group in groups.items()}
     failures: dict[str, str] = {}
