@@ -91,7 +91,7 @@ def resolve(
         else:
             undecided[key] = mention
 
-    asked, online_keys = _ask(undecided, catalog, online, lock, refresh, failures, progress)
+    asked, online_keys = _gather(undecided, catalog, online, lock, refresh, failures, progress)
     decided, retry, kept = _decide(undecided, asked, online_keys, lock, known)
     results.update(decided)
     from_lock.update(kept)
@@ -160,7 +160,7 @@ def _reusable(lock: Lock, key: str, refresh: bool) -> Decision | None:
     return decision if good or decision.decided_by is DecidedBy.USER else None
 
 
-def _ask(
+def _gather(
     undecided: Mapping[str, Mention],
     catalog: PaperStore | None,
     online: Sequence[OnlineSource],
