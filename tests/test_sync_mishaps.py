@@ -310,3 +310,52 @@ def test_a_lost_lock_is_rebuilt_from_the_outputs_without_duplicates(
     assert {k: (p.citekey, p.note) for k, p in load_lock(lock).papers.items()} == {
         k: (p.citekey, p.note) for k, p in pins_before.items()
     }
+
+
+# --- 3. an outage never wipes outputs -------------------------------------------------------
+
+
+def test_refresh_during_an_outage_keeps_every_decision_and_output(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+) -> None:
+    from fake_services import Record, serve
+
+    papers = {
+        "Attention Is All You Need": ("1706.03762", ("Ashish Vaswani", "Noam Shazeer"), 2017),
+        "Deep Residual Learning for Image Recognition": ("1512.03385", ("Kaiming He",), 2015),
+    }
+    root = tmp_path / "project"
+    (root / "notes").mkdir(parents=True)
+    (root / "notes" / "log.md").write_text(
+        "# 2024\n\n## 2024.2.3\n\n《Attention Is All You Need》\n\n"
+        "## 2024.2.11\n\n《Deep Residual Learning for Image Recognition》\n",
+        encoding="utf-8",
+    )
+    (root / "papersync.yaml").write_text(
+        "notes: [notes/log.md]\ncache_dir: cache\n"
+        "sources:\n  catalog: {enabled: false}\n  retries: 0\n  timeout: 2\n"
+        "  arxiv: {interval: 0.01}\n  semanticscholar: {interval: 0.01}\n"
+        "  crossref: {interval: 0.01}\n"
+        "export:\n  bibtex: {path: out/refs.bib}\n  vault: {path: out/vault}\n"
+        "  csl: {path: out/papers.json}\n",
+        encoding="utf-8",
+    )
+    config = ["--config", str(root / "papersync.yaml")]
+    records = [Record(title=t, arxiv=a, authors=au, year=y) for t, (a, au, y) in papers.items()]
+    with serve(records) as services:
+        for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
+            monkeypatch.setenv(var, services.url)
+        assert main(["sync", "--quiet", *config]) == 0
+    before = outputs(root)
+    lock = (root / "papersync.lock.yaml").read_bytes()
+    assert b"1706.03762" in before["out/refs.bib"]
+    capsys.readouterr()
+
+    assert main(["sync", "--refresh", "--quiet", *config]) == 3  # the services are gone
+    out = capsys.readouterr().out
+    assert "failed" in out
+    assert outputs(root) == before
+    assert (root / "papersync.lock.yaml").read_bytes() == lock

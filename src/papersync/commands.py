@@ -30,6 +30,7 @@ from papersync.sync import (
     patterns_of,
     read_configured,
     read_notes,
+    refuse_stale,
     run,
 )
 
@@ -141,7 +142,10 @@ def export(
     options = registry.Options(out, include_ambiguous, include_unresolved)
     with Session.open(config) as session:
         read = read_configured(config, (), session.last_good)
-        _, built = library(session, read, offline=True, include_ambiguous=include_ambiguous)
+        resolution, built = library(
+            session, read, offline=True, include_ambiguous=include_ambiguous
+        )
+        refuse_stale(config, resolution)
         session.save(built.lock)
         exporter = registry.exporter(config, target, options)
         outcome = exporter.export(built.references, built.unresolved, session.lock)
@@ -153,7 +157,8 @@ def zotero_push(config: Config, *, dry_run: bool = False) -> ZoteroPush:
     """Push matched papers to Zotero; with `dry_run`, only say what a push would do."""
     with Session.open(config, dry_run=dry_run) as session:
         read = read_configured(config, (), session.last_good)
-        _, built = library(session, read, offline=True)
+        resolution, built = library(session, read, offline=True)
+        refuse_stale(config, resolution)
         exporter = registry.zotero_exporter(config, dry_run=dry_run)
         if dry_run:
             try:

@@ -233,7 +233,6 @@ def library(
     config = session.config
     groups = read.groups()
     resolution = session.resolve(groups, offline=offline, refresh=refresh, progress=progress)
-    _refuse_to_downgrade(config, resolution)
 
     def build(lock: Lock) -> Library:
         return build_library(
@@ -264,23 +263,31 @@ def _hand_written_keys(config: Config, lock: Lock) -> frozenset[str]:
     return bib.hand_written_keys(lock) if isinstance(bib, registry.KeepsHandKeys) else frozenset()
 
 
-def _refuse_to_downgrade(config: Config, resolution: Resolution) -> None:
-    """Stop before exporting when papers matched earlier have lost their metadata.
+def stale(config: Config, resolution: Resolution) -> str | None:
+    """Why exporting now would strip metadata, if it would: else None.
 
-    That happens when the cache was deleted or rebuilt and no source could be asked: writing
-    then would strip authors and years from entries a person already cites.
+    Papers matched earlier come back with only the lock's ids and title when the catalog
+    was deleted or rebuilt and no source could be asked. Writing then would strip authors
+    and years from entries a person already cites, so nothing is exported.
     """
     lost = [
         m
         for m in resolution.matches.values()
         if m.paper is not None and m.paper.source == "lock" and m.decided_by is DecidedBy.LOCK
     ]
-    if lost:
-        raise CommandError(
-            f"{len(lost)} matched paper(s), e.g. {lost[0].mention.raw!r}, are not in the "
-            f"catalog in {config.cache_dir} (deleted or rebuilt?): re-import your catalog or "
-            "run online to fetch them again; nothing was exported"
-        )
+    if not lost:
+        return None
+    return (
+        f"{len(lost)} matched paper(s), e.g. {lost[0].mention.raw!r}, are not in the catalog "
+        f"in {config.cache_dir} and no source could be asked: re-import your catalog or run "
+        "online to fetch them again; nothing was exported, every output kept"
+    )
+
+
+def refuse_stale(config: Config, resolution: Resolution) -> None:
+    """For commands that export one target: a stale library is an error (see `stale`)."""
+    if (why := stale(config, resolution)) is not None:
+        raise CommandError(why)
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -415,14 +422,17 @@ def run(
             session, read, offline=options.offline, refresh=options.refresh, progress=progress
         )
         session.save(built.lock)
-        outcomes = _write_targets(session, built, options, say, stage)
+        held_back = stale(config, resolution)
+        outcomes = {} if held_back else _write_targets(session, built, options, say, stage)
         report = Report(
             mentions=len(read.mentions),
             statuses=statuses(resolution.matches),
             papers=len(built.references),
             outcomes=outcomes,
             failures=resolution.failures,
-            problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
+            problems=read.problems
+            + tuple(p for o in outcomes.values() for p in o.problems)
+            + ((held_back,) if held_back else ()),
             notices=(f"lock rebuilt from outputs: names of {built.recovered} paper(s) recovered",)
             if built.recovered
             else (),
