@@ -359,3 +359,47 @@ def test_refresh_during_an_outage_keeps_every_decision_and_output(
     assert "failed" in out
     assert outputs(root) == before
     assert (root / "papersync.lock.yaml").read_bytes() == lock
+
+
+# --- 9. a full disk during a sync ---------------------------------------------------------
+
+
+class _FullDisk:
+    """`os` as `papersync.atomic` sees it, on a disk with no space left: every rename of a
+    finished temp file fails, as the write before it would."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    @staticmethod
+    def replace(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device", str(dst))
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(
+    example_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+) -> None:
+    import os
+
+    from papersync import atomic
+
+    sync(example_folder)
+    log = example_folder / "notes" / "log.md"
+    log.write_text(log.read_text(encoding="utf-8").replace("第二次读", "第三次读"), "utf-8")
+    before = outputs(example_folder)
+    lock = (example_folder / "papersync.lock.yaml").read_bytes()
+    capsys.readouterr()
+    monkeypatch.setattr(atomic, "os", _FullDisk(os))
+
+    code = sync(example_folder)
+    line = one_line_error(capsys.readouterr().err)
+    assert code != 0 and "No space left on device" in line
+    assert outputs(example_folder) == before
+    assert (example_folder / "papersync.lock.yaml").read_bytes() == lock
+    assert not list(example_folder.rglob(f"*{atomic.TEMP_SUFFIX}"))

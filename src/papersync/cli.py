@@ -58,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # the disk itself failed (full, gone, read-only) mid-run
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"papersync: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("papersync: interrupted; everything already fetched is cached", file=sys.stderr)
         return 130

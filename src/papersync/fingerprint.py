@@ -102,4 +102,7 @@ def remember(config: Config, digest: str, report: Report) -> None:
             for name, o in report.outcomes.items()
         },
     }
-    atomic.write_text(path, json.dumps(saved, sort_keys=True))
+    try:
+        atomic.write_text(path, json.dumps(saved, sort_keys=True))
+    except OSError:  # only the next run's shortcut is lost
+        path.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from papersync import atomic, registry
 from papersync import lock as lockfile
 from papersync.config import Config
-from papersync.errors import CatalogError, ConfigError, RunLockedError
+from papersync.errors import CatalogError, ConfigError, LockError, RunLockedError
 from papersync.lock import Lock
 from papersync.model import Mention
 from papersync.resolve import Resolution
@@ -112,8 +112,10 @@ class LastGood:
             return None
 
     def keep(self, note: Path, data: bytes) -> None:
+        """Keep a copy; one that cannot be written (a full disk) only loses this safety net."""
         if self.writable:
-            atomic.write_bytes(self._slot(note), data, durable=False)
+            with contextlib.suppress(OSError):
+                atomic.write_bytes(self._slot(note), data, durable=False)
 
     def forget_all_but(self, notes: Sequence[Path]) -> None:
         """Drop the copies of files no longer configured."""
@@ -147,7 +149,13 @@ class Session:
     def save(self, lock: Lock) -> None:
         """Record `lock` as the current one, writing the file when it changed."""
         if lock != self.lock and not self.dry_run:
-            lockfile.save(self.lock_path, lock)
+            try:
+                lockfile.save(self.lock_path, lock)
+            except OSError as exc:
+                raise LockError(
+                    f"{self.lock_path}: cannot write the lock file ({exc.strerror}); "
+                    "it is as the last save left it"
+                ) from exc
         self.lock = lock
 
     @property
