@@ -403,3 +403,80 @@ def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(
     assert outputs(example_folder) == before
     assert (example_folder / "papersync.lock.yaml").read_bytes() == lock
     assert not list(example_folder.rglob(f"*{atomic.TEMP_SUFFIX}"))
+
+
+# --- any sequence of mishaps ends, after one healthy run, where one healthy run ends -------
+
+
+def _killed_mid_run(root: Path, delay: float) -> None:
+    """`papersync sync` in its own process, killed with SIGKILL after `delay` seconds."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "papersync", "sync", "--offline", "--quiet"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+@pytest.mark.skipif(not _can_recover(), reason="the exporters cannot read their pins back yet")
+def test_any_sequence_of_mishaps_ends_where_one_healthy_run_ends(
+    example_folder: Path, tmp_path_factory: pytest.TempPathFactory, outputs: Outputs
+) -> None:
+    import shutil
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    healthy_log = (example_folder / "notes" / "log.md").read_bytes()
+    reference = tmp_path_factory.mktemp("reference") / "project"
+    shutil.copytree(example_folder, reference)
+    sync(reference)
+    expected = outputs(reference)
+    expected_lock = (reference / "papersync.lock.yaml").read_bytes()
+
+    step = st.one_of(
+        st.just(("sync", 0.0)),
+        st.just(("delete lock", 0.0)),
+        st.just(("unreadable note", 0.0)),
+        st.just(("restore note", 0.0)),
+        st.tuples(st.just("kill -9"), st.floats(0.2, 2.0)),
+    )
+
+    @settings(
+        max_examples=8,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.lists(step, max_size=4))
+    def mishaps(steps: list[tuple[str, float]]) -> None:
+        root = tmp_path_factory.mktemp("mishaps") / "project"
+        shutil.copytree(example_folder, root)
+        log, lock = root / "notes" / "log.md", root / "papersync.lock.yaml"
+        for name, delay in steps:
+            if name == "sync":
+                sync(root)
+            elif name == "delete lock":
+                lock.unlink(missing_ok=True)
+            elif name == "unreadable note":
+                log.write_bytes(healthy_log.decode("utf-8").encode("gbk", errors="replace"))
+            elif name == "restore note":
+                log.write_bytes(healthy_log)
+            else:
+                _killed_mid_run(root, delay)
+        log.write_bytes(healthy_log)
+        sync(root)
+        assert outputs(root) == expected
+        assert lock.read_bytes() == expected_lock
+
+    mishaps()
