@@ -36,7 +36,6 @@ from papersync.sync import (
 
 Ask = reviewing.Ask
 
-
 @dataclass(frozen=True)
 class ResolveRun:
     notes: NotesRead

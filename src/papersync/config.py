@@ -82,6 +82,8 @@ class BibtexSettings:
     citekey: str | None = None
     ascii: bool | None = None
     """Non-ASCII as LaTeX escapes; default: yes for the bibtex dialect, no for biblatex."""
+    prefer: str = "published"
+    """Which version of a work its entry shows: `published` (with its eprint) or `preprint`."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +322,8 @@ def _validate_choices(config: Config) -> Config:
     file = config.where
     if config.export.bibtex.dialect not in ("bibtex", "biblatex"):
         raise ConfigError(f"{file}: export.bibtex.dialect: expected `bibtex` or `biblatex`")
+    if config.export.bibtex.prefer not in ("published", "preprint"):
+        raise ConfigError(f"{file}: export.bibtex.prefer: expected `published` or `preprint`")
     if config.export.bibtex.citekey is not None:
         try:
             citekey.parse(config.export.bibtex.citekey)

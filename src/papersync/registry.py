@@ -113,6 +113,7 @@ def _bibtex(config: Config, o: Options) -> Exporter:
         dialect=b.dialect,
         ascii=b.ascii,
         include_ambiguous=o.include_ambiguous,
+        prefer=b.prefer,
     )
 
 
@@ -129,7 +130,7 @@ def _vault(config: Config, o: Options) -> Exporter:
 
 
 def _csl(config: Config, o: Options) -> Exporter:
-    return CslExporter(o.out or target_path(config, "csl"))
+    return CslExporter(o.out or target_path(config, "csl"), prefer=config.export.bibtex.prefer)
 
 
 def _zotero(config: Config, o: Options) -> Exporter:
