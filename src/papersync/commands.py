@@ -36,6 +36,7 @@ from papersync.sync import (
 
 Ask = reviewing.Ask
 
+
 @dataclass(frozen=True)
 class ResolveRun:
     notes: NotesRead
