@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help()
         return EXIT_USAGE
     try:
-        config = load(args.config or Path(CONFIG_NAME), required=args.config is not None)
+        needed = args.config is not None or getattr(args, "needs_config", True)
+        config = load(args.config or Path(CONFIG_NAME), required=needed)
         result: int = args.run(args, config)
         return result
     except PapersyncError as exc:
@@ -86,19 +87,32 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"papersync {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, help_: str, run: Callable[[argparse.Namespace, Config], int]) -> Any:
+    def command(
+        name: str,
+        help_: str,
+        run: Callable[[argparse.Namespace, Config], int],
+        *,
+        needs_config: bool = True,
+    ) -> Any:
         p = sub.add_parser(name, parents=[common], help=help_, description=help_)
-        p.set_defaults(run=run)
+        p.set_defaults(run=run, needs_config=needs_config)
         return p
 
-    p = command("scan", "list the mentions of papers found in reading logs", _scan)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="reading-log files")
+    p = command(
+        "scan", "list the mentions of papers found in reading logs", _scan, needs_config=False
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="reading logs (default: config notes)")
     p.add_argument("--json", action="store_true", help="print a JSON array of mentions")
 
-    p = command("catalog", "manage the local catalog used for offline resolution", _no_action)
+    p = command(
+        "catalog",
+        "manage the local catalog used for offline resolution",
+        _no_action,
+        needs_config=False,
+    )
     csub = p.add_subparsers(title="actions", metavar="ACTION", parser_class=_Parser)
     ip = csub.add_parser("import", parents=[common], help="add records to the local catalog")
-    ip.set_defaults(run=_catalog_import)
+    ip.set_defaults(run=_catalog_import, needs_config=False)
     ip.add_argument("file", type=Path, help="the file to import")
     ip.add_argument(
         "--format",
@@ -143,8 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true", help="print every file and item written")
 
     command("status", "counts from the lock file, without running anything", _status)
-    command("doctor", "check the config, the sources and Zotero", _doctor)
-    p = command("init", f"write a commented {CONFIG_NAME} for a notes folder", _init)
+    command("doctor", "check the config, the sources and Zotero", _doctor, needs_config=False)
+    p = command(
+        "init", f"write a {CONFIG_NAME} for the logs in a folder", _init, needs_config=False
+    )
     p.add_argument("folder", nargs="?", type=Path, default=Path("."), help="the notes folder")
     return parser
 
@@ -160,7 +176,7 @@ def _no_action(args: argparse.Namespace, config: Config) -> int:
 
 
 def _scan(args: argparse.Namespace, config: Config) -> int:
-    read = commands.scan(config, [Path(p) for p in args.paths])
+    read = commands.scan(config, args.paths)
     if args.json:
         print(
             json.dumps(
@@ -178,14 +194,17 @@ def _scan(args: argparse.Namespace, config: Config) -> int:
 
 
 def _catalog_import(args: argparse.Namespace, config: Config) -> int:
-    report = commands.catalog_import(config, args.file, args.format)
-    for problem in report.problems:
-        print(f"papersync: {problem}", file=sys.stderr)
+    imported = commands.catalog_import(config, args.file, args.format)
+    for problem in imported.problems:
+        print(
+            f"papersync: {args.file}:{_one_line(str(problem)).removeprefix('line ')}",
+            file=sys.stderr,
+        )
     print(
-        f"{args.file}: {report.imported} imported, {report.updated} updated, "
-        f"{report.skipped} skipped"
+        f"{args.file}: {imported.imported} imported, {imported.updated} updated, "
+        f"{imported.skipped} skipped"
     )
-    return EXIT_OK
+    return EXIT_PARTIAL if imported.skipped else EXIT_OK
 
 
 def _resolve(args: argparse.Namespace, config: Config) -> int:
@@ -313,8 +332,8 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
 
 
 def _init(args: argparse.Namespace, config: Config) -> int:
-    path = commands.init(args.folder)
-    print(f"wrote {path}; edit `notes:` and the export paths, then run `papersync sync`")
+    started = commands.init(args.folder)
+    print(report.describe_init(started))
     return EXIT_OK
 
 

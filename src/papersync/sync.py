@@ -140,8 +140,15 @@ def require_notes(config: Config, given: Sequence[str]) -> list[Path]:
     if given:
         return [Path(p) for p in given]
     files = registry.note_files(config)
+    if not config.notes:
+        raise ConfigError(
+            f"{config.where}: notes: no note files configured (or give them on the command line)"
+        )
     if not files:
-        raise ConfigError(f"{config.where}: notes: no note files given or configured")
+        entries = ", ".join(f"`{entry}`" for entry in config.notes)
+        raise ConfigError(
+            f"{config.where}: notes: {entries} matches no file (relative to {config.folder})"
+        )
     return files
 
 
@@ -391,6 +398,24 @@ def _write_targets(
     return outcomes
 
 
+def _notices(
+    session: Session, built: Library, options: RunOptions, resolution: Resolution
+) -> tuple[str, ...]:
+    """What the person should know about this run beyond its counts."""
+    notices = []
+    if built.recovered:
+        notices.append(f"lock rebuilt from outputs: names of {built.recovered} paper(s) recovered")
+    open_ = any(
+        m.status in (Status.AMBIGUOUS, Status.UNRESOLVED) for m in resolution.matches.values()
+    )
+    if options.offline and open_ and not session.catalog:
+        notices.append(
+            "the local catalog is empty (or off), so --offline resolved nothing new: "
+            "`papersync catalog import FILE` (arXiv JSONL, .bib or CSL-JSON) fills it"
+        )
+    return tuple(notices)
+
+
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -433,9 +458,8 @@ def run(
             problems=read.problems
             + tuple(p for o in outcomes.values() for p in o.problems)
             + ((held_back,) if held_back else ()),
-            notices=(f"lock rebuilt from outputs: names of {built.recovered} paper(s) recovered",)
-            if built.recovered
-            else (),
+            notices=_notices(session, built, options, resolution),
+            dry_run=options.dry_run,
         )
         if not options.dry_run:
             after = fingerprint.inputs_digest(config, notes_files, offline=options.offline)
