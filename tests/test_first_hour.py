@@ -4,6 +4,7 @@ clear line with the file or key named, and counters never contradict each other.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -149,12 +150,10 @@ def test_a_zotero_line_says_unchanged_once() -> None:
     assert line.count("unchanged") == 1 and "2 created" in line
 
 
-def test_mark_not_a_paper_takes_what_scan_shows(example_folder: Path) -> None:
-    log = example_folder / "notes" / "log.md"
-    log.write_text(
-        log.read_text(encoding="utf-8") + "\n## 2024.3.30\n\n- [DETR] 组会上提到的检测方法\n",
-        encoding="utf-8",
-    )
+def test_mark_not_a_paper_takes_what_scan_shows(
+    example_folder: Path, add_entry: Callable[..., None]
+) -> None:
+    add_entry(example_folder, "- [DETR] 组会上提到的检测方法")
     config = load(example_folder / "papersync.yaml")
     shown = {report.mention_row(m)[3]: m for m in commands.scan(config).mentions}
     aliased = next(text for text, m in shown.items() if m.alias)

@@ -63,12 +63,10 @@ def test_accept_best_records_the_candidates_real_score(example_folder: Path) -> 
     assert decision.score == pytest.approx(candidate.score, abs=1e-3) and decision.score < 1.0
 
 
-def test_an_interrupted_review_keeps_every_answer_already_given(example_folder: Path) -> None:
-    log = example_folder / "notes" / "log.md"
-    log.write_text(
-        log.read_text(encoding="utf-8") + "\n## 2024.3.30\n\n《A Title No Catalog Holds》\n",
-        encoding="utf-8",
-    )
+def test_an_interrupted_review_keeps_every_answer_already_given(
+    example_folder: Path, add_entry: Callable[..., None]
+) -> None:
+    add_entry(example_folder, "《A Title No Catalog Holds》")
     config = load(example_folder / "papersync.yaml")
     asked: list[str] = []
 
