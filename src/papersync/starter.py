@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from papersync import notes
+from papersync import parse
 
 OWN_NOTE_MARK = "%% papersync:begin"
 """What every note papersync writes carries: such files are outputs, never logs."""
@@ -55,7 +55,7 @@ def find_logs(folder: Path) -> list[Found]:
             continue
         if OWN_NOTE_MARK in text:
             continue
-        count = len(notes.parse(text, path.name, notes.DEFAULT_PATTERNS))
+        count = len(parse.parse(text, path.name, parse.DEFAULT_PATTERNS))
         if count:
             found.append(Found(path.relative_to(folder), count))
     return sorted(found, key=lambda f: (-f.mentions, str(f.path)))
