@@ -18,21 +18,13 @@ from papersync.errors import CommandError, ConfigError, ZoteroError
 from papersync.export import Outcome
 from papersync.lock import Decision
 from papersync.model import Mention, Status
+from papersync.reading import NotesRead, note_files, patterns_of, read_configured, read_notes
 from papersync.report import Report, StatusCounts, statuses
 from papersync.resolve import Resolution
 from papersync.session import Progress, Session, read_lock, require_catalog
 from papersync.sources.catalog import ImportReport, format_of
 from papersync.starter import Started
-from papersync.sync import (
-    NotesRead,
-    RunOptions,
-    library,
-    patterns_of,
-    read_configured,
-    read_notes,
-    refuse_stale,
-    run,
-)
+from papersync.sync import RunOptions, library, refuse_stale, run
 
 Ask = reviewing.Ask
 
@@ -70,7 +62,6 @@ def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
     if not file.is_file():
         raise CommandError(f"{file}: no such file")
     return catalog.import_file(file, fmt or format_of(file))
-
 
 
 def resolve(
@@ -211,7 +202,7 @@ def status(config: Config) -> StatusCounts:
 def doctor(config: Config) -> list[tuple[bool, str]]:
     checks: list[tuple[bool, str]] = [(True, f"config: {config.source_file or 'defaults'}")]
     try:
-        checks += [(note.is_file(), f"notes: {note}") for note in registry.note_files(config)]
+        checks += [(note.is_file(), f"notes: {note}") for note in note_files(config)]
     except ConfigError as exc:
         checks.append((False, str(exc)))
     if not config.notes:

@@ -80,6 +80,28 @@ def require_catalog(config: Config) -> Catalog:
     return catalog
 
 
+def check_paths(config: Config) -> None:
+    """No output is an input, and no two outputs share a place: else a `ConfigError`.
+
+    An output that is (or, for a folder, contains) a configured note file would overwrite
+    the reading log; two targets in one place would overwrite each other.
+    """
+    written = [(key, path.resolve()) for key, path in registry.outputs(config)]
+    for i, (key, path) in enumerate(written):
+        for other, there in written[i + 1 :]:
+            if path == there or path in there.parents or there in path.parents:
+                raise ConfigError(f"{config.where}: {key} and {other} overlap ({path})")
+    state = ("state_dir", config.state_dir.resolve())  # a folder of notes, never a note
+    for index, note, globbed in config.note_entries():
+        found = note.resolve()
+        for key, path in [*written, state]:
+            if found == path or (key != "state_dir" and path in found.parents and not globbed):
+                raise ConfigError(
+                    f"{config.where}: {key} and notes[{index}] name the same file ({note}): "
+                    "an output would overwrite the notes"
+                )
+
+
 def sweep(config: Config) -> None:
     """Clear what a killed run may have left half-written, before writing anything."""
     for target in [*(path for _, path in registry.outputs(config)), LastGood(config).folder]:
@@ -141,7 +163,7 @@ class Session:
     @classmethod
     @contextlib.contextmanager
     def open(cls, config: Config, *, dry_run: bool = False) -> Iterator[Session]:
-        registry.check_paths(config)
+        check_paths(config)
         with run_lock(config.state_dir):
             sweep(config)
             yield cls(config, lockfile.load(lockfile.lock_path(config.state_dir)), dry_run)
@@ -199,6 +221,7 @@ __all__ = [
     "RUN_LOCK_NAME",
     "LastGood",
     "Session",
+    "check_paths",
     "open_catalog",
     "read_lock",
     "require_catalog",
