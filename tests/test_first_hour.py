@@ -161,3 +161,12 @@ def test_mark_not_a_paper_takes_what_scan_shows(
     assert commands.review(config, not_papers=[aliased]) == 1
     with pytest.raises(commands.CommandError, match="no mention"):
         commands.review(config, not_papers=["A title nobody wrote"])
+
+
+def test_catalog_import_of_a_file_in_no_catalog_format_is_one_line(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = example_folder / "papersync.yaml"
+    assert main(["catalog", "import", str(config), "--config", str(config)]) == 1
+    (line,) = lines_of(capsys.readouterr().err)
+    assert line.startswith(f"papersync: {config}:") and "Traceback" not in line
