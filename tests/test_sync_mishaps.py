@@ -313,19 +313,14 @@ def test_a_lost_lock_is_rebuilt_from_the_outputs_without_duplicates(
 # --- 3. an outage never wipes outputs -------------------------------------------------------
 
 
-def test_refresh_during_an_outage_keeps_every_decision_and_output(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    outputs: Outputs,
-) -> None:
-    from fake_services import Record, serve
+ONLINE_PAPERS = {
+    "Attention Is All You Need": ("1706.03762", ("Ashish Vaswani", "Noam Shazeer"), 2017),
+    "Deep Residual Learning for Image Recognition": ("1512.03385", ("Kaiming He",), 2015),
+}
 
-    papers = {
-        "Attention Is All You Need": ("1706.03762", ("Ashish Vaswani", "Noam Shazeer"), 2017),
-        "Deep Residual Learning for Image Recognition": ("1512.03385", ("Kaiming He",), 2015),
-    }
-    root = tmp_path / "project"
+
+def _online_project(root: Path, extra: str = "") -> Path:
+    """A log of two papers, resolved online (catalog off), with every file target."""
     (root / "notes").mkdir(parents=True)
     (root / "notes" / "log.md").write_text(
         "# 2024\n\n## 2024.2.3\n\n《Attention Is All You Need》\n\n"
@@ -338,12 +333,29 @@ def test_refresh_during_an_outage_keeps_every_decision_and_output(
         "  arxiv: {interval: 0.01}\n  semanticscholar: {interval: 0.01}\n"
         "  crossref: {interval: 0.01}\n"
         "export:\n  bibtex: {path: out/refs.bib}\n  vault: {path: out/vault}\n"
-        "  csl: {path: out/papers.json}\n",
+        "  csl: {path: out/papers.json}\n" + extra,
         encoding="utf-8",
     )
+    return root
+
+
+def _online_records() -> list[object]:
+    from fake_services import Record
+
+    return [Record(title=t, arxiv=a, authors=au, year=y) for t, (a, au, y) in ONLINE_PAPERS.items()]
+
+
+def test_refresh_during_an_outage_keeps_every_decision_and_output(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+) -> None:
+    from fake_services import serve
+
+    root = _online_project(tmp_path / "project")
     config = ["--config", str(root / "papersync.yaml")]
-    records = [Record(title=t, arxiv=a, authors=au, year=y) for t, (a, au, y) in papers.items()]
-    with serve(records) as services:
+    with serve(_online_records()) as services:
         for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
             monkeypatch.setenv(var, services.url)
         assert main(["sync", "--quiet", *config]) == 0
@@ -478,3 +490,36 @@ def test_any_sequence_of_mishaps_ends_where_one_healthy_run_ends(
         assert lock.read_bytes() == expected_lock
 
     mishaps()
+
+
+@pytest.mark.skipif(not _can_recover(), reason="the exporters cannot read their pins back yet")
+def test_a_lost_lock_keeps_the_zotero_items_bib_keys_and_notes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+) -> None:
+    from fake_services import serve
+    from fake_zotero import FakeZotero
+
+    subset = Path(__file__).parent / "fixtures" / "zotero" / "schema-subset.json"
+    with serve(_online_records()) as services, FakeZotero(subset) as library:
+        for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
+            monkeypatch.setenv(var, services.url)
+        zotero = (
+            f"  zotero: {{library_id: '{library.library_id}', api_key: {library.api_key}, "
+            f"url: '{library.url}'}}\n"
+        )
+        root = _online_project(tmp_path / "project", zotero)
+        config = ["--config", str(root / "papersync.yaml")]
+        assert main(["sync", "--quiet", *config]) == 0
+        items = sorted(i["key"] for i in library.top_items())
+        before = outputs(root)
+        (root / "papersync.lock.yaml").unlink()
+        capsys.readouterr()
+
+        assert main(["sync", "--quiet", *config]) == 0
+        assert "lock rebuilt from outputs" in capsys.readouterr().out
+        assert sorted(i["key"] for i in library.top_items()) == items and len(items) == 2
+        assert set(outputs(root)) == set(before)
+        assert outputs(root)["out/refs.bib"] == before["out/refs.bib"]
