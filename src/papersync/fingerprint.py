@@ -69,14 +69,15 @@ def remembered(config: Config, digest: str) -> Report | None:
     """The last run's report, if its inputs and outputs are exactly as they are now.
 
     Its counts of mentions and papers stand; what the last run did (files written, items
-    created) does not repeat: this run did nothing.
+    created) does not repeat: this run did nothing, so each tally reads 0.
     """
     try:
         saved = json.loads((config.state_dir / FINGERPRINT_NAME).read_text(encoding="utf-8"))
         if saved["inputs"] != digest or saved["outputs"] != outputs_state(config):
             return None
         outcomes = {
-            name: Outcome(unchanged=int(o["files"])) for name, o in saved["outcomes"].items()
+            name: Outcome(unchanged=int(o["files"]), counts=dict.fromkeys(o["counts"], 0))
+            for name, o in saved["outcomes"].items()
         }
         return Report(
             mentions=int(saved["mentions"]),
@@ -102,7 +103,8 @@ def remember(config: Config, digest: str, report: Report) -> None:
         "statuses": dict(report.statuses),
         "papers": report.papers,
         "outcomes": {
-            name: {"files": len(o.written) + o.unchanged} for name, o in report.outcomes.items()
+            name: {"files": len(o.written) + o.unchanged, "counts": sorted(o.counts)}
+            for name, o in report.outcomes.items()
         },
     }
     try:
