@@ -171,3 +171,16 @@ def test_catalog_import_of_a_file_in_no_catalog_format_is_one_line(
     assert main(["catalog", "import", str(config), "--config", str(config)]) == 1
     (line,) = lines_of(capsys.readouterr().err)
     assert line.startswith(f"papersync: {config}:") and "Traceback" not in line
+
+
+def test_sync_json_is_the_report_as_one_object(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    config = ["--config", str(example_folder / "papersync.yaml")]
+    assert main(["sync", "--offline", "--json", *config]) == 3
+    done = json.loads(capsys.readouterr().out)
+    assert done["mentions"] == 18 and done["statuses"]["ambiguous"] == 1
+    assert done["outcomes"]["bibtex"]["written"] == [str(example_folder / "out" / "refs.bib")]
+    assert done["dry_run"] is False and done["failures"] == {}

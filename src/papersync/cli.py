@@ -154,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     _network_flags(p)
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     p.add_argument("--quiet", action="store_true", help="print only the final report")
+    p.add_argument("--json", action="store_true", help="print the report as a JSON object")
     p.add_argument("--verbose", action="store_true", help="print every file and item written")
 
     command("status", "counts from the lock file, without running anything", _status)
@@ -276,9 +277,10 @@ def _zotero_push(args: argparse.Namespace, config: Config) -> int:
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:
-    console = Console(highlight=False)
-    say = (lambda line: None) if args.quiet else _plain(console)
-    bar = console.is_terminal and not args.quiet
+    console = Console(highlight=False, stderr=args.json)
+    quiet = args.quiet or args.json
+    say = (lambda line: None) if quiet else _plain(console)
+    bar = console.is_terminal and not quiet
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -308,7 +310,10 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
             verbose=args.verbose,
             stage=stage,
         )
-    print(report.describe(done))
+    if args.json:
+        print(json.dumps(report.report_json(done), ensure_ascii=False, indent=2))
+    else:
+        print(report.describe(done))
     return EXIT_PARTIAL if done.partial else EXIT_OK
 
 
