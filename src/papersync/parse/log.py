@@ -38,6 +38,7 @@ _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _DATE_HEADER = re.compile(r"date|day|when|日期|时间|时期", re.IGNORECASE)
 _MAX_DATE_LINE = 60
+_DIGIT = re.compile(r"\d")
 _EXAMPLES = 3
 
 
@@ -85,6 +86,8 @@ class _Walk:
     undated_lines: list[int] = field(default_factory=list)
     dates: list[StatedDate | None] = field(default_factory=list)
     """The date in force at each line, for mentions found after the walk."""
+    current: StatedDate | None = None
+    """The date in force now: the nearest frame's that states a day or a month."""
 
     def date_at(self, index: int) -> StatedDate | None:
         return self.dates[index] if index < len(self.dates) else None
@@ -120,22 +123,27 @@ class _Walk:
         return next((f.stated for f in reversed(self.frames) if f.stated and f.stated.year), None)
 
     def _current(self) -> StatedDate | None:
-        return next(
+        return self.current
+
+    def _pop_to(self, level: float) -> None:
+        while self.frames and self.frames[-1].level >= level:
+            self.frames.pop()
+        self.current = next(
             (f.stated for f in reversed(self.frames) if f.stated and f.stated.date), None
         )
 
     def _push(self, frame: _Frame) -> None:
-        while self.frames and self.frames[-1].level >= frame.level:
-            self.frames.pop()
+        self._pop_to(frame.level)
         self.frames.append(frame)
+        if frame.stated is not None and frame.stated.date is not None:
+            self.current = frame.stated
         if frame.stated is not None and frame.stated.date is not None:
             self.dated_lines += 1
             self.sections[-1].dated = True
 
     def _heading(self, index: int, level: int, text: str, found: re.Match[str]) -> None:
         self.date_column = None
-        while self.frames and self.frames[-1].level >= level:
-            self.frames.pop()
+        self._pop_to(level)
         stated = heading_date(text, self.compiled.date_headings, self._context())
         if stated is None and len(self.undated_lines) < _EXAMPLES and looks_dated(text):
             self.undated_lines.append(index)
@@ -148,7 +156,7 @@ class _Walk:
         self._scan_line(index, found.string, None, level=level, only_marked=True)
 
     def _date_line(self, index: int, line: str) -> bool:
-        if len(line) > _MAX_DATE_LINE or not any(ch.isdigit() for ch in line):
+        if len(line) > _MAX_DATE_LINE or not _DIGIT.search(line):
             return False
         stated = line_date(line, self.compiled.date_headings, self._context())
         if stated is None:

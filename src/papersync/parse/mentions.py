@@ -47,8 +47,8 @@ def marked(
         end = found[number + 1].start() if number + 1 < len(found) else len(line)
         after = line[match.end():end]
         hints = parts.hints
-        if not (hints.venue and hints.year):
-            around = trailing_hints(after)
+        around = trailing_hints(after) if not (hints.venue and hints.year) else None
+        if around:
             hints = replace(hints, venue=hints.venue or around.venue,
                             year=hints.year or around.year)
         drafts.append(Draft(
