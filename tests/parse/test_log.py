@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import papersync.parse
 from papersync.match import identity
 from papersync.model import Ids, MentionKind
-from papersync.parse import DEFAULT_PATTERNS, Patterns, group, parse
+from papersync.parse import DEFAULT_PATTERNS, Patterns, group, parse, parse_log
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notes"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reading-log.md"
@@ -181,6 +181,10 @@ _LOG_PIECES = st.sampled_from([
     "- [ ] ", "- [x] ", "  ", "\n", "\r\n", "```\n", "| ✅ | 2014 | [GAN](", ") |", "[", "]",
     "https://arxiv.org/abs/1706.03762v2", "10.1038/", "nature.com/articles/s1", "arXiv:",
     "Long short-term memory\n    1997年\n", "2016年", "**", "<u>", "</u>", "：", "(X)", "!",
+    "[[", "]]", "[[PDF]](", "|alias", "- **2022/05/06, Friday.**\n", "2018.04.18\n", "## 5.6\n",
+    "| 日期 | 标题 |\n| -- | -- |\n", "| 3/30/23 | [DETR] 逐段精读 |\n", "<kbd>CVPR 2022</kbd>",
+    ". CVPR 2022, Oral.", " (ICCV'21)", "et al.", "$^2$", "...", "…", "串讲", "](#x)", "\t",
+    "http://[", "《Title. arXiv 2022/4/30.》", "### 2024 - ",
 ])
 
 
@@ -189,9 +193,13 @@ _LOG_PIECES = st.sampled_from([
 def test_parse_never_raises_and_lines_point_at_raw(text: str) -> None:
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     for patterns in (DEFAULT_PATTERNS, Patterns(title_markers=(("<u>", "</u>"), ("**", "**")))):
-        for mention in parse(text, "any.md", patterns):
+        result = parse_log(text, "any.md", patterns, ignore={"Notes"})
+        for mention in result.mentions:
             assert 1 <= mention.line <= len(lines)
             assert mention.raw in lines[mention.line - 1]
+            assert mention.year_hint == mention.hints.year
+            assert not mention.month_only or mention.date is not None
+        assert all(problem.startswith("any.md: ") for problem in result.problems)
 
 
 def test_module_surface() -> None:

@@ -102,7 +102,7 @@ class _Walk:
                 self.sections[-1].fenced.add(index)
             else:
                 self._line(index, line)
-            self.dates.append(self._current())
+            self.dates.append(self.current)
         self.sections[-1].last_line = len(self.lines)
 
     def _line(self, index: int, line: str) -> None:
@@ -121,9 +121,6 @@ class _Walk:
     def _context(self) -> StatedDate | None:
         """The nearest year (and month) stated above: what completes `5.6` or `6日`."""
         return next((f.stated for f in reversed(self.frames) if f.stated and f.stated.year), None)
-
-    def _current(self) -> StatedDate | None:
-        return self.current
 
     def _pop_to(self, level: float) -> None:
         while self.frames and self.frames[-1].level >= level:
@@ -150,7 +147,7 @@ class _Walk:
         self.sections[-1].last_line = index
         self.sections.append(_Section(heading=text, level=level, first_line=index + 1))
         self._push(_Frame(level, stated))
-        self.sections[-1].dated = self._current() is not None
+        self.sections[-1].dated = self.current is not None
         new_day = stated is not None and stated.date is not None
         self.stops.append(Stop(index, 0, 0 if new_day else level))
         self._scan_line(index, found.string, None, level=level, only_marked=True)
@@ -201,7 +198,7 @@ class _Walk:
         in_table = is_table_row(line.strip())
         section = self.sections[-1]
         for draft in drafts:
-            draft.date = row_date or self._current()
+            draft.date = row_date or self.current
             draft.level = section.level if level is None else level
             if in_table:
                 _table_cues(draft, line)
