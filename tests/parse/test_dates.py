@@ -125,6 +125,19 @@ def test_a_month_heading_gives_the_month_and_says_so() -> None:
     assert mention.date == dt.date(2022, 5, 1) and mention.month_only
 
 
+def test_a_heading_that_names_a_paper_stays_under_the_date_of_its_level() -> None:
+    log = (
+        "### 2022/05\n### 2024 - 《Paper One Title》\nnotes\n### 2024 - 《Paper Two Title》\n"
+        "### 2022/06/02\n### 《Paper Three Title》\n### Undated section\n《Paper Four Title》\n"
+    )
+    mentions = parse(log, "m.md")
+    assert [(m.date, m.month_only) for m in mentions] == [
+        (dt.date(2022, 5, 1), True), (dt.date(2022, 5, 1), True),
+        (dt.date(2022, 6, 2), False), (None, False),
+    ]
+    assert mentions[0].body == "notes"
+
+
 def test_a_year_alone_or_an_unfinished_date_dates_nothing() -> None:
     log = "# 2022\n《Paper One Title》\n## 2.1 Method\n《Paper Two Title》\n# 5.6\n《Three》\n"
     assert [m.date for m in parse(log, "m.md")] == [None, None, None]

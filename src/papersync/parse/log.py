@@ -18,6 +18,7 @@ from papersync.parse.draft import Draft
 from papersync.parse.links import REFERENCE, is_table_row, label, links, reference
 from papersync.parse.mentions import (
     CHECKBOX,
+    WIKILINK,
     checkbox,
     checkbox_kind,
     emphasised,
@@ -118,9 +119,14 @@ class _Walk:
 
     # --- dates -----------------------------------------------------------------------------
 
-    def _context(self) -> StatedDate | None:
-        """The nearest year (and month) stated above: what completes `5.6` or `6日`."""
-        return next((f.stated for f in reversed(self.frames) if f.stated and f.stated.year), None)
+    def _context(self, below: float = 7) -> StatedDate | None:
+        """The nearest year (and month) stated by a heading or date line shallower than
+        `below`: what completes `5.6` or `6日`; a sibling heading's year is no parent's."""
+        return next(
+            (f.stated for f in reversed(self.frames)
+             if f.level < below and f.stated and f.stated.year),
+            None,
+        )
 
     def _pop_to(self, level: float) -> None:
         while self.frames and self.frames[-1].level >= level:
@@ -139,18 +145,27 @@ class _Walk:
             self.sections[-1].dated = True
 
     def _heading(self, index: int, level: int, text: str, found: re.Match[str]) -> None:
+        """A heading states a date, or names a paper (an entry: `### 2024 - 《Title》`, which
+        the date of a heading of its own level still covers), or starts an undated section."""
         self.date_column = None
-        self._pop_to(level)
-        stated = heading_date(text, self.compiled.date_headings, self._context())
+        self._pop_to(level + 0.5)
+        stated = heading_date(text, self.compiled.date_headings, self._context(below=level))
         if stated is None and len(self.undated_lines) < _EXAMPLES and looks_dated(text):
             self.undated_lines.append(index)
         self.sections[-1].last_line = index
         self.sections.append(_Section(heading=text, level=level, first_line=index + 1))
-        self._push(_Frame(level, stated))
+        if stated is not None or not self._names_a_paper(text):
+            self._push(_Frame(level, stated))
         self.sections[-1].dated = self.current is not None
         new_day = stated is not None and stated.date is not None
         self.stops.append(Stop(index, 0, 0 if new_day else level))
         self._scan_line(index, found.string, None, level=level, only_marked=True)
+
+    def _names_a_paper(self, text: str) -> bool:
+        marker = self.compiled.marker
+        return (marker is not None and marker.search(text) is not None) or (
+            "[[" in text and WIKILINK.search(text) is not None
+        )
 
     def _date_line(self, index: int, line: str) -> bool:
         if len(line) > _MAX_DATE_LINE or not _DIGIT.search(line):
