@@ -56,6 +56,8 @@ def test_wikilinks_to_titles_are_mentions_and_labels_are_not() -> None:
         ("Attention Is All You Need", "Transformer"),
     ]
     assert mentions[0].body == "[PDF](https://arxiv.org/pdf/2111.06377) [[Code]]"
+    assert mentions[0].url == "https://arxiv.org/pdf/2111.06377"
+    assert mentions[0].ids == Ids(arxiv="2111.06377")
 
 
 def test_a_wikilink_with_a_url_takes_its_ids() -> None:

@@ -100,7 +100,7 @@ def _link(
     draft = Draft(
         line=index, start=start, body_from=found.end(), raw=text, kind=MentionKind.LINK,
         ids=ids, year_hint=year, url=target or None, body=rest_of_row(rest), cuts_body=False,
-        reference=None if found["target"] is not None else text, names=in_table,
+        reference=None if found["target"] is not None else text,
     )
     if is_url or is_label(text):
         draft.title = ""

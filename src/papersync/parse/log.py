@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from papersync.match import identity
-from papersync.model import Hints, Ids, Mention, MentionKind
+from papersync.model import Ids, Mention, MentionKind
 from papersync.parse.bodies import TEMPLATE_TAG, Stop, body_text, opening_line, rest_of_row
 from papersync.parse.cues import not_a_paper
 from papersync.parse.dates import StatedDate, cell_date, heading_date, line_date, looks_dated
@@ -358,7 +358,7 @@ def _bare_titles(lines: list[str], section: _Section, walk: _Walk) -> Iterator[D
 
 def _finish(draft: Draft, section: _Section, walk: _Walk, file: str) -> Mention:
     if draft.title is None:
-        parts = read_title(draft.raw, names=draft.names)
+        parts = read_title(draft.raw)
         title, alias, hints = parts.title, parts.alias, parts.hints
     else:
         title, alias, hints = draft.title, draft.alias, draft.hints
@@ -384,7 +384,7 @@ def _finish(draft: Draft, section: _Section, walk: _Walk, file: str) -> Mention:
         body=body,
         year_hint=year_hint,
         inferred=draft.inferred,
-        hints=hints if hints else Hints(),
+        hints=hints,
         url=draft.url if draft.url and "://" in draft.url else None,
         month_only=stated.month_only if stated else False,
         not_a_paper=draft.not_a_paper,

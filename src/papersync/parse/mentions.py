@@ -85,17 +85,22 @@ def wikilinks(
     index: int, line: str, kind: MentionKind, ignore: Collection[str]
 ) -> Iterator[Draft]:
     """`[[Title]]`, `[[Title|shown]]` and `[[Title]](url)` whose target is title-shaped and
-    is not one of the vault's own notes (`ignore`, case-folded names)."""
-    for found in WIKILINK.finditer(line):
-        target = found["target"].strip()
-        if is_label(target) or target.casefold() in ignore or not looks_like_title(target):
-            continue
-        parts = read_title(target)
+    is not one of the vault's own notes (`ignore`, case-folded names); a link to the paper
+    after it (`[[PDF]](url)`) gives its URL and ids."""
+    titled = [
+        found for found in WIKILINK.finditer(line)
+        if not is_label(target := found["target"].strip())
+        and target.casefold() not in ignore and looks_like_title(target)
+    ]
+    for number, found in enumerate(titled):
+        parts = read_title(found["target"].strip())
         shown = (found["shown"] or "").strip()
         alias = parts.alias or (shown if shown and read_title(shown).is_name else None)
-        url = found["url"] or None
+        end = titled[number + 1].start() if number + 1 < len(titled) else len(line)
+        url = found["url"] or _paper_link(line[found.end():end])
         yield Draft(
-            line=index, start=found.start("target"), body_from=found.end(), raw=target,
+            line=index, start=found.start("target"), body_from=found.end(),
+            raw=found["target"].strip(),
             kind=kind, ids=extract_ids(url or ""), title=parts.title, alias=alias,
             hints=parts.hints, url=url,
         )
