@@ -34,7 +34,7 @@ def marked(
     index: int, line: str, marker: re.Pattern[str], checkbox: re.Match[str] | None
 ) -> list[Draft]:
     """Every title between markers on a line, each with the ids, link and venue/year written
-    in its own stretch of the line (up to the next marker)."""
+    in its own stretch of the line (up to the next marker; the first also before it)."""
     kind = checkbox_kind(checkbox) if checkbox else MentionKind.READ
     found = list(marker.finditer(line))
     drafts: list[Draft] = []
@@ -47,7 +47,11 @@ def marked(
         end = found[number + 1].start() if number + 1 < len(found) else len(line)
         after = line[match.end():end]
         hints = parts.hints
-        around = trailing_hints(after) if not (hints.venue and hints.year) else None
+        around = None
+        if not (hints.venue and hints.year):  # `《T》 <kbd>CVPR 2022</kbd>`, `【CVPR 2022】《T》`
+            around = trailing_hints(after)
+            if not around and number == 0:
+                around = trailing_hints(line[: match.start()])
         if around:
             hints = replace(hints, venue=hints.venue or around.venue,
                             year=hints.year or around.year)
