@@ -57,7 +57,9 @@ _LINE_PREFIX = re.compile(
 )
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _MAY_OPEN_A_DATE = re.compile(
-    r"^\s*(?:[-*+>]\s+)?(?:\*\*|__|\*|_|<b>|<strong>)?\s*(?:\d|[A-Za-z]{3}|日期|时间)"
+    r"^\s*(?:[-*+>]\s+)?(?:\*\*|__|\*|_|<b>|<strong>)?\s*"
+    r"(?:\d{1,4}\s*[./年月日号-]?\s*\d|\d{1,2}\s*[日号月]|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3}"
+    r"|[A-Za-z]{3}|日期|时间)"
 )
 """A cheap look at a line before the date shapes are tried: most note lines are prose."""
 _DATE_LIKE = re.compile(

@@ -210,7 +210,7 @@ class _Walk:
         only_marked: bool = False,
     ) -> None:
         drafts, ends_entry = _line_mentions(index, line, self, only_marked)
-        in_table = is_table_row(line.strip())
+        in_table = bool(drafts) and is_table_row(line.strip())
         section = self.sections[-1]
         for draft in drafts:
             draft.date = row_date or self.current

@@ -47,6 +47,7 @@ _BRACKETED = re.compile(r"\s*(?:\((?P<a>[^()]*)\)|\[(?P<b>[^\[\]]*)\]|（(?P<c>[
                         r"|【(?P<d>[^【】]*)】)\s*[.。]?$")
 _YEARISH = re.compile(r"(?<![\d./-])(?:(?:19|20)\d\d|['’]\d\d)(?![\d])")
 _WORDS = re.compile(r"[A-Za-z][\w&-]*")
+_MAYBE_TRAILER = re.compile(r"\d|et\s*al|\b[A-Z]\.\s|[.)\]）】]\s*$")
 _BESIDE = 120
 """How far after a mention its venue and year may be written."""
 _LEADING_NUMBER = re.compile(r"^\s*(?:\[\d{1,3}\]|\(\d{1,3}\)|\d{1,3}[.)、]|No\.\s*\d+)\s+")
@@ -75,6 +76,8 @@ class Split:
 def split_trailers(text: str) -> Split:
     """Cut numbering, leading venue tags, trailing venue/year/track/author lists and trailing
     bracketed remarks off `text`, repeating until nothing more comes off."""
+    if _plainly_a_title(text):
+        return Split(title=text)
     hints = Hints()
     text, hints = _leading(text, hints)
     bracketed: list[str] = []
@@ -91,6 +94,14 @@ def split_trailers(text: str) -> Split:
                 bracketed.insert(0, remark)
         if text == before:
             return Split(title=text, hints=hints, bracketed=tuple(bracketed))
+
+
+def _plainly_a_title(text: str) -> bool:
+    """Most titles carry nothing around them: no digit, no bracket, no full stop at the end,
+    no word a venue, track or `et al.` begins with. Those skip the grammar."""
+    if not text or _MAYBE_TRAILER.search(text) or text[0] in "[(【（":
+        return False
+    return not any(word.casefold().strip(".,;:") in STARTS for word in text.split())
 
 
 def trailing_hints(text: str) -> Hints:
