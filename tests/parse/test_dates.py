@@ -101,6 +101,18 @@ def test_date_lines_date_the_entries_below_them(line: str) -> None:
     assert (first.date, second.date) == (dt.date(2022, 5, 6), dt.date(2022, 5, 7))
 
 
+def test_a_line_opening_with_a_date_dates_its_own_mentions_only() -> None:
+    log = (
+        "## 2022.5.1\n- 2022.05.06 《Paper One Title》 notes\n- 《Paper Two Title》\n"
+        "- **May 7, 2022**: 《Paper Three Title》\n- 3. 《Paper Four Title》\n"
+        "2018.10 Google 的文章《Paper Five Title》\n"
+    )
+    assert [m.date for m in parse(log, "m.md")] == [
+        dt.date(2022, 5, 6), dt.date(2022, 5, 1), dt.date(2022, 5, 7), dt.date(2022, 5, 1),
+        dt.date(2022, 5, 1),
+    ]
+
+
 def test_a_parent_heading_gives_the_year_and_month() -> None:
     log = (
         "# 2022\n## 5.6\n《Paper One Title》\n## May 7\n《Paper Two Title》\n"

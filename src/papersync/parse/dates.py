@@ -137,6 +137,19 @@ def line_date(
     return stated if stated.date is not None else None
 
 
+def opening_date(line: str, custom: tuple[re.Pattern[str], ...] = ()) -> StatedDate | None:
+    """A day, with its year, at the start of a line that goes on (`- 2022.05.06 《T》`); a
+    month there (`2018.10 Google 的文章`) is more often the paper's than the reading's."""
+    if not _MAY_OPEN_A_DATE.match(line):
+        return None
+    prefix = _LINE_PREFIX.match(line)
+    text = _LEADING_WEEKDAY.sub("", line[prefix.end():] if prefix else line)
+    found = _read(text, custom)
+    if found is None or not found[2] or found[0].day is None:
+        return None
+    return found[0] if found[0].date is not None else None
+
+
 def cell_date(cell: str, custom: tuple[re.Pattern[str], ...] = ()) -> StatedDate | None:
     """A table cell that is a date stating its year (`3/30/23`)."""
     found = _read(_strip_emphasis(cell.strip()), custom)

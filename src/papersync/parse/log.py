@@ -13,7 +13,14 @@ from papersync.match import identity
 from papersync.model import Ids, Mention, MentionKind
 from papersync.parse.bodies import TEMPLATE_TAG, Stop, body_text, opening_line, rest_of_row
 from papersync.parse.cues import not_a_paper
-from papersync.parse.dates import StatedDate, cell_date, heading_date, line_date, looks_dated
+from papersync.parse.dates import (
+    StatedDate,
+    cell_date,
+    heading_date,
+    line_date,
+    looks_dated,
+    opening_date,
+)
 from papersync.parse.draft import Draft
 from papersync.parse.links import REFERENCE, is_table_row, label, links, reference
 from papersync.parse.mentions import (
@@ -211,6 +218,8 @@ class _Walk:
     ) -> None:
         drafts, ends_entry = _line_mentions(index, line, self, only_marked)
         in_table = bool(drafts) and is_table_row(line.strip())
+        if drafts and row_date is None and level is None:
+            row_date = opening_date(line, self.compiled.date_headings)  # `- 2022.5.6 《T》`
         section = self.sections[-1]
         for draft in drafts:
             draft.date = row_date or self.current
