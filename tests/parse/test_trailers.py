@@ -57,6 +57,10 @@ def test_trailers_are_cut_into_hints(written: str, hints: Hints) -> None:
         "Neural Machine Translation in Linear Time",
         "Lift, Splat, Shoot: Encoding Images From Arbitrary Camera Rigs",
         "Data Science in Science",
+        "First Place Solution for the Open Driving Challenge 2023",
+        "How Developers Use Coding Agents in 2025",
+        "Tiny Language Models: Technical Report",
+        "Long and Short Video Understanding, Long",
     ],
 )
 def test_titles_that_look_like_trailers_stay_whole(title: str) -> None:

@@ -55,11 +55,11 @@ _LEADING_TAG = re.compile(r"^\s*(?:\[(?P<a>[^\[\]]+)\]|\((?P<b>[^()]+)\)|【(?P<
 _LEADING_YEAR = re.compile(r"^\s*(?P<year>(?:19|20)\d\d)\s*(?:[-–—:|]|\.(?!\d))\s*")
 _TRAILING_DOT = re.compile(r"(?<![.…])[.。]\s*$")
 _SPACED_TRAILER = re.compile(
-    rf"(?:(?:{QUALIFIER}\s+)?{VENUE}\s*-?\s*{_YEAR}|(?:19|20)\d\d)(?!\w)"
-    r"|(?-i:[A-Z][\w'’-]+)\s+et\s*al\.?$",
+    rf"(?:{QUALIFIER}\s+)?{VENUE}\s*-?\s*{_YEAR}(?!\w)|(?-i:[A-Z][\w'’-]+)\s+et\s*al\.?$",
     re.IGNORECASE,
 )
-"""What may follow a title after a plain space: a venue with its year, a year, `He et al.`."""
+"""What may follow a title after a plain space: a venue with its year or `He et al.`; a bare
+year may end a title (`… Challenge 2023`)."""
 
 
 @dataclass(frozen=True)
@@ -170,8 +170,9 @@ def _could_start(rest: str) -> bool:
 
 
 def _read_units(text: str) -> Hints | None:
-    """Hints when `text` consists of trailer units only, else None."""
-    at, hints, units = 0, Hints(), 0
+    """Hints when `text` consists of trailer units only, naming a venue, a year or authors;
+    else None."""
+    at, hints = 0, Hints()
     text = text.strip()
     while at < len(text):
         gap = _GAP.match(text, at)
@@ -181,8 +182,9 @@ def _read_units(text: str) -> Hints | None:
         found = _UNIT.match(text, at)
         if not found or found.end() == at or not _unit_ends_word(text, found.end()):
             return None
-        hints, units, at = _merge(hints, _hints_of(found)), units + 1, found.end()
-    return hints if units else None
+        hints, at = _merge(hints, _hints_of(found)), found.end()
+    # a track alone (`: Technical Report`, `, Long`) may be the title's own words
+    return hints if hints.venue or hints.year or hints.authors else None
 
 
 def _unit_ends_word(text: str, end: int) -> bool:
