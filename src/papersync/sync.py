@@ -23,6 +23,7 @@ from papersync.model import DecidedBy, Match, Mention, Paper, Reference, Status
 from papersync.report import Report, statuses
 from papersync.resolve import Resolution
 from papersync.session import LastGood, Progress, Session
+from papersync.sources.schedule import Tick
 
 
 @dataclass(frozen=True)
@@ -181,10 +182,11 @@ def build_library(
             if m.status is not Status.NOT_A_PAPER:
                 unresolved.append(m)
             continue
-        papers.setdefault(paper.key, paper)
-        mentions.setdefault(paper.key, []).extend(groups.get(key, (m.mention,)))
-        if m.status is Status.MATCHED or paper.key not in status:
-            status[paper.key] = m.status
+        pinned_key = resolution.lock.key_for(paper.ids) or paper.key
+        papers.setdefault(pinned_key, paper)
+        mentions.setdefault(pinned_key, []).extend(groups.get(key, (m.mention,)))
+        if m.status is Status.MATCHED or pinned_key not in status:
+            status[pinned_key] = m.status
     current = resolution.lock
     pinned = {k: p.citekey for k, p in current.papers.items() if p.citekey}
     first_read = {
@@ -400,8 +402,9 @@ def run(
     slow step starts (each source asked, each target written), for a progress display.
     """
 
-    def progress(source: str, count: int) -> None:
-        stage(f"resolving: asking {source} about {count} title(s)")
+    def progress(tick: Tick) -> None:
+        left = f", about {tick.left:.0f} s left" if tick.left else ""
+        stage(f"resolving: {tick.done}/{tick.total} titles, {tick.requests} requests{left}")
 
     with Session.open(config, dry_run=options.dry_run) as session:
         notes_files = require_notes(config, ())
