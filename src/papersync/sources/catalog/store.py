@@ -45,6 +45,8 @@ RETRIEVED = 1000
 """Rows fetched from the index per mention before the cheap re-rank."""
 SHORTLIST = 20
 """Candidates handed to `match.decide` per mention after re-ranking by title similarity."""
+VERSIONS_OF = 2
+"""Closest rows whose other versions (a retitled preprint or published record) are looked up."""
 NAMED_RETRIEVED = 200
 """Rows fetched per index (titles, abstracts) for a short name before checking it is a word."""
 CACHE_KIB = 262_144
@@ -121,7 +123,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5vocab (titles, row);
 CREATE INDEX IF NOT EXISTS papers_norm ON papers (norm);
 CREATE INDEX IF NOT EXISTS papers_doi ON papers (doi) WHERE doi IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS titles USING fts5 (
-    norm, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 0'
+    norm, content='', detail=none, columnsize=0, prefix='3',
+    tokenize='unicode61 remove_diacritics 0'
 );
 CREATE TABLE IF NOT EXISTS ids (name TEXT NOT NULL, paper INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ids_name ON ids (name);
@@ -245,7 +248,8 @@ class Catalog:
 
     def upsert(self, papers: Iterable[Paper]) -> ImportReport:
         """Keep papers found online, so later offline runs and exports find them by id or title."""
-        return self._write((0, row(paper)) for paper in papers)
+        records = (record for paper in papers for record in paper.versions or (paper,))
+        return self._write((0, row(record)) for record in records)
 
     def _write(self, records: Iterable[tuple[int, Row | str]]) -> ImportReport:
         counts = {"imported": 0, "updated": 0, "unchanged": 0, "skipped": 0}
@@ -418,7 +422,31 @@ class Catalog:
         if mention.is_name:
             papers += self.named(mention.title)
         papers += self._records(chosen)
+        papers += self._records(self._other_versions(chosen[:VERSIONS_OF], rows))
         return tuple(dict.fromkeys(papers))
+
+    def _other_versions(self, rowids: Sequence[int], norms: Mapping[int, str]) -> list[int]:
+        """Rows whose titles could be another version of these (`Generative Adversarial
+        Networks` for `… Nets`, a word added), so `works` can link them: any two of the title's
+        rarest words, each by its first three letters; kept if `works.title_agreement` says so."""
+        found: dict[int, None] = {}
+        for rowid in rowids:
+            words = [w for w in _words(norms[rowid]) if w not in STOPWORDS and len(w) >= 3]
+            words = list(dict.fromkeys(words))
+            marks = ",".join("?" * len(words))
+            counts = dict(
+                self._query(f"SELECT term, docs FROM terms WHERE term IN ({marks})", words)
+            )
+            rare = sorted(words, key=lambda w: counts.get(w, 0))[:QUERY_WORDS]
+            stems = list(dict.fromkeys(f"{_quoted(word[:3])}*" for word in rare))
+            pairs = [f"({a} AND {b})" for a, b in itertools.combinations(stems, 2)]
+            if not pairs:
+                continue
+            for other, norm in self._titles_matching(" OR ".join(pairs)):
+                agreement = works.title_agreement(norms[rowid], norm)
+                if other not in rowids and agreement is not works.Agreement.NONE:
+                    found[other] = None
+        return list(found)
 
     def named(self, name: str) -> list[Paper]:
         """Papers whose title or abstract holds `name` as a word (`DETR`, `Swin Transformer`):
