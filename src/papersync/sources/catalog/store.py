@@ -238,6 +238,14 @@ class Catalog:
             except sqlite3.DatabaseError as exc:
                 raise CatalogError(f"{self.path}: cannot index the catalog ({exc})") from exc
 
+    def _intact(self) -> bool:
+        """SQLite's own check of the file, asked only after a write failed: an index that
+        disagrees with its table shows up as a constraint failure, not as "malformed"."""
+        try:
+            return [tuple(r) for r in self._db.execute("PRAGMA quick_check")] == [("ok",)]
+        except sqlite3.DatabaseError:
+            return False
+
     def _move_aside(self) -> Path:
         """Close, rename the damaged file (`…sqlite.corrupt`) and open a new, empty catalog."""
         self._db.close()
@@ -277,7 +285,7 @@ class Catalog:
                 self._db.execute("INSERT INTO terms SELECT term, doc FROM words")
         except sqlite3.DatabaseError as exc:
             self._db.rollback()
-            if _is_damage(exc):
+            if _is_damage(exc) or not self._intact():
                 raise _Damaged(str(exc)) from exc
             raise CatalogError(f"{self.path}: cannot write the catalog ({exc})") from exc
         finally:
