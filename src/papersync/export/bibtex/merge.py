@@ -202,7 +202,8 @@ def merge(
         if b.key and b.key.casefold() in ours and not written_by_papersync(text[b.start : b.end])
     }
     papers = set(lock.papers) | {i for r, _ in entries.written.values() for i in _id_keys(r)}
-    owned = {b for b in blocks if _owned(text, b, ours - by_hand, papers)}
+    keys = ours - by_hand
+    owned = {b for b in blocks if _owned(text, b, keys, papers)}
     written = {k: e for k, e in entries.written.items() if k not in by_hand}
     listing = _listing(entries.left_out, unresolved)
     body = _splice(text, blocks, owned, [written[k][1] for k in sorted(written)], listing)
@@ -343,8 +344,9 @@ def _block_problems(
     """One line per block kept for the person: hand-made under our key, unclosed, duplicate."""
     problems = []
     seen: set[str] = set()
+    line, counted = 1, 0
     for block in blocks:
-        line = text.count("\n", 0, block.start) + 1
+        line, counted = line + text.count("\n", counted, block.start), block.start
         key = block.key.casefold() if block.key else None
         if key in by_hand:
             problems.append(
