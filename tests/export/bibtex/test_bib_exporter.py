@@ -30,9 +30,12 @@ from bib_papers import (
 )
 from tex_build import compile_with_biber, compile_with_bibtex
 
+from papersync import registry
 from papersync.citekey import assign
-from papersync.errors import ExportError
+from papersync.config import load
+from papersync.errors import ConfigError, ExportError
 from papersync.export.bibtex import BibtexExporter, entry_keys, merge, render
+from papersync.export.csl import CslExporter
 from papersync.lock import Lock, Pins
 from papersync.model import Ids, Paper, Reference
 
@@ -227,3 +230,31 @@ def test_a_work_is_one_published_entry_with_its_eprint_and_compiles(
                 assert warnings == [] and "Deep residual learning" in bbl
         else:
             assert "Deep Residual Learning" in compile_with_biber(tmp_path / "biber", text)
+
+
+def test_the_preferred_version_is_a_config_key_both_file_targets_follow(tmp_path: Path) -> None:
+    config_file = tmp_path / "papersync.yaml"
+    config_file.write_text(
+        "export:\n  bibtex: {path: refs.bib, prefer: preprint}\n  csl: {path: papers.json}\n",
+        encoding="utf-8",
+    )
+    config = load(config_file)
+    bib, csl = registry.exporter(config, "bibtex"), registry.exporter(config, "csl")
+    assert isinstance(bib, BibtexExporter) and isinstance(csl, CslExporter)
+    assert (bib.prefer, csl.prefer) == ("preprint", "preprint")
+    config_file.write_text("export:\n  bibtex: {prefer: journal}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"papersync.yaml: export.bibtex.prefer: expected"):
+        load(config_file)
+
+
+def test_a_byte_order_mark_before_the_first_entry_hides_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    refs = hostile_references()[:3]
+    lock = Lock(papers={r.key: Pins(citekey=r.citekey) for r in refs})
+    notepad = "\ufeff" + render("", refs, (), lock).replace("\n", "\r\n")  # Windows Notepad
+    path.write_bytes(notepad.encode())
+    exporter = BibtexExporter(path)
+    assert exporter.recover_pins() == lock.papers
+    assert exporter.hand_written_keys(lock) == frozenset()
+    assert exporter.export(refs, (), lock).written == ()
+    assert path.read_bytes() == notepad.encode()

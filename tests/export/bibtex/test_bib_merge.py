@@ -247,6 +247,9 @@ def test_a_crlf_file_stays_crlf_and_mixed_endings_are_kept_byte_for_byte() -> No
     assert merge(merged.text, refs, UNRESOLVED, lock).text == merged.text
     mixed = "% saved on Windows\r\n% edited on Linux\n@misc{mine, title = {x\r\ny}}\r\n"
     assert merge(mixed, refs, (), Lock()).text.startswith(mixed)
+    # UTF-8 with a byte-order mark, as Notepad saves it, right before papersync's first entry
+    notepad = "\ufeff" + render("", refs, (), lock).replace("\n", "\r\n")
+    assert merge(notepad, refs, (), lock).text == notepad
 
 
 def test_a_citekey_renamed_in_the_lock_renames_the_entry() -> None:

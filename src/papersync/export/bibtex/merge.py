@@ -43,7 +43,8 @@ BEGIN_MARK = (
 END_MARK = "% papersync: end of the not-exported list"
 
 _SPACE = re.compile(r"\s+")
-_BLOCK_START = re.compile(r"^[ \t]*@", re.MULTILINE)
+_BLOCK_START = re.compile(r"^\ufeff?[ \t]*@", re.MULTILINE)
+"""A block starts at a line's first `@`: after blanks, or the byte-order mark Notepad writes."""
 _BLOCK_HEAD = re.compile(r"@[ \t\r\n]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
 _KEY = re.compile(r"[ \t\r\n]*([^,\s{}()\"#%'=]*)")
 _TRAILING_BLANKS = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
