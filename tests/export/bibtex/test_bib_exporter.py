@@ -30,7 +30,7 @@ from bib_papers import (
 )
 from tex_build import compile_with_biber, compile_with_bibtex
 
-from papersync import registry
+from papersync import fingerprint, registry
 from papersync.citekey import assign
 from papersync.config import load
 from papersync.errors import ConfigError, ExportError
@@ -38,6 +38,7 @@ from papersync.export.bibtex import BibtexExporter, entry_keys, merge, render
 from papersync.export.csl import CslExporter
 from papersync.lock import Lock, Pins
 from papersync.model import Ids, Paper, Reference
+from papersync.report import Report, outcome_line
 
 
 def test_second_run_writes_nothing_and_keeps_mtime(tmp_path: Path) -> None:
@@ -46,13 +47,14 @@ def test_second_run_writes_nothing_and_keeps_mtime(tmp_path: Path) -> None:
     exporter = BibtexExporter(path, dialect="biblatex")
     first = exporter.export(refs, UNRESOLVED, Lock())
     assert first.written == (str(path),)
-    assert first.counts == {"entries added": len(refs), "not exported": 2}
+    assert first.counts == {"entries": len(refs), "not exported": 2}
+    assert first.changes == {"added": len(refs)}
     assert {k: p.citekey for k, p in first.pins.items()} == {r.key: r.citekey for r in refs}
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     lock = Lock().with_pins(first.pins)
     second = exporter.export(refs, UNRESOLVED, lock)
     assert second.written == () and second.unchanged == 1 and not second.pins
-    assert second.counts == {"entries unchanged": len(refs), "not exported": 2}
+    assert second.counts == first.counts and second.changes == {}  # how it stands; no change
     assert path.stat().st_mtime_ns == 1_000_000_000
     assert not list(tmp_path.glob("out/.*"))  # no temp file left behind
 
@@ -127,7 +129,8 @@ def test_a_lost_lock_is_recovered_from_the_bib_without_a_duplicate_entry(
     assert recovered.papers == {k: Pins(citekey=p.citekey) for k, p in first.pins.items()}
     again = exporter.export(_keyed(papers, recovered, exporter), (), recovered)
     assert again.written == () and path.read_bytes() == written
-    assert again.counts == {"entries unchanged": len(papers), "entries of yours kept": 3}
+    assert again.counts == {"entries": len(papers), "entries of yours kept": 3}
+    assert again.changes == {}
 
 
 def test_a_full_disk_fails_the_export_in_one_line_and_keeps_the_file(
@@ -258,3 +261,23 @@ def test_a_byte_order_mark_before_the_first_entry_hides_nothing(tmp_path: Path) 
     assert exporter.hand_written_keys(lock) == frozenset()
     assert exporter.export(refs, (), lock).written == ()
     assert path.read_bytes() == notepad.encode()
+
+
+def test_a_no_op_run_and_a_remembered_one_report_the_same_line(tmp_path: Path) -> None:
+    config_file = tmp_path / "papersync.yaml"
+    config_file.write_text("export:\n  bibtex: {path: refs.bib}\n", encoding="utf-8")
+    config = load(config_file)
+    refs = hostile_references()
+    exporter = BibtexExporter(tmp_path / "refs.bib")
+    first = exporter.export(refs, UNRESOLVED, Lock())
+    n = len(refs)
+    assert outcome_line("bibtex", first) == (
+        f"bibtex: 1 written, 0 unchanged, {n} entries, 2 not exported ({n} added)"
+    )
+    fingerprint.remember(config, "inputs", Report(outcomes={"bibtex": first}))
+    remembered = fingerprint.remembered(config, "inputs")
+    assert remembered is not None
+    again = exporter.export(refs, UNRESOLVED, Lock().with_pins(first.pins))
+    line = f"bibtex: 0 written, 1 unchanged, {n} entries, 2 not exported"
+    assert outcome_line("bibtex", again) == outcome_line("bibtex", remembered.outcomes["bibtex"])
+    assert outcome_line("bibtex", again) == line

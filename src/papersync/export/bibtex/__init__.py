@@ -133,4 +133,5 @@ class BibtexExporter:
             pins=pins,
             problems=merged.problems,
             counts=merged.counts,
+            changes=merged.changes,
         )
