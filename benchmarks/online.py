@@ -27,7 +27,7 @@ from fake_services import ARXIV, S2, FakeServices, Record, serve  # noqa: E402
 from papersync.lock import Lock  # noqa: E402
 from papersync.match import identity  # noqa: E402
 from papersync.model import Match, Mention, Status  # noqa: E402
-from papersync.notes import parse  # noqa: E402
+from papersync.parse import parse  # noqa: E402
 from papersync.resolve import resolve  # noqa: E402
 from papersync.sources.arxiv import INTERVAL as ARXIV_INTERVAL  # noqa: E402
 from papersync.sources.arxiv import ArxivSource  # noqa: E402

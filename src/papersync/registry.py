@@ -26,6 +26,7 @@ from papersync.model import Paper, Reference
 from papersync.sources import Source
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
+from papersync.sources.dblp import DblpSource
 from papersync.sources.http import Http, Policy
 from papersync.sources.semanticscholar import SemanticScholarSource
 
@@ -196,6 +197,11 @@ def _crossref(config: Config, http: Http) -> Source:
     return CrossrefSource(http, c.url, mailto=c.mailto, interval=c.interval)
 
 
+def _dblp(config: Config, http: Http) -> Source:
+    d = config.sources.dblp
+    return DblpSource(http, d.url, interval=d.interval)
+
+
 def _s2_probe(config: Config) -> Probe:
     s = config.sources.semanticscholar
     return Probe(
@@ -230,6 +236,15 @@ SOURCES: Mapping[str, SourceSpec] = {
         enabled=lambda c: c.sources.crossref.enabled,
         probe=lambda c: Probe(
             "crossref", f"{c.sources.crossref.url}/works?query.bibliographic=attention&rows=1", {}
+        ),
+    ),
+    "dblp": SourceSpec(
+        "dblp",
+        "sources.dblp",
+        _dblp,
+        enabled=lambda c: c.sources.dblp.enabled,
+        probe=lambda c: Probe(
+            "dblp", f"{c.sources.dblp.url}/search/publ/api?q=attention&format=json&h=1", {}
         ),
     ),
 }

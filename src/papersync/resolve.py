@@ -230,7 +230,7 @@ def _decision(m: Match, *, retry: bool) -> Decision:
     return Decision(
         status=m.status,
         raw=m.mention.raw,
-        ids=Ids(arxiv=paper.ids.arxiv, doi=paper.ids.doi) if paper else Ids(),
+        ids=paper.ids if paper else Ids(),
         title=paper.title if paper else None,
         score=round(m.score, 3),  # as the lock file stores it, so reloading compares equal
         decided_by=DecidedBy.AUTO,
