@@ -82,6 +82,8 @@ class SourceSettings:
     dblp: DblpSettings = DblpSettings()
     timeout: float = 20.0
     retries: int = 4
+    negative_ttl_days: float = 30.0
+    """Days a service's "asked, no match" is trusted before the title is asked again."""
 
 
 @dataclass(frozen=True)

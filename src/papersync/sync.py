@@ -23,6 +23,7 @@ from papersync.model import DecidedBy, Match, Mention, Paper, Reference, Status
 from papersync.report import Report, statuses
 from papersync.resolve import Resolution
 from papersync.session import LastGood, Progress, Session
+from papersync.sources.schedule import Tick
 
 
 @dataclass(frozen=True)
@@ -401,8 +402,9 @@ def run(
     slow step starts (each source asked, each target written), for a progress display.
     """
 
-    def progress(source: str, count: int) -> None:
-        stage(f"resolving: asking {source} about {count} title(s)")
+    def progress(tick: Tick) -> None:
+        left = f", about {tick.left:.0f} s left" if tick.left else ""
+        stage(f"resolving: {tick.done}/{tick.total} titles, {tick.requests} requests{left}")
 
     with Session.open(config, dry_run=options.dry_run) as session:
         notes_files = require_notes(config, ())

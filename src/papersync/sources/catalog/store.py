@@ -22,7 +22,7 @@ from papersync import works
 from papersync.errors import CatalogError
 from papersync.match import STOPWORDS, identity, mention_forms
 from papersync.model import Ids, Mention, Paper
-from papersync.sources import Found
+from papersync.sources import Found, Records
 from papersync.sources.catalog.arxiv_jsonl import parse_arxiv_record, read_arxiv_jsonl
 from papersync.sources.catalog.bibtex import read_bibtex
 from papersync.sources.catalog.csl import read_csl_json
@@ -379,13 +379,13 @@ class Catalog:
                 return work
         return None
 
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
+    def lookup(self, ids: Sequence[Ids]) -> Records:
         found = {}
         for wanted in ids:
             paper = self.get(wanted)
             if paper is not None:
                 found[wanted] = paper
-        return found
+        return Records(found)
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         found: dict[str, tuple[Paper, ...]] = {}
