@@ -47,8 +47,6 @@ def statuses(matches: Mapping[str, Match]) -> dict[str, int]:
 
 def outcome_line(name: str, o: Outcome) -> str:
     extra = "".join(f", {n} {k}" for k, n in sorted(o.counts.items()))
-    changed = ", ".join(f"{n} {k}" for k, n in o.changes.items())
-    extra += f" ({changed})" if changed else ""
     return f"{name}: {len(o.written)} written, {o.unchanged} unchanged{extra}"
 
 
@@ -78,7 +76,6 @@ def report_json(report: Report) -> dict[str, Any]:
                 "written": list(o.written),
                 "unchanged": o.unchanged,
                 "counts": dict(o.counts),
-                "changes": dict(o.changes),
                 "problems": list(o.problems),
             }
             for name, o in report.outcomes.items()

@@ -26,10 +26,6 @@ class Outcome:
     """One line each: conflicts kept for the user, items that failed and why."""
     counts: Mapping[str, int] = field(default_factory=dict)
     """Exporter-specific tallies for the report, e.g. Zotero `created`/`updated`/`adopted`."""
-    changes: Mapping[str, int] = field(default_factory=dict)
-    """What this run changed (e.g. .bib entries `added`/`updated`/`removed`), zeros left out;
-    `counts` then says how things stand, so a run that changes nothing has no `changes` and a
-    remembered report (which keeps `counts` only) reads as a no-op."""
 
 
 class Exporter(Protocol):

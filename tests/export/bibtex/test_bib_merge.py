@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -263,7 +262,7 @@ def test_a_citekey_renamed_in_the_lock_renames_the_entry() -> None:
     keys = entry_keys(merged.text)
     assert "vae" in keys and vae.citekey not in keys
     assert "myvae" in keys  # the person's own entry for that paper is theirs
-    assert merged.changes == {"added": 1, "removed": 1}
+    assert merged.counts == {"entries added": 1, "entries updated": 0, "entries removed": 1}
     assert not merged.problems
 
 
@@ -287,11 +286,9 @@ def test_the_counts_agree_with_each_other_and_with_the_file(
     lock = Lock(papers={r.key: Pins(citekey=r.citekey) for r in old})
     text = render(HANDWRITTEN, old, (), lock)
     merged = merge(text, new, (), lock)
-    changes = Counter(merged.changes)
-    assert changes["added"] == len(after - before)
-    assert changes["removed"] == len(before - after)
-    assert changes["updated"] == len(after & before & retitled)
-    assert merged.counts["entries of yours kept"] == len(HANDWRITTEN_KEYS)
-    assert merged.counts.get("entries", 0) == len(after)
-    assert 0 not in {*merged.counts.values(), *merged.changes.values()}
-    assert (merged.text != text) == bool(merged.changes)
+    assert merged.counts == {
+        "entries added": len(after - before),
+        "entries updated": len(after & before & retitled),
+        "entries removed": len(before - after),
+    }
+    assert (merged.text != text) == any(merged.counts.values())

@@ -133,5 +133,4 @@ class BibtexExporter:
             pins=pins,
             problems=merged.problems,
             counts=merged.counts,
-            changes=merged.changes,
         )

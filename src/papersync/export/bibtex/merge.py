@@ -157,10 +157,9 @@ class Merged:
     text: str
     problems: tuple[str, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
+    """Entries added, updated and removed by this merge."""
     exported: frozenset[str] = frozenset()
     """Paper keys of the references written as entries."""
-    changes: Mapping[str, int] = field(default_factory=dict)
-    """Entries `added`, `updated`, `removed` by this merge; `counts` says how the file stands."""
 
 
 @dataclass
@@ -210,13 +209,11 @@ def merge(
     written = {k: e for k, e in entries.written.items() if k not in by_hand}
     listing = _listing(entries.left_out, unresolved)
     body = _splice(text, blocks, owned, [written[k][1] for k in sorted(written)], listing)
-    counts, changes = _tallies(text, blocks, owned, {k: e for k, (_, e) in written.items()})
-    if listing is not None:
-        counts["not exported"] = listing.count("\n") - 1
+    counts = _changes(owned, text, {k: e for k, (_, e) in written.items()})
     problems = entries.problems + _block_problems(text, blocks, by_hand, owned, name)
     exported = frozenset(reference.key for reference, _ in written.values())
     body = body.replace("\n", "\r\n") if crlf else body
-    return Merged(body, tuple(problems), counts, exported, changes)
+    return Merged(body, tuple(problems), counts, exported)
 
 
 def _id_keys(reference: Reference) -> set[str]:
@@ -238,24 +235,20 @@ def _owned(text: str, block: Block, keys: set[str], papers: set[str]) -> bool:
     )
 
 
-def _tallies(
-    text: str, blocks: Sequence[Block], owned: Set[Block], written: Mapping[str, str]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """How the file stands (papersync's entries, the person's kept) and what changed in it
-    (entries added, updated — their text changed — and removed), zeros left out."""
+def _changes(owned: Set[Block], text: str, written: Mapping[str, str]) -> dict[str, int]:
+    """This run's entries added, updated (their text changed) and removed, zeros included.
+
+    Counts of what the run did, as every target reports them: a run that changes nothing
+    says `0` to each, and so does the report a no-op run remembers.
+    """
     before: dict[str, str] = {}
     for block in sorted(owned, key=lambda b: b.start):
         before.setdefault((block.key or "").casefold(), text[block.start : block.end])
-    counts = {
-        "entries": len(written),
-        "entries of yours kept": sum(1 for b in blocks if b.key and b not in owned),
+    return {
+        "entries added": sum(1 for k in written if k not in before),
+        "entries updated": sum(1 for k, e in written.items() if k in before and before[k] != e),
+        "entries removed": sum(1 for k in before if k not in written),
     }
-    changes = {
-        "added": sum(1 for k in written if k not in before),
-        "updated": sum(1 for k, e in written.items() if k in before and before[k] != e),
-        "removed": sum(1 for k in before if k not in written),
-    }
-    return {k: n for k, n in counts.items() if n}, {k: n for k, n in changes.items() if n}
 
 
 def _entries(
