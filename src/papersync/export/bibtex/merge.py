@@ -154,6 +154,8 @@ def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> st
 
 @dataclass(frozen=True)
 class Merged:
+    """A merge's result: the new file text and what the report says about it."""
+
     text: str
     problems: tuple[str, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
