@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
 
 from papersync.citekey import is_valid
 from papersync.export.bibtex.entry import (
@@ -365,7 +364,20 @@ def render(
     references: Sequence[Reference],
     unresolved: Sequence[Match],
     lock: Lock,
-    **options: Any,
+    *,
+    dialect: str = "bibtex",
+    ascii: bool = True,
+    include_ambiguous: bool = False,
+    prefer: str = "published",
 ) -> str:
     """`merge` without the report: just the new file text."""
-    return merge(existing, references, unresolved, lock, **options).text
+    return merge(
+        existing,
+        references,
+        unresolved,
+        lock,
+        dialect=dialect,
+        ascii=ascii,
+        include_ambiguous=include_ambiguous,
+        prefer=prefer,
+    ).text
