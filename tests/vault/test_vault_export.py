@@ -36,7 +36,7 @@ from papersync.export.vault.frontmatter import split_frontmatter
 from papersync.export.vault.layout import DAY_KEYS, PAPER_KEYS
 from papersync.export.vault.regions import find_region
 from papersync.lock import Lock, Pins
-from papersync.model import Candidate, Ids, Match, Paper, Reference, Status
+from papersync.model import Candidate, Ids, Match, Paper, PaperKind, Reference, Status
 
 # ---------------------------------------------------------------- the exporter
 
@@ -341,3 +341,56 @@ def test_edits_outside_the_regions_survive_50_syncs(
             assert (body[: found.start], body[found.end :]) == (above, below)
     first = exporter.export(_log(*logs[-1][:2], logs[-1][2]), [], lock)
     assert first.written == ()
+
+
+# ---------------------------------------------------------------- works and every kind of key
+
+
+def test_a_work_shows_its_published_record_and_keeps_its_arxiv_id(tmp_path: Path) -> None:
+    preprint = Paper(
+        Ids(arxiv="1512.03385"), "Deep Residual Learning for Image Recognition", "arxiv", year=2015
+    )
+    published = Paper(
+        Ids(doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16"),
+        "Deep Residual Learning for Image Recognition",
+        "dblp",
+        year=2016,
+        venue="CVPR",
+        kind=PaperKind.CONFERENCE,
+    )
+    work = dataclasses.replace(
+        published,
+        ids=Ids(arxiv="1512.03385", doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16"),
+        versions=(preprint, published),
+    )
+    resnet = Reference(
+        work.ids.key() or "", work, "he2016deep", (mention("ResNet", 4, alias="ResNet"),)
+    )
+    lock, _, _ = sync(VaultExporter(tmp_path), [resnet], Lock())
+    props = frontmatter((tmp_path / PAPERS_DIR / f"{work.title}.md").read_text("utf-8"))
+    assert {k: props[k] for k in ("venue", "doi", "arxiv", "dblp", "year")} == {
+        "venue": "CVPR",
+        "doi": "10.1109/cvpr.2016.90",
+        "arxiv": "1512.03385",
+        "dblp": "conf/cvpr/HeZRS16",
+        "year": 2016,
+    }
+    assert lock.pins("arxiv:1512.03385").note == work.title
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pytest.param(Ids(doi="10.1/x"), id="doi"),
+        pytest.param(Ids(dblp="conf/x/Y20"), id="dblp"),
+        pytest.param(Ids(s2="abc123"), id="s2"),
+        pytest.param(Ids(record="bib:mine2020"), id="record"),
+    ],
+)
+def test_every_kind_of_paper_key_gives_a_note(tmp_path: Path, ids: Ids) -> None:
+    paper = Paper(ids, "A Paper Known One Way", "test")
+    ref = Reference(ids.key() or "", paper, "mine2020", (mention("A Paper Known One Way", 2),))
+    lock, written, problems = sync(VaultExporter(tmp_path), [ref], Lock())
+    assert problems == () and f"{PAPERS_DIR}/A Paper Known One Way.md" in written
+    assert lock.pins(ref.key).note == "A Paper Known One Way"
+    assert "[[A Paper Known One Way]]" in (tmp_path / DAYS_DIR / f"{D1}.md").read_text("utf-8")

@@ -11,7 +11,7 @@ from vault_samples import ALL, D3, MYSTERY, check_vault_like_obsidian, mention, 
 from papersync.export.vault import DAYS_DIR, PAPERS_DIR, VaultExporter
 from papersync.lock import Lock
 from papersync.match import decide, identity
-from papersync.model import Match, Mention, MentionKind, Paper, Reference, Status
+from papersync.model import Ids, Match, Mention, MentionKind, Paper, Reference, Status
 from papersync.notes import parse
 from papersync.sources.catalog import Catalog
 
@@ -43,21 +43,17 @@ def test_a_name_shared_with_a_persons_note_is_linked_by_its_path(tmp_path: Path)
 # ---------------------------------------------------------------- built from the seeds
 
 
-def _resolve_against_catalog(mentions: Sequence[Mention], catalog: Path, db: Path) -> list[Match]:
-    """Resolution as papersync does it offline: the local catalog's candidates, `decide`."""
+def _resolve_offline(
+    logs: Sequence[Path], catalogs: Sequence[Path], db: Path
+) -> tuple[list[Reference], list[Match]]:
+    """The logs resolved as papersync does it offline (the local catalog's candidates,
+    `decide`), gathered into references per paper and the matches left unresolved."""
+    mentions = [m for path in logs for m in parse(path.read_text("utf-8"), path.name)]
     with Catalog(db) as local:
-        local.import_file(catalog, "arxiv-jsonl")
+        for catalog in catalogs:
+            local.import_file(catalog, "arxiv-jsonl")
         found = local.candidates(mentions)
-    return [decide(m, found.candidates.get(identity(m), ())) for m in mentions]
-
-
-def test_the_seeds_make_a_vault_with_a_day_for_every_dated_heading(
-    tmp_path: Path, seeds: list[Path], shared: Path
-) -> None:
-    mentions = [m for path in seeds for m in parse(path.read_text("utf-8"), path.name)]
-    matches = _resolve_against_catalog(
-        mentions, shared / "eval" / "catalog.jsonl", tmp_path / "catalog.sqlite"
-    )
+    matches = [decide(m, found.candidates.get(identity(m), ())) for m in mentions]
     by_paper: dict[str, list[Mention]] = {}
     papers: dict[str, Paper] = {}
     for match in matches:
@@ -68,7 +64,24 @@ def test_the_seeds_make_a_vault_with_a_day_for_every_dated_heading(
         Reference(key, papers[key], f"ref{n}", tuple(by_paper[key]))
         for n, key in enumerate(sorted(by_paper))
     ]
-    unresolved = [m for m in matches if m.status != Status.MATCHED]
+    return references, [m for m in matches if m.status != Status.MATCHED]
+
+
+def _days(ref: Reference) -> set[dt.date]:
+    """The days the log names for reading a paper (a month-only date names none)."""
+    return {
+        m.date
+        for m in ref.mentions
+        if m.date and not m.month_only and m.kind in (MentionKind.READ, MentionKind.LINK)
+    }
+
+
+def test_the_seeds_make_a_vault_with_a_day_for_every_dated_heading(
+    tmp_path: Path, seeds: list[Path], shared: Path
+) -> None:
+    references, unresolved = _resolve_offline(
+        seeds, [shared / "eval" / "catalog.jsonl"], tmp_path / "catalog.sqlite"
+    )
     assert len(references) > 50
     vault = tmp_path / "vault"
     lock, _, problems = sync(VaultExporter(vault), references, Lock(), unresolved)
@@ -76,23 +89,78 @@ def test_the_seeds_make_a_vault_with_a_day_for_every_dated_heading(
 
     read_on: dict[dt.date, set[str]] = {}
     for ref in references:
-        for m in ref.mentions:
-            if m.date and m.kind in (MentionKind.READ, MentionKind.LINK):
-                read_on.setdefault(m.date, set()).add(lock.pins(ref.key).note or "")
+        for day in _days(ref):
+            read_on.setdefault(day, set()).add(lock.pins(ref.key).note or "")
     assert len(read_on) > 20
     for day, names in read_on.items():
         day_note = (vault / DAYS_DIR / f"{day}.md").read_text("utf-8")
         for name in names:
             assert f"[[{name}]]" in day_note, (day, name)
-    days = {
-        ref.key: {m.date for m in ref.mentions if m.date and m.kind != MentionKind.TO_READ}
-        for ref in references
-    }
-    twice = [ref for ref in references if len(days[ref.key]) >= 2]
+    twice = [ref for ref in references if len(_days(ref)) >= 2]
     assert twice, "the seeds read some paper on two days"
     for ref in twice:
         text = (vault / PAPERS_DIR / f"{lock.pins(ref.key).note}.md").read_text("utf-8")
-        for day in days[ref.key]:
+        for day in _days(ref):
             assert f"[[{day}]]" in text, (ref.key, day)
     check_vault_like_obsidian(vault)
     assert VaultExporter(vault).export(references, unresolved, lock).written == ()
+
+
+def test_the_dev_logs_make_vaults_with_no_broken_link(tmp_path: Path, shared: Path) -> None:
+    logs = sorted((shared / "eval" / "logs").glob("*.md"))
+    catalogs = [
+        shared / "eval" / "catalog.jsonl",
+        shared / "eval" / "logs" / "catalog_additions.jsonl",
+    ]
+    assert logs
+    for n, log in enumerate(logs):
+        references, unresolved = _resolve_offline([log], catalogs, tmp_path / f"catalog{n}.sqlite")
+        vault = tmp_path / log.stem
+        exporter = VaultExporter(vault, include_unresolved=True)
+        lock, _, problems = sync(exporter, references, Lock(), unresolved)
+        assert problems == (), log.name
+        assert len(references) > 10, log.name
+        check_vault_like_obsidian(vault)
+        for ref in references:
+            text = (vault / PAPERS_DIR / f"{lock.pins(ref.key).note}.md").read_text("utf-8")
+            for day in _days(ref):
+                assert f"{day}]]" in text, (log.name, ref.key, day)
+        assert exporter.export(references, unresolved, lock).written == (), log.name
+
+
+LOG = """# 2022
+
+## 2022/05
+
+- 《Attention Is All You Need》 [[PDF]](https://arxiv.org/pdf/1706.03762) [[Code]](https://github.com/x)
+    - the transformer; see [[Deep Residual Learning for Image Recognition]]
+    - and [[A Paper Nobody Has]]
+
+## 2022/05/06
+
+- 《Deep Residual Learning for Image Recognition》、
+- 《Layer Normalization》
+  %% papersync:end %%
+
+        indented text that is no code
+"""
+
+
+def test_a_log_of_many_shapes_makes_a_vault_with_no_broken_link(tmp_path: Path) -> None:
+    """Self-contained: the parser's mentions straight into the vault, each its own paper."""
+    mentions = parse(LOG, "log.md")
+    assert len(mentions) == 3
+    references = [
+        Reference(
+            f"arxiv:0000.0000{n}", Paper(Ids(arxiv=f"0000.0000{n}"), m.title, "t"), f"k{n}", (m,)
+        )
+        for n, m in enumerate(mentions)
+    ]
+    stated = {m.date for m in mentions if m.date and not m.month_only}
+    exporter = VaultExporter(tmp_path)
+    lock, _, problems = sync(exporter, references, Lock())
+    assert problems == ()
+    check_vault_like_obsidian(tmp_path)
+    days = {p.stem for p in (tmp_path / DAYS_DIR).glob("*.md")}
+    assert days == {str(d) for d in stated}, "a day note for a day the log does not name"
+    assert exporter.export(references, [], lock).written == ()

@@ -5,6 +5,7 @@ notes, stray files, a hostile lock, log text that looks like papersync's markers
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,6 @@ from vault_samples import (
     ALL,
     D1,
     VAE,
-    check_vault_like_obsidian,
     frontmatter,
     mention,
     notes,
@@ -25,11 +25,12 @@ from papersync.export.vault import DAYS_DIR, PAPERS_DIR, VaultExporter
 from papersync.export.vault.frontmatter import split_frontmatter
 from papersync.export.vault.regions import find_region, region_block
 from papersync.lock import Lock, Pins
+from papersync.model import Ids, Paper, Reference
 
 VAE_NOTE = f"{PAPERS_DIR}/Auto-Encoding Variational Bayes.md"
 
 
-def with_body(references: tuple, body: str) -> list:  # type: ignore[type-arg]
+def with_body(references: Sequence[Reference], body: str) -> list[Reference]:
     """The same papers, each read once more with `body` as the note."""
     return [
         dataclasses.replace(r, mentions=(*r.mentions, mention(r.paper.title, 90, D1, body=body)))
@@ -64,8 +65,6 @@ def test_a_lost_lock_reuses_every_note_and_keeps_updating_them(tmp_path: Path) -
 
 
 def test_a_lost_lock_finds_notes_of_papers_known_by_dblp_key_or_record(tmp_path: Path) -> None:
-    from papersync.model import Ids, Paper, Reference
-
     dblp = Reference(
         "dblp:conf/cvpr/HeZRS16",
         Paper(Ids(dblp="conf/cvpr/HeZRS16"), "Deep Residual Learning", "dblp", year=2016),
