@@ -17,10 +17,32 @@ import tracemalloc
 from papersync.notes import parse
 
 WORDS = (
-    "learning", "representation", "transformer", "diffusion", "graph", "neural", "network",
-    "attention", "scaling", "contrastive", "retrieval", "language", "model", "vision",
-    "multimodal", "sparse", "efficient", "robust", "deep", "generative", "adversarial",
-    "variational", "self-supervised", "instruction", "tuning", "alignment",
+    "learning",
+    "representation",
+    "transformer",
+    "diffusion",
+    "graph",
+    "neural",
+    "network",
+    "attention",
+    "scaling",
+    "contrastive",
+    "retrieval",
+    "language",
+    "model",
+    "vision",
+    "multimodal",
+    "sparse",
+    "efficient",
+    "robust",
+    "deep",
+    "generative",
+    "adversarial",
+    "variational",
+    "self-supervised",
+    "instruction",
+    "tuning",
+    "alignment",
 )
 ALIASES = ("VAE", "CLIP", "DINOv2", "LoRA", "GAN", "T5/Google", "(GenRead)", "BEiT：", "**MAE**")
 NOTE = (
@@ -46,8 +68,9 @@ def title(rng: random.Random) -> str:
 def day_entry(rng: random.Random, day: dt.date) -> str:
     entries = []
     for _ in range(rng.randint(1, 3)):
-        note = NOTE.format(year=rng.randint(2012, 2024), month=rng.randint(1, 12),
-                           word=rng.choice(WORDS))
+        note = NOTE.format(
+            year=rng.randint(2012, 2024), month=rng.randint(1, 12), word=rng.choice(WORDS)
+        )
         link = f" https://arxiv.org/abs/{rng.randint(1501, 2412)}.{rng.randint(1, 19999):05d}v2"
         entries.append(f"《{title(rng)}》{link if rng.random() < 0.2 else ''}\n\n{note}")
     return f"## {day.year}.{day.month}.{day.day}\n\n" + "\n".join(entries)

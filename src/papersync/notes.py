@@ -399,8 +399,14 @@ def _marked(
             continue
         ids = extract_ids(line) if ids is None else ids
         yield _Draft(
-            line=index, start=found.start(), body_from=found.end(), raw=raw,
-            kind=kind, ids=ids, title=title, alias=alias,
+            line=index,
+            start=found.start(),
+            body_from=found.end(),
+            raw=raw,
+            kind=kind,
+            ids=ids,
+            title=title,
+            alias=alias,
         )
 
 
@@ -419,8 +425,15 @@ def _checkbox(index: int, found: re.Match[str]) -> _Draft | None:
         return None
     start = found.start("item")
     return _Draft(
-        line=index, start=start, body_from=start + cut, raw=raw, kind=kind, ids=ids,
-        title=title, alias=alias, year_hint=_year_hint(raw[cut:]) if cut < len(raw) else None,
+        line=index,
+        start=start,
+        body_from=start + cut,
+        raw=raw,
+        kind=kind,
+        ids=ids,
+        title=title,
+        alias=alias,
+        year_hint=_year_hint(raw[cut:]) if cut < len(raw) else None,
     )
 
 
@@ -476,9 +489,18 @@ def _link(
         return None
     start = found.start("text")
     return _Draft(
-        line=index, start=start, body_from=found.end(), raw=text, kind=MentionKind.LINK,
-        ids=ids, title=title, alias=alias, year_hint=year, body=_rest_of_row(line[found.end():]),
-        cuts_body=False, reference=None if found["target"] is not None else text,
+        line=index,
+        start=start,
+        body_from=found.end(),
+        raw=text,
+        kind=MentionKind.LINK,
+        ids=ids,
+        title=title,
+        alias=alias,
+        year_hint=year,
+        body=_rest_of_row(line[found.end() :]),
+        cuts_body=False,
+        reference=None if found["target"] is not None else text,
     )
 
 
@@ -490,8 +512,16 @@ def _reference(index: int, found: re.Match[str]) -> _Draft | None:
     title, alias = clean_title(found["label"])
     start = found.start("label")
     return _Draft(
-        line=index, start=start, body_from=found.end(), raw=found["label"],
-        kind=MentionKind.LINK, ids=ids, title=title, alias=alias, body="", cuts_body=False,
+        line=index,
+        start=start,
+        body_from=found.end(),
+        raw=found["label"],
+        kind=MentionKind.LINK,
+        ids=ids,
+        title=title,
+        alias=alias,
+        body="",
+        cuts_body=False,
     )
 
 
@@ -503,8 +533,15 @@ def _label(text: str) -> str:
 def _id_only(index: int, line: str, start: int, raw: str, ids: Ids) -> _Draft:
     end = start + len(raw)
     return _Draft(
-        line=index, start=start, body_from=end, raw=raw, kind=MentionKind.LINK, ids=ids,
-        title="", body=_rest_of_row(line[end:]), cuts_body=False,
+        line=index,
+        start=start,
+        body_from=end,
+        raw=raw,
+        kind=MentionKind.LINK,
+        ids=ids,
+        title="",
+        body=_rest_of_row(line[end:]),
+        cuts_body=False,
     )
 
 
@@ -554,8 +591,12 @@ def _bare_titles(lines: list[str], section: _Section) -> Iterator[_Draft]:
         raw = line.strip()
         start = line.index(raw)
         yield _Draft(
-            line=index, start=start, body_from=start + len(raw), raw=raw,
-            kind=MentionKind.READ, inferred=True,
+            line=index,
+            start=start,
+            body_from=start + len(raw),
+            raw=raw,
+            kind=MentionKind.READ,
+            inferred=True,
         )
 
 
@@ -591,8 +632,8 @@ def _body(draft: _Draft, lines: list[str], stops: list[tuple[int, int]]) -> str:
     at = bisect.bisect_left(stops, (draft.line, draft.body_from))
     stop_line, stop_col = stops[at] if at < len(stops) else (len(lines), 0)
     if stop_line == draft.line:
-        return lines[draft.line][draft.body_from:stop_col].strip()
-    parts = [lines[draft.line][draft.body_from:], *lines[draft.line + 1 : stop_line]]
+        return lines[draft.line][draft.body_from : stop_col].strip()
+    parts = [lines[draft.line][draft.body_from :], *lines[draft.line + 1 : stop_line]]
     return "\n".join(parts).strip()
 
 

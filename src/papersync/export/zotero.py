@@ -88,7 +88,6 @@ _VENUE_FIELD = {"journalArticle": "publicationTitle", "conferencePaper": "procee
 _PUBLISHER_FIELD = {"report": "institution", "preprint": "repository"}
 
 
-
 def schema_from_json(data: Mapping[str, Any]) -> dict[str, TypeSchema]:
     """Read Zotero's published schema (`/schema`, schema.json) into per-type field sets."""
     out: dict[str, TypeSchema] = {}
@@ -701,8 +700,15 @@ class ZoteroExporter:
         wants = [desired(r, self.tags, self.collection, self.schema) for r in references]
         collection = collection_key(self.collection) if self.collection else None
         steps = [
-            _step(w, Action.CREATE, None, collection,
-                  note_key(w.paper_key) if w.note is not None else None, {}, self.schema)
+            _step(
+                w,
+                Action.CREATE,
+                None,
+                collection,
+                note_key(w.paper_key) if w.note is not None else None,
+                {},
+                self.schema,
+            )
             if _needs_work(w, lock.pins(w.paper_key))
             else _unchanged(w, lock)
             for w in wants

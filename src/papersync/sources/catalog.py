@@ -51,7 +51,6 @@ QUERY_WORDS = 5
 so one misspelt or extra word cannot hide the right paper."""
 
 
-
 @dataclass(frozen=True)
 class Problem:
     """A record that was skipped: where it starts in the file and why."""

@@ -43,7 +43,6 @@ _BREAKER_LIMIT = 3
 """Consecutive given-up requests after which a service is treated as down for the run."""
 
 
-
 class Unreachable(SourceError):
     pass
 
