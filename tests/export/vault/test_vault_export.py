@@ -36,7 +36,7 @@ from papersync.export.vault.frontmatter import split_frontmatter
 from papersync.export.vault.layout import DAY_KEYS, PAPER_KEYS
 from papersync.export.vault.regions import find_region
 from papersync.lock import Lock, Pins
-from papersync.model import Candidate, Ids, Match, Paper, PaperKind, Reference, Status
+from papersync.model import Candidate, Ids, Match, Paper, Reference, Status
 
 # ---------------------------------------------------------------- the exporter
 
@@ -346,36 +346,24 @@ def test_edits_outside_the_regions_survive_50_syncs(
 # ---------------------------------------------------------------- works and every kind of key
 
 
-def test_a_work_shows_its_published_record_and_keeps_its_arxiv_id(tmp_path: Path) -> None:
-    preprint = Paper(
-        Ids(arxiv="1512.03385"), "Deep Residual Learning for Image Recognition", "arxiv", year=2015
-    )
-    published = Paper(
-        Ids(doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16"),
-        "Deep Residual Learning for Image Recognition",
-        "dblp",
-        year=2016,
-        venue="CVPR",
-        kind=PaperKind.CONFERENCE,
-    )
-    work = dataclasses.replace(
-        published,
-        ids=Ids(arxiv="1512.03385", doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16"),
-        versions=(preprint, published),
-    )
-    resnet = Reference(
-        work.ids.key() or "", work, "he2016deep", (mention("ResNet", 4, alias="ResNet"),)
-    )
-    lock, _, _ = sync(VaultExporter(tmp_path), [resnet], Lock())
-    props = frontmatter((tmp_path / PAPERS_DIR / f"{work.title}.md").read_text("utf-8"))
+def test_a_work_shows_its_published_record_and_keeps_its_arxiv_id(
+    tmp_path: Path, resnet: Paper
+) -> None:
+    ref = Reference(resnet.key or "", resnet, "he2016deep", (mention("ResNet", 4, alias="ResNet"),))
+    lock, _, _ = sync(VaultExporter(tmp_path), [ref], Lock())
+    text = (tmp_path / PAPERS_DIR / f"{resnet.title}.md").read_text("utf-8")
+    props = frontmatter(text)
     assert {k: props[k] for k in ("venue", "doi", "arxiv", "dblp", "year")} == {
-        "venue": "CVPR",
+        "venue": "2016 IEEE Conference on Computer Vision and Pattern Recognition (CVPR)",
         "doi": "10.1109/cvpr.2016.90",
         "arxiv": "1512.03385",
         "dblp": "conf/cvpr/HeZRS16",
         "year": 2016,
     }
-    assert lock.pins("arxiv:1512.03385").note == work.title
+    assert (
+        "2016 · 2016 IEEE Conference on Computer Vision and Pattern Recognition (CVPR) · " in text
+    )
+    assert lock.pins("arxiv:1512.03385").note == resnet.title
 
 
 @pytest.mark.parametrize(
