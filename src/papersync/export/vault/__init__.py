@@ -36,8 +36,8 @@ from papersync.export.vault.render import Renderer
 from papersync.export.vault.scan import (
     StrayFile,
     locate,
-    note_aliases_by_key,
     paper_notes,
+    person_aliases,
     read_note,
     vault_files,
 )
@@ -177,13 +177,12 @@ class VaultExporter:
         return {key: Pins(note=PurePosixPath(path).stem) for key, path in located.items()}
 
     def aliases(self, lock: Lock) -> dict[str, str]:
-        """Name → paper key from every paper note's `aliases` property: the names the person
-        gave papers in Obsidian (and the log's own, which agree with the lock), for the
-        resolver. Citekeys, and a name two notes claim, are left out."""
+        """Name → paper key: the names the person gave papers in their notes' `aliases`, for
+        the resolver (see `scan.person_aliases` for what is left out, and why)."""
         files, _ = vault_files(self.out)
         notes = paper_notes(self.out, files)
         keys = {fold(n): key for key in lock.papers if (n := pinned_note(lock, key))}
-        return note_aliases_by_key(notes, keys)
+        return person_aliases(notes, keys, lock.decisions.values())
 
     def _locate(
         self,
