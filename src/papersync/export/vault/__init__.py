@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from papersync import atomic
 from papersync.export import Outcome
@@ -27,6 +27,7 @@ from papersync.export.vault.layout import (
     PAPERS_DIR,
     conflict_path,
     is_inside,
+    note_stem,
     paper_path,
 )
 from papersync.export.vault.names import fold, is_plain_name
@@ -53,7 +54,7 @@ _FSYNC_THREADS = 32
 def _conflict_text(path: str, region: str) -> str:
     return (
         f"%% papersync: this is what papersync would have written in the managed region of "
-        f"[[{PurePosixPath(path).stem}]]; you edited that region, so your version was kept. "
+        f"[[{note_stem(path)}]]; you edited that region, so your version was kept. "
         "To settle it, move your own text out of the region (or delete the region, markers "
         "included): papersync then writes its version there again. Delete this file when "
         "done. %%\n\n" + region
@@ -149,14 +150,14 @@ class VaultExporter:
         for note in notes:
             self._write(note, report)
         stale = stale_paths(lock, paths, files)
-        stale = [p for p in stale if not PurePosixPath(p).stem.endswith(CONFLICT_SUFFIX)]
+        stale = [p for p in stale if not note_stem(p).endswith(CONFLICT_SUFFIX)]
         for rel in sorted(set(stale) - {note.path for note in notes}):
             self._retire(rel, report)
         _flush(self.out, report.written, report.folders)
         pins = {
-            key: dataclasses.replace(lock.pins(key), note=PurePosixPath(path).stem)
+            key: dataclasses.replace(lock.pins(key), note=note_stem(path))
             for key, path in paths.items()
-            if not key.startswith("unresolved:") and lock.pins(key).note != PurePosixPath(path).stem
+            if not key.startswith("unresolved:") and lock.pins(key).note != note_stem(path)
         }
         report.counts["papers"] = len(references)
         report.counts["days"] = sum(1 for n in notes if n.owned == DAY_KEYS)
@@ -174,7 +175,7 @@ class VaultExporter:
         paper gets a second note and the person's notes go on being updated."""
         files, _ = vault_files(self.out)
         located = locate(paper_notes(self.out, files), references, {})
-        return {key: Pins(note=PurePosixPath(path).stem) for key, path in located.items()}
+        return {key: Pins(note=note_stem(path)) for key, path in located.items()}
 
     def aliases(self, lock: Lock) -> dict[str, str]:
         """Name → paper key: the names the person gave papers in their notes' `aliases`, for
@@ -230,7 +231,7 @@ class VaultExporter:
         if not atomic.write_text(self.out / rel, text, durable=False):
             return False
         report.written.append(rel)
-        report.folders.add(str(PurePosixPath(rel).parent))
+        report.folders.add(rel.rpartition("/")[0] or ".")
         return True
 
     def _retire(self, rel: str, report: _Report) -> None:
@@ -246,7 +247,7 @@ class VaultExporter:
         kept = retire_note(text, "No longer in the reading log.\n", (*PAPER_KEYS, *DAY_KEYS))
         if kept is None:
             (self.out / rel).unlink()
-            report.folders.add(str(PurePosixPath(rel).parent))
+            report.folders.add(rel.rpartition("/")[0] or ".")
             report.counts["removed"] += 1
         else:
             report.counts["kept"] += 1

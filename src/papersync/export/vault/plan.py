@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import PurePosixPath
 
 from papersync.export.vault.content import (
     Entry,
@@ -26,6 +25,7 @@ from papersync.export.vault.layout import (
     PAPERS_DIR,
     UNRESOLVED_DIR,
     day_path,
+    note_stem,
     paper_path,
 )
 from papersync.export.vault.links import LINKABLE, Aliases, WikiLinks
@@ -63,7 +63,7 @@ def _vault_names(existing: Sequence[str], ours: Iterable[str]) -> tuple[list[str
     others: list[str] = []
     unresolved: list[str] = []
     for path in existing:
-        stem = PurePosixPath(path).stem
+        stem = note_stem(path)
         if path.startswith(f"{UNRESOLVED_DIR}/"):
             unresolved.append(stem)
         elif stem not in our_names:
@@ -86,8 +86,8 @@ def place(
     papers = [e for e in entries if e.reference]
     titles = [e for e in entries if not e.reference]
     pinned = {e.key: n for e in papers if (n := pinned_note(lock, e.key))}
-    pinned |= {k: PurePosixPath(p).stem for k, p in located.items()}
-    ours = {PurePosixPath(located.get(k, paper_path(n))).stem for k, n in pinned.items()}
+    pinned |= {k: note_stem(p) for k, p in located.items()}
+    ours = {note_stem(located.get(k, paper_path(n))) for k, n in pinned.items()}
     others, unresolved_files = _vault_names(existing, ours)
     reserved = [
         n for key in lock.papers if (n := pinned_note(lock, key)) and n not in pinned.values()
@@ -104,7 +104,7 @@ def place(
     paths: dict[str, str] = {}
     for entry in entries:
         moved = located.get(entry.key)
-        if moved and PurePosixPath(moved).stem == names[entry.key]:
+        if moved and note_stem(moved) == names[entry.key]:
             paths[entry.key] = moved
         else:
             folder = PAPERS_DIR if entry.reference else UNRESOLVED_DIR
@@ -147,11 +147,11 @@ def plan(
     unresolved = [m for m in unresolved if m.status != Status.NOT_A_PAPER]
     entries = entries_of(references, unresolved if include_unresolved else ())
     days = sorted({d for e in entries for d in read_dates(e.mentions)})
-    fixed = [str(d) for d in days] + [PurePosixPath(INDEX_NOTE).stem]
+    fixed = [str(d) for d in days] + [note_stem(INDEX_NOTE)]
     paths = place(entries, lock, existing, located or {}, fixed)
     planned = [*paths.values(), *(day_path(d) for d in days), INDEX_NOTE]
     links = WikiLinks.of([*existing, *planned], _titles(entries, paths))
-    names = {key: PurePosixPath(path).stem for key, path in paths.items()}
+    names = {key: note_stem(path) for key, path in paths.items()}
     aliases = note_aliases(entries, names)
     word_targets = Aliases.of(
         {

@@ -12,12 +12,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from papersync.errors import VaultError
 from papersync.export.vault.frontmatter import read_properties, split_frontmatter
-from papersync.export.vault.layout import DAYS_DIR, ID_KEYS, INDEX_NOTE, UNRESOLVED_DIR
+from papersync.export.vault.layout import DAYS_DIR, ID_KEYS, INDEX_NOTE, UNRESOLVED_DIR, note_stem
 from papersync.export.vault.names import fold
 from papersync.export.vault.regions import find_region
 from papersync.ids import bare_arxiv, normalise_doi
@@ -77,7 +77,7 @@ class PaperNote:
 
     @property
     def name(self) -> str:
-        return PurePosixPath(self.path).stem
+        return note_stem(self.path)
 
     @property
     def ids(self) -> Ids:
