@@ -8,6 +8,7 @@ the text between its region markers; everything else in the vault is the person'
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -16,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from papersync import atomic
+from papersync.errors import ExportError
 from papersync.export import Outcome
 from papersync.export.vault.content import Note
 from papersync.export.vault.layout import (
-    CONFLICT_SUFFIX,
     DAY_KEYS,
     DAYS_DIR,
     INDEX_NOTE,
@@ -47,6 +48,8 @@ from papersync.model import Match, Reference
 
 __all__ = ["DAYS_DIR", "INDEX_NOTE", "PAPERS_DIR", "VaultExporter"]
 
+_DISK_WIDE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+"""Write failures no other note would escape: they stop the export at the first."""
 _FSYNC_THREADS = 32
 """Waiting on the disk, not the CPU: enough for the journal to group the commits."""
 
@@ -149,9 +152,7 @@ class VaultExporter:
         )
         for note in notes:
             self._write(note, report)
-        stale = stale_paths(lock, paths, files)
-        stale = [p for p in stale if not note_stem(p).endswith(CONFLICT_SUFFIX)]
-        for rel in sorted(set(stale) - {note.path for note in notes}):
+        for rel in sorted(set(stale_paths(lock, paths, files)) - {note.path for note in notes}):
             self._retire(rel, report)
         _flush(self.out, report.written, report.folders)
         pins = {
@@ -170,9 +171,9 @@ class VaultExporter:
         )
 
     def recover_pins(self, references: Sequence[Reference]) -> dict[str, Pins]:
-        """Paper key → the note the vault already holds for it, found by the ids, citekey
-        and name in the notes' properties: what rebuilds a lost or emptied lock, so no
-        paper gets a second note and the person's notes go on being updated."""
+        """Paper key → the note the vault already holds for it, found by the ids, citekey or
+        title in the notes' properties: what rebuilds a lost or emptied lock, so no paper
+        gets a second note and the person's notes go on being updated."""
         files, _ = vault_files(self.out)
         located = locate(paper_notes(self.out, files), references, {})
         return {key: Pins(note=note_stem(path)) for key, path in located.items()}
@@ -223,13 +224,22 @@ class VaultExporter:
                 f"{note.path}: you edited papersync's region; kept yours, ours is in {conflict}"
             )
             self._put(conflict, _conflict_text(note.path, note.region), report)
-        if not self._put(note.path, merged.text, report):
+        if self._put(note.path, merged.text, report) is False:
             report.unchanged += 1
 
-    def _put(self, rel: str, text: str, report: _Report) -> bool:
-        """Write one note (atomically, flushed with the rest at the end) if it changed."""
-        if not atomic.write_text(self.out / rel, text, durable=False):
-            return False
+    def _put(self, rel: str, text: str, report: _Report) -> bool | None:
+        """Write one note (atomically, flushed with the rest at the end) if it changed: True
+        when written, False when unchanged, None when it could not be (a problem line; the
+        other notes go on, unless the whole disk is full or read-only)."""
+        try:
+            if not atomic.write_text(self.out / rel, text, durable=False):
+                return False
+        except ExportError as exc:
+            if isinstance(exc.__cause__, OSError) and exc.__cause__.errno in _DISK_WIDE:
+                raise
+            report.problems.append(str(exc))
+            report.counts["failed"] += 1
+            return None
         report.written.append(rel)
         report.folders.add(rel.rpartition("/")[0] or ".")
         return True
@@ -246,7 +256,11 @@ class VaultExporter:
             return
         kept = retire_note(text, "No longer in the reading log.\n", (*PAPER_KEYS, *DAY_KEYS))
         if kept is None:
-            (self.out / rel).unlink()
+            try:
+                (self.out / rel).unlink()
+            except OSError as exc:
+                report.problems.append(f"{rel}: cannot remove it ({exc.strerror or exc})")
+                return
             report.folders.add(rel.rpartition("/")[0] or ".")
             report.counts["removed"] += 1
         else:

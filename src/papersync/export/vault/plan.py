@@ -20,6 +20,7 @@ from papersync.export.vault.content import (
     read_dates,
 )
 from papersync.export.vault.layout import (
+    CONFLICT_SUFFIX,
     DAYS_DIR,
     INDEX_NOTE,
     PAPERS_DIR,
@@ -184,11 +185,17 @@ def _titles(entries: Sequence[Entry], paths: Mapping[str, str]) -> dict[str, str
 
 def stale_paths(lock: Lock, paths: Mapping[str, str], files: Sequence[str]) -> list[str]:
     """Notes papersync wrote that no paper or title wants now: pinned paper notes of papers
-    gone from the log, and every unresolved-title and day note on disk (re-planned each run)."""
+    gone from the log, and every unresolved-title and day note on disk (re-planned each run)
+    but the conflict notes, which are the person's to delete."""
     stale = [
         paper_path(name)
         for key in sorted(lock.papers)
         if key not in paths and (name := pinned_note(lock, key))
     ]
-    stale += [f for f in files if f.startswith((f"{UNRESOLVED_DIR}/", f"{DAYS_DIR}/"))]
+    stale += [
+        f
+        for f in files
+        if f.startswith((f"{UNRESOLVED_DIR}/", f"{DAYS_DIR}/"))
+        and not note_stem(f).endswith(CONFLICT_SUFFIX)
+    ]
     return stale
