@@ -24,7 +24,7 @@ from vault_samples import (
 )
 
 from papersync import atomic
-from papersync.errors import ExportError
+from papersync.errors import ExportError, VaultError
 from papersync.export.vault import DAYS_DIR, PAPERS_DIR, VaultExporter
 from papersync.export.vault.frontmatter import split_frontmatter
 from papersync.export.vault.regions import find_region, region_block
@@ -260,3 +260,12 @@ def test_a_full_disk_stops_the_export_at_the_first_note(
     failing_writes(monkeypatch, "Auto-Encoding Variational Bayes.md", errno.ENOSPC)
     with pytest.raises(ExportError, match="cannot write it"):
         VaultExporter(tmp_path).export(ALL, [], Lock())
+
+
+def test_a_template_cannot_reach_outside_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "secret.md").write_text("not for the vault\n", encoding="utf-8")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "day.md.j2").write_text('{% include "../secret.md" %}\n', encoding="utf-8")
+    with pytest.raises(VaultError, match=r"day\.md\.j2: .*\.\./secret\.md"):
+        VaultExporter(tmp_path / "vault", templates=templates).export(ALL, [], Lock())
