@@ -147,14 +147,18 @@ LOG = """# 2022
 
 
 def test_a_log_of_many_shapes_makes_a_vault_with_no_broken_link(tmp_path: Path) -> None:
-    """Self-contained: the parser's mentions straight into the vault, each its own paper."""
+    """Self-contained: the parser's mentions straight into the vault, a paper per title."""
     mentions = parse(LOG, "log.md")
-    assert len(mentions) == 3
+    titles = sorted({m.title for m in mentions})
+    assert {"Attention Is All You Need", "Layer Normalization"} <= set(titles)
     references = [
         Reference(
-            f"arxiv:0000.0000{n}", Paper(Ids(arxiv=f"0000.0000{n}"), m.title, "t"), f"k{n}", (m,)
+            f"arxiv:0000.0000{n}",
+            Paper(Ids(arxiv=f"0000.0000{n}"), title, "t"),
+            f"k{n}",
+            tuple(m for m in mentions if m.title == title),
         )
-        for n, m in enumerate(mentions)
+        for n, title in enumerate(titles)
     ]
     stated = {m.date for m in mentions if m.date and not m.month_only}
     exporter = VaultExporter(tmp_path)
