@@ -19,7 +19,7 @@ from pathlib import Path
 from papersync import atomic, registry
 from papersync import lock as lockfile
 from papersync.config import Config
-from papersync.errors import CatalogError, ConfigError, RunLockedError
+from papersync.errors import CatalogError, ConfigError, LockError, RunLockedError
 from papersync.lock import Lock
 from papersync.model import Mention
 from papersync.resolve import Resolution
@@ -78,6 +78,28 @@ def require_catalog(config: Config) -> Catalog:
     return catalog
 
 
+def check_paths(config: Config) -> None:
+    """No output is an input, and no two outputs share a place: else a `ConfigError`.
+
+    An output that is (or, for a folder, contains) a configured note file would overwrite
+    the reading log; two targets in one place would overwrite each other.
+    """
+    written = [(key, path.resolve()) for key, path in registry.outputs(config)]
+    for i, (key, path) in enumerate(written):
+        for other, there in written[i + 1 :]:
+            if path == there or path in there.parents or there in path.parents:
+                raise ConfigError(f"{config.where}: {key} and {other} overlap ({path})")
+    state = ("state_dir", config.state_dir.resolve())  # a folder of notes, never a note
+    for index, note, globbed in config.note_entries():
+        found = note.resolve()
+        for key, path in [*written, state]:
+            if found == path or (key != "state_dir" and path in found.parents and not globbed):
+                raise ConfigError(
+                    f"{config.where}: {key} and notes[{index}] name the same file ({note}): "
+                    "an output would overwrite the notes"
+                )
+
+
 def sweep(config: Config) -> None:
     """Clear what a killed run may have left half-written, before writing anything."""
     for target in [*(path for _, path in registry.outputs(config)), LastGood(config).folder]:
@@ -110,8 +132,10 @@ class LastGood:
             return None
 
     def keep(self, note: Path, data: bytes) -> None:
+        """Keep a copy; one that cannot be written (a full disk) only loses this safety net."""
         if self.writable:
-            atomic.write_bytes(self._slot(note), data, durable=False)
+            with contextlib.suppress(OSError):
+                atomic.write_bytes(self._slot(note), data, durable=False)
 
     def forget_all_but(self, notes: Sequence[Path]) -> None:
         """Drop the copies of files no longer configured."""
@@ -137,7 +161,7 @@ class Session:
     @classmethod
     @contextlib.contextmanager
     def open(cls, config: Config, *, dry_run: bool = False) -> Iterator[Session]:
-        registry.check_paths(config)
+        check_paths(config)
         with run_lock(config.state_dir):
             sweep(config)
             yield cls(config, lockfile.load(lockfile.lock_path(config.state_dir)), dry_run)
@@ -145,7 +169,13 @@ class Session:
     def save(self, lock: Lock) -> None:
         """Record `lock` as the current one, writing the file when it changed."""
         if lock != self.lock and not self.dry_run:
-            lockfile.save(self.lock_path, lock)
+            try:
+                lockfile.save(self.lock_path, lock)
+            except OSError as exc:
+                raise LockError(
+                    f"{self.lock_path}: cannot write the lock file ({exc.strerror}); "
+                    "it is as the last save left it"
+                ) from exc
         self.lock = lock
 
     @property
@@ -190,6 +220,7 @@ __all__ = [
     "LastGood",
     "Progress",
     "Session",
+    "check_paths",
     "open_catalog",
     "read_lock",
     "require_catalog",
