@@ -150,13 +150,20 @@ class Session:
     """One command's hold on the state folder: the lock file as read, saved as it changes."""
 
     config: Config
-    lock: Lock = field(default_factory=Lock)
     dry_run: bool = False
     """Decide and plan as usual, but never write the lock file."""
+    _lock: Lock | None = field(default=None, repr=False)
 
     @property
     def lock_path(self) -> Path:
         return lockfile.lock_path(self.config.state_dir)
+
+    @property
+    def lock(self) -> Lock:
+        """The lock file, read when first needed (a run with nothing to do never reads it)."""
+        if self._lock is None:
+            self._lock = lockfile.load(self.lock_path)
+        return self._lock
 
     @classmethod
     @contextlib.contextmanager
@@ -164,7 +171,7 @@ class Session:
         check_paths(config)
         with run_lock(config.state_dir):
             sweep(config)
-            yield cls(config, lockfile.load(lockfile.lock_path(config.state_dir)), dry_run)
+            yield cls(config, dry_run)
 
     def save(self, lock: Lock) -> None:
         """Record `lock` as the current one, writing the file when it changed."""
@@ -176,7 +183,7 @@ class Session:
                     f"{self.lock_path}: cannot write the lock file ({exc.strerror}); "
                     "it is as the last save left it"
                 ) from exc
-        self.lock = lock
+        self._lock = lock
 
     @property
     def last_good(self) -> LastGood:
