@@ -126,7 +126,7 @@ def export(
 ) -> Outcome:
     """Write one target from the lock file (offline: only decisions already made are used)."""
     options = registry.Options(out, include_ambiguous, include_unresolved)
-    with Session.open(config) as session:
+    with Session.open(config, writes=[("--out", out)] if out else []) as session:
         read = read_configured(config, (), session.last_good)
         resolution, built = library(
             session, read, offline=True, include_ambiguous=include_ambiguous
