@@ -284,3 +284,14 @@ def test_sync_refresh_during_an_outage_keeps_every_output(
     assert held.partial and any("nothing was exported" in p for p in held.problems)
     assert (tmp_path / "refs.bib").read_bytes() == bib
     assert (tmp_path / "papersync.lock.yaml").read_bytes() == lock
+
+
+def test_an_ambiguous_decision_is_not_undone_by_a_catalog_that_lacks_the_candidates() -> None:
+    """Not asked online (the lock settles it) and no catalog: nothing says "no match"."""
+    m = mention("Long short-term memory")
+    lock = Lock({identity(m): Decision(Status.AMBIGUOUS, raw=m.raw, score=0.8)})
+    source = ListedSource([LSTM])
+    result = resolve(groups(m), lock, catalog=None, online=[source])
+    assert source.asked == []
+    assert result.matches[identity(m)].status is Status.AMBIGUOUS
+    assert result.lock == lock

@@ -101,6 +101,18 @@ def test_date_lines_date_the_entries_below_them(line: str) -> None:
     assert (first.date, second.date) == (dt.date(2022, 5, 6), dt.date(2022, 5, 7))
 
 
+def test_a_line_opening_with_a_date_dates_its_own_mentions_only() -> None:
+    log = (
+        "## 2022.5.1\n- 2022.05.06 《Paper One Title》 notes\n- 《Paper Two Title》\n"
+        "- **May 7, 2022**: 《Paper Three Title》\n- 3. 《Paper Four Title》\n"
+        "2018.10 Google 的文章《Paper Five Title》\n"
+    )
+    assert [m.date for m in parse(log, "m.md")] == [
+        dt.date(2022, 5, 6), dt.date(2022, 5, 1), dt.date(2022, 5, 7), dt.date(2022, 5, 1),
+        dt.date(2022, 5, 1),
+    ]
+
+
 def test_a_parent_heading_gives_the_year_and_month() -> None:
     log = (
         "# 2022\n## 5.6\n《Paper One Title》\n## May 7\n《Paper Two Title》\n"
@@ -123,6 +135,19 @@ def test_a_date_line_holds_until_a_heading_of_its_section_level() -> None:
 def test_a_month_heading_gives_the_month_and_says_so() -> None:
     (mention,) = parse("### 2022/05\n《Some Paper Title》\n", "m.md")
     assert mention.date == dt.date(2022, 5, 1) and mention.month_only
+
+
+def test_a_heading_that_names_a_paper_stays_under_the_date_of_its_level() -> None:
+    log = (
+        "### 2022/05\n### 2024 - 《Paper One Title》\nnotes\n### 2024 - 《Paper Two Title》\n"
+        "### 2022/06/02\n### 《Paper Three Title》\n### Undated section\n《Paper Four Title》\n"
+    )
+    mentions = parse(log, "m.md")
+    assert [(m.date, m.month_only) for m in mentions] == [
+        (dt.date(2022, 5, 1), True), (dt.date(2022, 5, 1), True),
+        (dt.date(2022, 6, 2), False), (None, False),
+    ]
+    assert mentions[0].body == "notes"
 
 
 def test_a_year_alone_or_an_unfinished_date_dates_nothing() -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from papersync.model import Hints
-from papersync.parse import read_title
+from papersync.parse import parse, read_title
 
 TITLE = "Masked Autoencoders Are Scalable Vision Learners"
 
@@ -57,6 +57,10 @@ def test_trailers_are_cut_into_hints(written: str, hints: Hints) -> None:
         "Neural Machine Translation in Linear Time",
         "Lift, Splat, Shoot: Encoding Images From Arbitrary Camera Rigs",
         "Data Science in Science",
+        "First Place Solution for the Open Driving Challenge 2023",
+        "How Developers Use Coding Agents in 2025",
+        "Tiny Language Models: Technical Report",
+        "Long and Short Video Understanding, Long",
     ],
 )
 def test_titles_that_look_like_trailers_stay_whole(title: str) -> None:
@@ -143,6 +147,9 @@ def test_trailers_and_emphasis_never_change_the_title(
     title: str, trailer: str, wrap: tuple[str, str]
 ) -> None:
     plain = read_title(title)
-    dressed = read_title(f"{wrap[0]}{title}{wrap[1]}{trailer}")
+    written = f"{wrap[0]}{title}{wrap[1]}{trailer}"
+    dressed = read_title(written)
     assert (dressed.title, dressed.alias) == (plain.title, plain.alias)
     assert dressed.hints.venue or dressed.hints.year or dressed.hints.authors
+    (in_log,) = parse(f"## 2024.1.5\n- 《{written}》 notes\n", "m.md")
+    assert (in_log.title, in_log.hints) == (plain.title, dressed.hints)

@@ -53,7 +53,10 @@ def not_a_paper(text: str, around: str, url: str | None) -> str | None:
 def _site(url: str) -> str | None:
     if url.startswith("#"):
         return "a link to a section of this page"
-    parts = urlsplit(url if "://" in url else f"https://{url}")
+    try:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+    except ValueError:  # `http://[oops`: not a URL at all
+        return None
     host = parts.netloc.lower()
     for why, hosts in _SITES:
         if any(mark in host for mark in hosts):

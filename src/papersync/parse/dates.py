@@ -56,6 +56,12 @@ _LINE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MAY_OPEN_A_DATE = re.compile(
+    r"^\s*(?:[-*+>]\s+)?(?:\*\*|__|\*|_|<b>|<strong>)?\s*"
+    r"(?:\d{1,4}\s*[./年月日号-]?\s*\d|\d{1,2}\s*[日号月]|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3}"
+    r"|[A-Za-z]{3}|日期|时间)"
+)
+"""A cheap look at a line before the date shapes are tried: most note lines are prose."""
 _DATE_LIKE = re.compile(
     rf"(?<!\d)\d{{1,4}}\s*[./年_-]\s*\d{{1,2}}(?!\d)|(?<!\d)(?:19|20)\d\d\s+\d{{1,2}}\s+\d{{1,2}}"
     rf"|\b{_MONTH_WORD}\s+\d{{1,2}}\b|\b\d{{1,2}}{_ORDINAL}\s+(?:of\s+)?{_MONTH_WORD}"
@@ -120,6 +126,8 @@ def line_date(
 ) -> StatedDate | None:
     """The date of a line that is only a date: `2018.04.18`, `- **2022/05/06, Friday.**`,
     `Date: May 6, 2022`; a part of a date counts when `context` completes it to a day."""
+    if not _MAY_OPEN_A_DATE.match(line):
+        return None
     prefix = _LINE_PREFIX.match(line)
     text = _LEADING_WEEKDAY.sub("", line[prefix.end():] if prefix else line)
     found = _read(text, custom)
@@ -127,6 +135,19 @@ def line_date(
         return None
     stated = found[0] if found[2] else found[0].within(context)
     return stated if stated.date is not None else None
+
+
+def opening_date(line: str, custom: tuple[re.Pattern[str], ...] = ()) -> StatedDate | None:
+    """A day, with its year, at the start of a line that goes on (`- 2022.05.06 《T》`); a
+    month there (`2018.10 Google 的文章`) is more often the paper's than the reading's."""
+    if not _MAY_OPEN_A_DATE.match(line):
+        return None
+    prefix = _LINE_PREFIX.match(line)
+    text = _LEADING_WEEKDAY.sub("", line[prefix.end():] if prefix else line)
+    found = _read(text, custom)
+    if found is None or not found[2] or found[0].day is None:
+        return None
+    return found[0] if found[0].date is not None else None
 
 
 def cell_date(cell: str, custom: tuple[re.Pattern[str], ...] = ()) -> StatedDate | None:

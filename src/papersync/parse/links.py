@@ -43,7 +43,10 @@ def is_paper_url(url: str) -> bool:
     """A URL that points at a paper: it carries an id, is on a paper site, or is a PDF."""
     if extract_ids(url):
         return True
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # `http://[oops`: not a URL at all
+        return False
     where = f"{parts.netloc}{parts.path}".lower()
     return any(host in where for host in _PAPER_HOSTS) or parts.path.lower().endswith(".pdf")
 
@@ -97,7 +100,7 @@ def _link(
     draft = Draft(
         line=index, start=start, body_from=found.end(), raw=text, kind=MentionKind.LINK,
         ids=ids, year_hint=year, url=target or None, body=rest_of_row(rest), cuts_body=False,
-        reference=None if found["target"] is not None else text, names=in_table,
+        reference=None if found["target"] is not None else text,
     )
     if is_url or is_label(text):
         draft.title = ""

@@ -34,7 +34,7 @@ def marked(
     index: int, line: str, marker: re.Pattern[str], checkbox: re.Match[str] | None
 ) -> list[Draft]:
     """Every title between markers on a line, each with the ids, link and venue/year written
-    in its own stretch of the line (up to the next marker)."""
+    in its own stretch of the line (up to the next marker; the first also before it)."""
     kind = checkbox_kind(checkbox) if checkbox else MentionKind.READ
     found = list(marker.finditer(line))
     drafts: list[Draft] = []
@@ -47,8 +47,12 @@ def marked(
         end = found[number + 1].start() if number + 1 < len(found) else len(line)
         after = line[match.end():end]
         hints = parts.hints
-        if not (hints.venue and hints.year):
+        around = None
+        if not (hints.venue and hints.year):  # `《T》 <kbd>CVPR 2022</kbd>`, `【CVPR 2022】《T》`
             around = trailing_hints(after)
+            if not around and number == 0:
+                around = trailing_hints(line[: match.start()])
+        if around:
             hints = replace(hints, venue=hints.venue or around.venue,
                             year=hints.year or around.year)
         drafts.append(Draft(
@@ -85,17 +89,22 @@ def wikilinks(
     index: int, line: str, kind: MentionKind, ignore: Collection[str]
 ) -> Iterator[Draft]:
     """`[[Title]]`, `[[Title|shown]]` and `[[Title]](url)` whose target is title-shaped and
-    is not one of the vault's own notes (`ignore`, case-folded names)."""
-    for found in WIKILINK.finditer(line):
-        target = found["target"].strip()
-        if is_label(target) or target.casefold() in ignore or not looks_like_title(target):
-            continue
-        parts = read_title(target)
+    is not one of the vault's own notes (`ignore`, case-folded names); a link to the paper
+    after it (`[[PDF]](url)`) gives its URL and ids."""
+    titled = [
+        found for found in WIKILINK.finditer(line)
+        if not is_label(target := found["target"].strip())
+        and target.casefold() not in ignore and looks_like_title(target)
+    ]
+    for number, found in enumerate(titled):
+        parts = read_title(found["target"].strip())
         shown = (found["shown"] or "").strip()
         alias = parts.alias or (shown if shown and read_title(shown).is_name else None)
-        url = found["url"] or None
+        end = titled[number + 1].start() if number + 1 < len(titled) else len(line)
+        url = found["url"] or _paper_link(line[found.end():end])
         yield Draft(
-            line=index, start=found.start("target"), body_from=found.end(), raw=target,
+            line=index, start=found.start("target"), body_from=found.end(),
+            raw=found["target"].strip(),
             kind=kind, ids=extract_ids(url or ""), title=parts.title, alias=alias,
             hints=parts.hints, url=url,
         )

@@ -64,7 +64,18 @@ QUALIFIER = rf"(?:{_alternatives(_QUALIFIERS)})"
 PRESENTATION = rf"(?:{_alternatives(PRESENTATIONS)})"
 
 _CANONICAL = {word.casefold(): word for word in VENUES}
+STARTS = frozenset(
+    word.split()[0].casefold() for word in (*VENUES, *_QUALIFIERS, *PRESENTATIONS)
+)
+"""The first words a venue, qualifier or track can begin with."""
 _SPACES = re.compile(r"\s+")
+
+
+def venue_named(words: str) -> str | None:
+    """The venue `words` name exactly (`neurips`, `CVPRW`), or None."""
+    key = words.casefold()
+    found = _CANONICAL.get(key) or _CANONICAL.get(key.removesuffix("w").removesuffix("-"))
+    return found
 
 
 def canonical(written: str) -> str:

@@ -8,8 +8,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
+from papersync.export.vault.layout import note_stem
 from papersync.export.vault.names import fold
 
 _WORD = r"A-Za-z0-9_\-\u00c0-\u024f"
@@ -36,11 +36,11 @@ class WikiLinks:
 
     @classmethod
     def of(cls, files: Iterable[str], titles: Mapping[str, str] | None = None) -> WikiLinks:
-        """For a vault holding `files` (relative paths) after this run."""
+        """For a vault holding `files` (relative paths of `.md` notes) after this run."""
         files = sorted(set(files))
-        stems = Counter(fold(PurePosixPath(p).stem) for p in files)
-        notes = {fold(PurePosixPath(p).stem): p for p in files}
-        notes |= {fold(str(PurePosixPath(p).with_suffix(""))): p for p in files}
+        stems = Counter(fold(note_stem(p)) for p in files)
+        notes = {fold(note_stem(p)): p for p in files}
+        notes |= {fold(p.removesuffix(".md")): p for p in files}
         return cls(stems, notes, {fold(" ".join(t.split())): p for t, p in (titles or {}).items()})
 
     def resolve(self, written: str) -> str | None:
@@ -52,11 +52,11 @@ class WikiLinks:
 
     def target(self, path: str) -> str:
         """The bare name, unless another file shares it: then the path without `.md`."""
-        pure = PurePosixPath(path)
-        return pure.stem if self.stems.get(fold(pure.stem), 0) <= 1 else str(pure.with_suffix(""))
+        stem = note_stem(path)
+        return stem if self.stems.get(fold(stem), 0) <= 1 else path.removesuffix(".md")
 
     def to(self, path: str) -> str:
-        stem, target = PurePosixPath(path).stem, self.target(path)
+        stem, target = note_stem(path), self.target(path)
         return f"[[{target}]]" if target == stem else f"[[{target}|{stem}]]"
 
 

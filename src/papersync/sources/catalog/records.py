@@ -71,11 +71,15 @@ def clean(value: Any) -> str | None:
 
 
 def row(paper: Paper) -> Row:
-    """A paper as stored, under its record key when it has one: a `.bib` entry that gains a DOI
-    later is the same row, updated, not a second one."""
+    """A record as stored, under the id that names this record rather than its work: a `.bib`
+    entry's key, a DBLP key, else its best id. So a DBLP record that states its arXiv id is a
+    row beside the arXiv record (found by that id, linked by `works`), not in its place, and a
+    `.bib` entry that gains a DOI later is the same row, updated."""
     named = [f"{prefix}:{value}" for prefix, value in paper.ids.ranked() if value]
     if paper.ids.record:
         key = f"record:{paper.ids.record}"
+    elif paper.ids.dblp:
+        key = f"dblp:{paper.ids.dblp}"
     else:
         key = named[0] if named else f"title:{normalise(paper.title)}"
     aliases = tuple(name for name in named if name != key)
