@@ -147,9 +147,6 @@ def test_matches_despite_spelling(raw: str, title: str) -> None:
             "Transformer-XL: Attentive Language Models Beyond a Fixed-Length Context",
             id="size_marker_xl",
         ),
-        pytest.param(
-            "GPT-3", "GPT-3: Its Nature, Scope, Limits, and Consequences", id="alias_only"
-        ),
         pytest.param("BERT", "BART", id="short_title_one_letter_off"),
         pytest.param(
             "Segment Anything Model",

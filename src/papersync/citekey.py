@@ -62,7 +62,6 @@ _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _LITERAL = re.compile(r"[A-Za-z0-9_.:\-]*")
 
 
-
 def fold(text: str) -> str:
     """ASCII-fold: `Müller` → `Muller`, `Łukasz` → `Lukasz`; what has no ASCII form is dropped."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))

@@ -1,27 +1,30 @@
-"""Normalise titles, score candidates, decide: the pure heart of resolution.
+"""Decide which paper, if any, a mention means: the pure heart of resolution.
 
-No I/O here: sources supply candidate papers, this module says which one (if any) a mention means.
+No I/O here: sources supply candidate papers; `similarity` says how alike the titles are, this
+module checks dates and years, applies the thresholds and says why. A mention that writes only a
+short name is decided on the evidence `names` finds, never on title likeness.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import dataclass
 
-from rapidfuzz.distance import Indel
-
-from papersync import works
+from papersync import names, works
+from papersync.ids import arxiv_month
 from papersync.model import Candidate, Match, Mention, Paper, Status
+from papersync.similarity import (
+    STOPWORDS,
+    Form,
+    likeness,
+    markers,
+    mention_forms,
+    mention_name,
+    normalise,
+    written_year,
+)
 
-_HTML_TAG = re.compile(r"<[^>]+>")
-_EMPHASIS = re.compile(r"[*_`~]+")
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
-_SPACES = re.compile(r"\s+")
-_NON_WORD = re.compile(r"[^\w\s+]")  # `+` tells CodeT5+ from CodeT5
+__all__ = ["STOPWORDS", "decide", "identity", "markers", "mention_forms", "normalise", "score"]
 
 # Thresholds, chosen on the dev set (../shared/eval: 199 titles from four real logs against
 # 9,804 hard distractors) by sweeping MATCH_THRESHOLD over 0.80–0.95 and MARGIN over 0–0.10:
@@ -30,302 +33,38 @@ _NON_WORD = re.compile(r"[^\w\s+]")  # `+` tells CodeT5+ from CodeT5
 MATCH_THRESHOLD = 0.88
 """A best score below this is never matched. On the dev set the true matches with a typo, a
 reworded word or a dropped alias score 0.897 and up; the closest wrong candidates stay at or
-under `SPECIALISED_CAP` (0.85)."""
+under `similarity.SPECIALISED_CAP` (0.85)."""
 MARGIN = 0.05
 """The best must lead the runner-up (a different paper) by this much. Without a margin, two
 look-alikes both above the threshold (a paper and its follow-up) make a false match."""
 CANDIDATE_FLOOR = 0.6
 """Below this a candidate is noise: not worth showing a person in review."""
-MAIN_TITLE_FACTOR = 0.95
-"""A mention that gives only the main title (before the colon) of a long paper title matches
-it, but less surely than the full title would; an exact full-title match wins over it."""
 YEAR_NEAR_PENALTY = 0.92
 """The note's year is two years off the paper's: possible (late publication), but suspect."""
 YEAR_VETO = 3
 """A year gap this large means a different paper, not a late publication."""
-SHORT_TITLE = 16
-"""Titles shorter than this (in characters, normalised) must match exactly: one changed letter
-in `BERT` is `BART`, a different paper."""
-NAME_PREFIX_WORDS = 3
-"""A part before the first colon of at most this many words is a name (`LoRA`, `BEiT v2`), which
-people drop or change; a longer one is a main title."""
-MAIN_TITLE_WORDS = 5
-"""A paper's main title (before its colon) stands in for the whole only when this long."""
-
-SPECIALISED_CAP = 0.85
-"""The most a paper scores when its title is the mention's plus words of its own (`Deep Session
-Interest Network…` for `Deep Interest Network…`, `Stable Segment Anything Model` for `Segment
-Anything Model`): follow-up papers name themselves that way, so it is shown, never chosen."""
-NAMED_MATCH = 0.9
-"""Score for a title cut short but named alike on both sides (see `_named_containment`): enough
-to match alone, not enough to beat a candidate whose full title agrees."""
-NAMED_MIN_WORDS = 3
-NAMED_MIN_COVERAGE = 0.5
-PREFILTER = 0.6
-"""Character similarity under which two titles are not worth comparing word by word."""
-STOPWORD_WEIGHT = 0.25
-"""Function words count a quarter: `for`/`with` swapped is not a different paper."""
-TYPO_SIMILARITY = 0.7
-"""Two words this alike (Indel) are one word misspelt: `conversational` for `convolutional`."""
-TYPO_MIN_LENGTH = 5
-"""Shorter words must match exactly: `deep` and `deer` are different words, not a typo."""
-ACRONYM_MAX = 6
-
-STOPWORDS = frozenset(
-    {"a", "an", "the", "of", "for", "with", "and", "in", "on", "to", "by", "via", "from", "at"}
-    | {"as", "is", "are", "be", "its", "into", "using", "toward", "towards", "vs", "or", "we"}
-    | {"our", "do", "does", "can", "how", "what", "why", "when", "than"}
-)
-_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
-_SIZE_MARKERS = frozenset({"xl", "xxl"})
-_DIGITS = re.compile(r"\d+")
-_LEADING_PAREN = re.compile(r"^\s*[(（\[【]([^)）\]】]{1,40})[)）\]】]\s*")
-_COLON = re.compile(r"[:：]")
-_VENUE_REMARK = re.compile(r"[\s(\[,.]+[A-Z][A-Za-z]*[A-Z][A-Za-z]*\s?'?(?:19|20)?\d{2}\b")
-"""A curated list's remark after a title, starting with a venue and year: `… NAACL 2022 …`."""
+EARLY_READ_PENALTY = 0.95
+"""The paper reached arXiv after the day it was logged: people read drafts (OpenReview, a
+preprint shared by hand) first, so this only lowers a score, and says so."""
+EARLY_READ_VETO_MONTHS = 12
+"""Logged more than this many months before the paper existed: another paper."""
+NAME_MATCH = 0.95
+"""Score of a name settled by strong, unique evidence (one paper titled or defined by it)."""
+PERSON_MATCH = 1.0
+"""Score of a name the person settled (a vault alias, a review choice)."""
 
 
-def normalise(text: str) -> str:
-    """Fold a title to the form two spellings of the same title share.
+@dataclass(frozen=True)
+class _Check:
+    """What the dates and years say about one candidate: a factor on its score, and why."""
 
-    NFKC turns full-width colons and letters into ASCII; markdown emphasis and HTML are
-    dropped; quotes and dashes are unified; case is folded; punctuation becomes space.
-    """
-    text = unicodedata.normalize("NFKC", text)
-    text = _HTML_TAG.sub(" ", text)
-    text = _EMPHASIS.sub("", text)
-    text = _DASHES.sub("-", text).translate(_QUOTES)
-    text = _NON_WORD.sub(" ", text.casefold())
-    return _SPACES.sub(" ", text).strip()
+    factor: float = 1.0
+    note: str = ""
 
 
 def identity(mention: Mention) -> str:
     """The stable key under which all mentions of one paper gather: an id, else the title."""
     return mention.ids.key() or f"title:{normalise(mention.title)}"
-
-
-def markers(normalised: str) -> tuple[str, ...]:
-    """What tells a sequel from its original: numbers (`v2`, `-2`, `1.5`), roman numerals, `+`, XL.
-
-    Two titles that differ in these name different papers however alike the rest is.
-    """
-    found: list[str] = []
-    for token in normalised.split():
-        if token in _ROMAN:
-            found.append(_ROMAN[token])
-        elif token in _SIZE_MARKERS:
-            found.append(token)
-        else:
-            found.extend(_DIGITS.findall(token))
-            found.extend("+" * token.count("+"))
-    return tuple(sorted(found))
-
-
-@dataclass(frozen=True)
-class _Form:
-    """One way of writing a title, normalised, with its markers; `factor` discounts weak forms."""
-
-    text: str
-    markers: tuple[str, ...]
-    factor: float = 1.0
-    name: frozenset[str] = frozenset()
-    """Words of the log's own name for the paper (`din`), which the paper's title may lack."""
-
-
-def _form(text: str, factor: float = 1.0) -> _Form | None:
-    norm = normalise(text)
-    return _Form(norm, markers(norm), factor) if norm else None
-
-
-def _split_name(text: str) -> tuple[str, str] | None:
-    """`Name: rest` → (`Name`, `rest`) when the part before the colon is short enough for a name."""
-    parts = _COLON.split(text, maxsplit=1)
-    if len(parts) == 2 and parts[1].strip():
-        head = normalise(parts[0])
-        if head and len(head.split()) <= NAME_PREFIX_WORDS:
-            return parts[0], parts[1]
-    return None
-
-
-def mention_forms(mention: Mention) -> tuple[_Form, ...]:
-    """The ways the log may have written the title: with and without its alias, raw but cleaned."""
-    texts = [mention.title, mention.full_title]
-    raw = mention.raw
-    paren = _LEADING_PAREN.match(raw)
-    if paren:
-        texts.append(raw[paren.end() :])
-        texts.append(f"{paren.group(1)}: {raw[paren.end() :]}")
-    else:
-        texts.append(raw)
-        named = _split_name(raw)
-        if named:
-            texts.append(named[1])
-    named = mention_name(mention)
-    name = frozenset(named[0].split()) if named else frozenset()
-    forms: dict[str, _Form] = {}
-    for text in texts:
-        form = _form(text)
-        if form and form.text not in forms:
-            forms[form.text] = replace(form, name=name)
-    return tuple(forms.values())
-
-
-@lru_cache(maxsize=65536)
-def paper_forms(title: str) -> tuple[_Form, ...]:
-    """The ways a paper's title may be cited: whole, without its name prefix, or main title only."""
-    forms = [_form(title)]
-    named = _split_name(title)
-    if named:
-        forms.append(_form(named[1]))
-    else:
-        parts = _COLON.split(title, maxsplit=1)
-        if len(parts) == 2 and len(normalise(parts[0]).split()) >= MAIN_TITLE_WORDS:
-            forms.append(_form(parts[0], MAIN_TITLE_FACTOR))
-    remark = _VENUE_REMARK.search(title)
-    if remark and len(normalise(title[: remark.start()]).split()) >= MAIN_TITLE_WORDS:
-        forms.append(_form(title[: remark.start()], MAIN_TITLE_FACTOR))
-    return tuple(form for form in forms if form)
-
-
-def _similarity(a: _Form, b: _Form) -> float:
-    if a.markers != b.markers:
-        return 0.0
-    if min(len(a.text), len(b.text)) < SHORT_TITLE:
-        same = a.text.replace(" ", "") == b.text.replace(" ", "")
-        return b.factor if same else 0.0
-    if Indel.normalized_similarity(a.text, b.text) < PREFILTER:
-        return 0.0
-    return _word_overlap(a.text.split(), b.text.split(), a.name) * b.factor
-
-
-def _weight(word: str) -> float:
-    return STOPWORD_WEIGHT if word in STOPWORDS else 1.0
-
-
-def _word_overlap(left: list[str], right: list[str], name: frozenset[str] = frozenset()) -> float:
-    """Weighted share of words the two titles have in common, in any order.
-
-    A word counts as shared when equal, when a typo away (`conversational`/`convolutional`),
-    when written apart on the other side (`HuggingFace`/`Hugging Face`), or as an acronym of
-    a run of words there (`CTR`/`click through rate`). A whole word more or less costs its
-    full weight. Words only the paper (`right`) has cap the score at `SPECIALISED_CAP`, unless
-    the mention too has words of its own besides its `name` (then it is a reworded title).
-    """
-    credit_left = [0.0] * len(left)
-    credit_right = [0.0] * len(right)
-    positions: dict[str, list[int]] = {}
-    for j, word in enumerate(right):
-        positions.setdefault(word, []).append(j)
-    for i, word in enumerate(left):
-        free = positions.get(word)
-        if free:
-            credit_right[free.pop(0)] = credit_left[i] = 1.0
-    if 0.0 in credit_left and 0.0 in credit_right:
-        _pair_rest(left, right, credit_left, credit_right)
-        _pair_rest(right, left, credit_right, credit_left)
-    shared = sum(c * _weight(w) for c, w in zip(credit_left, left, strict=True)) + sum(
-        c * _weight(w) for c, w in zip(credit_right, right, strict=True)
-    )
-    total = sum(map(_weight, left)) + sum(map(_weight, right))
-    overlap = shared / total if total else 0.0
-    if _unpaired_content(right, credit_right) and not _unpaired_content(left, credit_left, name):
-        return min(overlap, SPECIALISED_CAP)
-    return overlap
-
-
-def _unpaired_content(
-    words: list[str], credits: list[float], name: frozenset[str] = frozenset()
-) -> bool:
-    return any(
-        not c and w not in STOPWORDS and w not in name for c, w in zip(credits, words, strict=True)
-    )
-
-
-def _pair_rest(these: list[str], those: list[str], mine: list[float], theirs: list[float]) -> None:
-    """Credit words left unpaired by exact comparison: typos, split words, acronyms."""
-    for i, word in enumerate(these):
-        if mine[i]:
-            continue
-        typo = len(word) >= TYPO_MIN_LENGTH
-        acronym = 2 <= len(word) <= ACRONYM_MAX and word.isalpha()
-        for j, other in enumerate(those):
-            if theirs[j]:
-                continue
-            if typo and len(other) >= TYPO_MIN_LENGTH:
-                similarity = Indel.normalized_similarity(word, other, score_cutoff=TYPO_SIMILARITY)
-                if similarity:
-                    mine[i] = theirs[j] = similarity
-                    break
-            run = those[j : j + len(word)]
-            if (
-                acronym
-                and other[0] == word[0]
-                and _initials(run, theirs[j : j + len(word)]) == word
-            ):
-                mine[i] = 1.0
-                theirs[j : j + len(word)] = [1.0] * len(word)
-                break
-            if (
-                word.startswith(other)
-                and j + 1 < len(those)
-                and not theirs[j + 1]
-                and (other + those[j + 1] == word)
-            ):
-                mine[i] = theirs[j] = theirs[j + 1] = 1.0
-                break
-
-
-def _initials(run: list[str], credits: list[float]) -> str:
-    """First letters of a run of words none of which is paired yet (`ctr` for `click through
-    rate`); empty when one is."""
-    return "" if any(credits) else "".join(w[0] for w in run)
-
-
-def mention_name(mention: Mention) -> tuple[str, str] | None:
-    """The name the log gives a paper and the rest of its title, normalised: `(nci, a neural…)`."""
-    if mention.alias and mention.title:
-        return normalise(mention.alias), normalise(mention.title)
-    paren = _LEADING_PAREN.match(mention.raw)
-    if paren:
-        return normalise(paren.group(1)), normalise(mention.raw[paren.end() :])
-    named = _split_name(mention.raw)
-    return (normalise(named[0]), normalise(named[1])) if named else None
-
-
-@lru_cache(maxsize=65536)
-def _paper_name(title: str) -> tuple[str, str, str]:
-    """(name, subtitle, whole title), normalised; name and subtitle empty when it has no name."""
-    split = _split_name(title)
-    if split:
-        return normalise(split[0]), normalise(split[1]), normalise(title)
-    return "", "", normalise(title)
-
-
-def _named_containment(named: tuple[str, str], title: str) -> bool:
-    """Two agreeing clues for a title cut short on either side: the log's name for the paper is
-    the paper's own name (`PointCLIP`) or its title's acronym (`NCI` for `Neural Corpus Indexer`),
-    and one side's words run unbroken inside the other's (`Point Cloud understanding` opens
-    `Point Cloud Understanding by CLIP`)."""
-    name, rest = named
-    own_name, subtitle, whole = _paper_name(title)
-    if own_name.replace(" ", "") == name.replace(" ", "") and subtitle:
-        theirs = subtitle
-    elif name.isalpha() and "".join(w[0] for w in whole.split()) == name:
-        theirs = whole
-    else:
-        return False
-    if markers(rest) != markers(theirs):
-        return False
-    short, long = sorted((rest.split(), theirs.split()), key=len)
-    if sum(map(_weight, short)) < NAMED_MIN_WORDS:
-        return False
-    if sum(map(_weight, short)) < NAMED_MIN_COVERAGE * sum(map(_weight, long)):
-        return False
-    return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
-
-
-_ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
-_ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}$")
 
 
 def paper_years(paper: Paper) -> tuple[int, ...]:
@@ -335,88 +74,184 @@ def paper_years(paper: Paper) -> tuple[int, ...]:
     means, and the earlier is when the paper first existed.
     """
     years = {paper.year} if paper.year else set()
-    arxiv = paper.ids.arxiv or ""
-    found = _ARXIV_NEW.match(arxiv) or _ARXIV_OLD.match(arxiv)
-    if found:
-        yy = int(found.group(1))
-        years.add(2000 + yy if yy < 91 else 1900 + yy)
+    month = arxiv_month(paper.ids.arxiv or "")
+    if month:
+        years.add(month[0])
     return tuple(sorted(years))
 
 
-def _year_factor(mention: Mention, years: tuple[int, ...]) -> float:
-    """A check, not a tie-break: a paper newer than the day it was read, or far from the note's
-    stated year, is another paper."""
-    if not years:
-        return 1.0
-    if mention.date is not None and years[0] > mention.date.year:
-        return 0.0
-    if mention.year_hint is None:
-        return 1.0
-    gap = min(abs(year - mention.year_hint) for year in years)
+def _first_month(paper: Paper) -> tuple[int, int] | None:
+    """The earliest (year, month) the paper is known to exist: its arXiv id, else its date."""
+    known = [m for m in (arxiv_month(paper.ids.arxiv or ""),) if m]
+    for version in (paper, *paper.versions):
+        if version.date and len(version.date) >= 7 and version.date[:4].isdigit():
+            known.append((int(version.date[:4]), int(version.date[5:7])))
+        elif version.year:
+            known.append((version.year, 12))  # only the year: the latest month it allows
+    return min(known) if known else None
+
+
+def check(mention: Mention, paper: Paper) -> _Check:
+    """Dates and years as evidence: a paper newer than the day it was logged is lowered (and
+    vetoed when far newer); one far from the year the log states is vetoed."""
+    result = _Check()
+    first = _first_month(paper)
+    if mention.date is not None and first is not None:
+        months = (first[0] - mention.date.year) * 12 + first[1] - mention.date.month
+        if months > EARLY_READ_VETO_MONTHS:
+            return _Check(
+                0.0,
+                f"it appeared {first[0]}-{first[1]:02d}, {months} months after"
+                f" the day it was logged ({mention.date.isoformat()})",
+            )
+        if months > 0:
+            result = _Check(
+                EARLY_READ_PENALTY,
+                f"it appeared {first[0]}-{first[1]:02d}, after the"
+                f" day it was logged ({mention.date.isoformat()}): a draft read first?",
+            )
+    year = written_year(mention)
+    years = paper_years(paper)
+    if year is None or not years:
+        return result
+    gap = min(abs(y - year) for y in years)
     if gap >= YEAR_VETO:
-        return 0.0
-    return YEAR_NEAR_PENALTY if gap == 2 else 1.0
+        return _Check(0.0, f"the log says {year}, the paper is from {years[0]}")
+    if gap == 2:
+        note = f"the log says {year}, the paper is from {years[0]}"
+        return _Check(
+            result.factor * YEAR_NEAR_PENALTY, "; ".join(filter(None, (result.note, note)))
+        )
+    return result
 
 
 def score(mention: Mention, paper: Paper) -> float:
-    """How surely `paper` is the one `mention` names, 0..1: best title form times the year check."""
-    return _score(mention_forms(mention), mention_name(mention), mention, paper)
+    """How surely `paper` is the one `mention` names, 0..1: best title form times the checks."""
+    value, _ = _score(mention_forms(mention), mention_name(mention), mention, paper)
+    return value
 
 
 def _score(
-    forms: Sequence[_Form], named: tuple[str, str] | None, mention: Mention, paper: Paper
-) -> float:
+    forms: Sequence[Form], named: tuple[str, str] | None, mention: Mention, paper: Paper
+) -> tuple[float, _Check]:
     if mention.ids and mention.ids.key() == paper.key:
-        return 1.0
-    own_name = _paper_name(paper.title)[0]
-    if named and own_name and markers(named[0]) != markers(own_name):
-        return 0.0  # `DINO: …` is not `DINOv2: …`, however alike the rest
-    best = max(
-        (_similarity(m, p) for m in forms for p in paper_forms(paper.title)),
-        default=0.0,
-    )
-    if best < NAMED_MATCH and named and _named_containment(named, paper.title):
-        best = NAMED_MATCH
-    return round(best * _year_factor(mention, paper_years(paper)), 4) if best else 0.0
+        return 1.0, _Check()
+    alike = likeness(forms, named, paper.title)
+    if not alike:
+        return 0.0, _Check()
+    checked = check(mention, paper)
+    if not checked.factor:  # a veto is the reason only for a title close enough to show
+        note = f"{paper.title!r} matches {alike:.2f} but {checked.note}"
+        return 0.0, _Check(0.0, note if alike >= CANDIDATE_FLOOR else "")
+    return round(alike * checked.factor, 4), checked
 
 
-def decide(mention: Mention, candidates: Sequence[Paper]) -> Match:
-    """Matched only when the best is above `MATCH_THRESHOLD` and `MARGIN` ahead of another paper."""
-    candidates = works.merge(candidates)
+def decide(
+    mention: Mention, candidates: Sequence[Paper], aliases: Sequence[names.Alias] = ()
+) -> Match:
+    """Matched only when the best is above `MATCH_THRESHOLD` and `MARGIN` ahead of another paper;
+    the reason always says what decided it."""
+    if mention.not_a_paper:
+        return Match(mention, Status.NOT_A_PAPER, reason=mention.not_a_paper)
+    candidates = works.merge(candidates)  # a paper never competes with its own versions
+    by_id = [p for p in candidates if mention.ids and p.key == mention.ids.key()]
+    if by_id:
+        return Match(mention, Status.MATCHED, by_id[0], 1.0, reason="id in the notes")
+    if names.is_name_only(mention):
+        return decide_name(mention, candidates, aliases)
     if not candidates:
-        return Match(mention, Status.UNRESOLVED, reason="no candidates")
+        return Match(
+            mention, Status.UNRESOLVED, reason="no candidates: no source knows a title like it"
+        )
     forms, named = mention_forms(mention), mention_name(mention)
-    best_per_paper: dict[str, Candidate] = {}
+    best_per_paper: dict[str, tuple[Candidate, _Check]] = {}
     for paper in candidates:
         key = paper.key or f"title:{normalise(paper.title)}"
-        value = _score(forms, named, mention, paper)
-        if key not in best_per_paper or value > best_per_paper[key].score:
-            best_per_paper[key] = Candidate(paper, value)
-    ranked = sorted(best_per_paper.values(), key=lambda c: (-c.score, c.paper.key or ""))
-    shown = tuple(c for c in ranked[:3] if c.score >= CANDIDATE_FLOOR)
-    best = ranked[0]
+        value, checked = _score(forms, named, mention, paper)
+        if key not in best_per_paper or value > best_per_paper[key][0].score:
+            best_per_paper[key] = (Candidate(paper, value), checked)
+    ranked = sorted(best_per_paper.values(), key=lambda c: (-c[0].score, c[0].paper.key or ""))
+    return _judge(mention, ranked)
+
+
+def _judge(mention: Mention, ranked: Sequence[tuple[Candidate, _Check]]) -> Match:
+    shown = tuple(c for c, _ in ranked[:3] if c.score >= CANDIDATE_FLOOR)
+    best, checked = ranked[0]
     if best.score < CANDIDATE_FLOOR:
-        return Match(
-            mention,
-            Status.UNRESOLVED,
-            score=best.score,
-            reason=f"no candidate scores {CANDIDATE_FLOOR} or more (best {best.score:.2f})",
+        vetoed = next((n.note for c, n in ranked if not c.score and n.note), "")
+        reason = (
+            f"ruled out: {vetoed}"
+            if vetoed
+            else f"no candidate's title is close (closest {best.paper.title!r}, {best.score:.2f})"
         )
+        return Match(mention, Status.UNRESOLVED, score=best.score, reason=reason)
+    lowered = f"; lowered because {checked.note}" if checked.note else ""
     if best.score < MATCH_THRESHOLD:
         return Match(
             mention,
             Status.AMBIGUOUS,
             score=best.score,
             candidates=shown,
-            reason=f"best score {best.score:.2f} is under {MATCH_THRESHOLD}",
+            reason=f"best {best.paper.title!r} scores {best.score:.2f}, under"
+            f" {MATCH_THRESHOLD}{lowered}",
         )
-    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+    runner_up = ranked[1][0].score if len(ranked) > 1 else 0.0
     if best.score - runner_up < MARGIN:
         return Match(
             mention,
             Status.AMBIGUOUS,
             score=best.score,
             candidates=shown,
-            reason=f"runner-up scores {runner_up:.2f}, within {MARGIN} of the best",
+            reason=f"runner-up {ranked[1][0].paper.title!r} scores {runner_up:.2f}, within"
+            f" {MARGIN} of the best{lowered}",
         )
-    return Match(mention, Status.MATCHED, paper=best.paper, score=best.score, candidates=shown)
+    reason = f"matched, lowered because {checked.note}" if checked.note else ""
+    return Match(mention, Status.MATCHED, best.paper, best.score, shown, reason=reason)
+
+
+def decide_name(
+    mention: Mention, candidates: Sequence[Paper], aliases: Sequence[names.Alias] = ()
+) -> Match:
+    """A short name maps to the one paper the strongest evidence names, its dates agreeing;
+    several papers → ambiguous, best first; none → unresolved with the nearest names."""
+    name = mention.alias or mention.title
+    found = names.claims(name, candidates, aliases)
+    checked = [(claim, check(mention, claim.paper)) for claim in found]
+    kept = [(claim, c) for claim, c in checked if c.factor]
+    if not kept:
+        vetoed = "; ".join(f"{claim.paper.title!r}: {c.note}" for claim, c in checked)
+        near = ", ".join(names.nearest(name, candidates)) or "none"
+        why = f"ruled out: {vetoed}" if vetoed else f"no paper is called {name!r} (nearest: {near})"
+        return Match(mention, Status.UNRESOLVED, reason=why)
+    shown = tuple(Candidate(claim.paper, _name_score(claim) * c.factor) for claim, c in kept)
+    top = kept[0][0]
+    if top.evidence in names.PERSON:
+        rivals = [claim for claim, _ in kept[1:] if claim.evidence in names.PERSON]
+    else:
+        rivals = [claim for claim, _ in kept[1:] if claim.strong]
+    if not top.strong or rivals:
+        why = (
+            f"{len(rivals) + 1} papers are called {name!r}: "
+            + ", ".join(f"{c.paper.title!r} ({c.evidence})" for c in (top, *rivals))
+            if rivals
+            else f"only weak evidence ({top.evidence}) that {top.paper.title!r} is called {name!r}"
+        )
+        return Match(
+            mention, Status.AMBIGUOUS, score=shown[0].score, candidates=shown[:5], reason=why
+        )
+    best = shown[0]
+    note = kept[0][1].note
+    reason = f"called {name!r} by its {top.evidence}" + (
+        f"; lowered because {note}" if note else ""
+    )
+    if best.score < MATCH_THRESHOLD:
+        return Match(
+            mention, Status.AMBIGUOUS, score=best.score, candidates=shown[:5], reason=reason
+        )
+    return Match(mention, Status.MATCHED, top.paper, best.score, shown[:5], reason=reason)
+
+
+def _name_score(claim: names.Claim) -> float:
+    if claim.evidence in names.PERSON:
+        return PERSON_MATCH
+    return NAME_MATCH if claim.strong else MATCH_THRESHOLD - MARGIN

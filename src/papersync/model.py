@@ -66,7 +66,10 @@ class Ids:
     def ranked(self) -> tuple[tuple[str, str | None], ...]:
         """The ids in the order they make a paper's key, best first."""
         return (
-            ("arxiv", self.arxiv), ("doi", self.doi), ("dblp", self.dblp), ("s2", self.s2),
+            ("arxiv", self.arxiv),
+            ("doi", self.doi),
+            ("dblp", self.dblp),
+            ("s2", self.s2),
             ("record", self.record),
         )
 

@@ -45,9 +45,13 @@ def date_parts(date: str | None, year: int | None) -> list[list[int]] | None:
     return [[year]] if year else None
 
 
-def item(reference: Reference) -> dict[str, Any]:
-    """One paper as a CSL-JSON item; variables a source did not give are left out."""
-    paper = reference.paper
+def item(reference: Reference, prefer: str = "published") -> dict[str, Any]:
+    """One paper as a CSL-JSON item; variables a source did not give are left out.
+
+    A work is shown as its `prefer`red version: its published record (`paper-conference` or
+    `article-journal` in its `container-title`, its arXiv id in `note`) or its preprint.
+    """
+    paper = reference.paper.version(prefer)
     arxiv = paper.ids.arxiv
     out: dict[str, Any] = {
         "id": reference.citekey,
@@ -73,9 +77,11 @@ def item(reference: Reference) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v not in (None, "", [], {"date-parts": None})}
 
 
-def render(references: Sequence[Reference]) -> str:
+def render(references: Sequence[Reference], prefer: str = "published") -> str:
     """The CSL-JSON document: items sorted by id, so the same papers give the same bytes."""
-    items = sorted((item(r) for r in references), key=lambda i: (str(i["id"]), str(i["title"])))
+    items = sorted(
+        (item(r, prefer) for r in references), key=lambda i: (str(i["id"]), str(i["title"]))
+    )
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -84,8 +90,9 @@ class CslExporter:
 
     name = "csl"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, prefer: str = "published") -> None:
         self.path = Path(path)
+        self.prefer = prefer
 
     def export(
         self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
@@ -99,10 +106,32 @@ class CslExporter:
                     f"csl: citation key {reference.citekey!r} is used by {first.key} and "
                     f"{reference.key}; only the first is exported"
                 )
-        written = atomic.write_text(self.path, render(list(seen.values())))
+        text = render(list(seen.values()), self.prefer)
+        counts = changes(self._previous(), json.loads(text))
+        written = atomic.write_text(self.path, text)
         return Outcome(
             written=(str(self.path),) if written else (),
             unchanged=0 if written else 1,
             problems=tuple(problems),
-            counts={"papers": len(seen)},
+            counts=counts,
         )
+
+    def _previous(self) -> list[Any]:
+        """The items the file holds now; none when it is missing or not a CSL-JSON list."""
+        try:
+            items = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return []
+        return items if isinstance(items, list) else []
+
+
+def changes(before: list[Any], after: list[dict[str, Any]]) -> dict[str, int]:
+    """This run's items added, updated and removed (by `id`), zeros included, as every target
+    reports what it did: a run that changes nothing says `0` to each."""
+    old = {str(i.get("id")): i for i in before if isinstance(i, dict)}
+    new = {str(i["id"]): i for i in after}
+    return {
+        "items added": sum(1 for k in new if k not in old),
+        "items updated": sum(1 for k, i in new.items() if k in old and old[k] != i),
+        "items removed": sum(1 for k in old if k not in new),
+    }

@@ -7,16 +7,18 @@ is needed; DBLP asks for moderate use, so requests are paced (one a second by de
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from papersync import ids
 from papersync.errors import SourceError
-from papersync.match import identity
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
-from papersync.sources import Found
+from papersync.sources import Records
+from papersync.sources.answers import Answer
 from papersync.sources.http import Http, MalformedResponse, Response
+from papersync.sources.questions import Asked, QuestionSource
 
 NAME = "dblp"
 INTERVAL = 1.0
@@ -103,11 +105,13 @@ def query_of(title: str) -> str:
     return " ".join(_QUERY_NOISE.sub(" ", title).split())
 
 
-class DblpSource:
+class DblpSource(QuestionSource):
     """Candidates from DBLP's title search; a published version links to its preprint by the
     arXiv id of DBLP's CoRR record or by `works` when titles, authors and years agree."""
 
     name = NAME
+    batch = 1
+    workers = 1
 
     def __init__(
         self,
@@ -118,34 +122,50 @@ class DblpSource:
         hits: int = HITS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.interval = interval
         self._http = http
         self._hits = hits
         http.pace(f"{self.base_url}/search", interval)
 
-    def candidates(self, mentions: Sequence[Mention]) -> Found:
-        found: dict[str, tuple[Paper, ...]] = {}
-        failed: dict[str, str] = {}
-        for mention in mentions:
-            key = identity(mention)
-            if key in found or key in failed or not query_of(mention.title):
-                continue
-            try:
-                found[key] = self.search(mention.title)
-            except SourceError as exc:
-                failed[key] = str(exc)
-        return Found(candidates=found, failed=failed)
-
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
+    def lookup(self, ids: Sequence[Ids]) -> Records:
         """DBLP's search finds titles, not ids: records known by id come from other sources."""
-        return {}
+        return Records()
+
+    def _question(self, mention: Mention) -> str | None:
+        query = query_of(mention.title)
+        return f"title:{query}" if query else None
+
+    def _ask(self, questions: Sequence[str]) -> Asked:
+        answers: dict[str, Answer] = {}
+        errors: dict[str, str] = {}
+        for question in questions:
+            try:
+                answers[question] = self._search(question.removeprefix("title:"))
+            except SourceError as exc:
+                errors[question] = str(exc)
+        return answers, errors
+
+    def _parse(self, answer: Answer) -> tuple[Paper, ...]:
+        papers = (parse_hit(json.loads(record)) for record in answer)
+        return tuple(p for p in papers if p is not None)
 
     def search(self, title: str) -> tuple[Paper, ...]:
+        """DBLP's publications matching `title`'s words, as its search ranks them."""
+        return self._parse(self._search(query_of(title)))
+
+    def _search(self, query: str) -> Answer:
         response = self._http.get(
             f"{self.base_url}/search/publ/api",
-            params={"q": query_of(title), "format": "json", "h": self._hits},
+            params={"q": query, "format": "json", "h": self._hits},
             validate=_validate,
         )
-        return parse_search(response.json())
+        listed = response.json()["result"]["hits"].get("hit") or []
+        listed = listed if isinstance(listed, list) else [listed]
+        return tuple(
+            json.dumps(hit["info"])
+            for hit in listed
+            if isinstance(hit, Mapping) and isinstance(hit.get("info"), Mapping)
+        )
 
 
 def _validate(response: Response) -> None:

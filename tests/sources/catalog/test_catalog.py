@@ -249,7 +249,7 @@ def test_upsert_keeps_papers_found_online(catalog: Catalog) -> None:
     )
     assert catalog.upsert([found]).imported == 1
     assert catalog.get(Ids(doi="10.1/dinov2")) == found
-    assert catalog.lookup([Ids(arxiv="2304.07193"), Ids(arxiv="9999.99999")]) == {
+    assert catalog.lookup([Ids(arxiv="2304.07193"), Ids(arxiv="9999.99999")]).papers == {
         Ids(arxiv="2304.07193"): found
     }
     assert catalog.upsert([found]).unchanged == 1

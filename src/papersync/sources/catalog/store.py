@@ -17,7 +17,7 @@ from typing import Any
 from papersync.errors import CatalogError
 from papersync.match import identity
 from papersync.model import Ids, Mention, Paper
-from papersync.sources import Found
+from papersync.sources import Found, Records
 from papersync.sources.catalog.arxiv_jsonl import read_arxiv_jsonl
 from papersync.sources.catalog.bibtex import read_bibtex
 from papersync.sources.catalog.csl import read_csl_json
@@ -351,13 +351,13 @@ class Catalog:
         """The stored work with any of these ids (its records merged), if any."""
         return self._find.get(ids)
 
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
+    def lookup(self, ids: Sequence[Ids]) -> Records:
         found = {}
         for wanted in ids:
             paper = self.get(wanted)
             if paper is not None:
                 found[wanted] = paper
-        return found
+        return Records(found)
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         found: dict[str, tuple[Paper, ...]] = {}
