@@ -523,3 +523,15 @@ def test_a_lost_lock_keeps_the_zotero_items_bib_keys_and_notes(
         assert sorted(i["key"] for i in library.top_items()) == items and len(items) == 2
         assert set(outputs(root)) == set(before)
         assert outputs(root)["out/refs.bib"] == before["out/refs.bib"]
+
+
+def test_export_out_onto_a_note_file_is_refused(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = example_folder / "notes" / "log.md"
+    before = log.read_bytes()
+    config = ["--config", str(example_folder / "papersync.yaml")]
+    assert main(["export", "csl", "--out", str(log), *config]) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert "--out" in line and "notes[0]" in line
+    assert log.read_bytes() == before
