@@ -535,3 +535,15 @@ def test_export_out_onto_a_note_file_is_refused(
     line = one_line_error(capsys.readouterr().err)
     assert "--out" in line and "notes[0]" in line
     assert log.read_bytes() == before
+
+
+def test_an_emptied_note_file_is_read_as_empty_not_as_it_was(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sync(example_folder)
+    (example_folder / "notes" / "log.md").write_text("\n", encoding="utf-8")
+    capsys.readouterr()
+    assert sync(example_folder) == 3
+    out = capsys.readouterr().out
+    assert "mentions: 0;" in out and "empty file, no mentions" in out
+    assert "last good read" not in out
