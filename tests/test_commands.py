@@ -209,3 +209,23 @@ def test_doctor_with_every_service_unreachable_is_one_line_per_check(
     failed = [line for line in lines if line.startswith("FAIL")]
     for name in ("missing.md", "arxiv", "semanticscholar", "crossref", "zotero (API key)"):
         assert sum(name in line for line in failed) == 1, name
+
+
+def test_doctor_with_a_malformed_zotero_key_fails_that_check_and_runs_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = "http://127.0.0.1:9"
+    for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
+        monkeypatch.setenv(var, closed)
+    monkeypatch.setenv("ZOTERO_API_KEY", "abc def")
+    (tmp_path / "log.md").write_text("## 2024.1.1\n\n《Attention Is All You Need》\n")
+    config = tmp_path / "papersync.yaml"
+    config.write_text(
+        "notes: [log.md]\ncache_dir: cache\n"
+        f"export:\n  zotero: {{library_id: '1', url: '{closed}'}}\n"
+    )
+    assert main(["doctor", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    (zotero,) = [line for line in out.splitlines() if "malformed API key" in line]
+    assert zotero.startswith("FAIL") and "abc" not in zotero
+    assert "FAIL  crossref:" in out
