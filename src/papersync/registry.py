@@ -302,10 +302,7 @@ def recover_pins(config: Config, references: Sequence[Reference]) -> dict[str, P
         recover = TARGETS[name].recover
         if recover is None:
             continue
-        target = exporter(config, name)
-        if not hasattr(target, "recover_pins"):  # an exporter from before recovery existed
-            continue
-        for key, pins in recover(target, references).items():
+        for key, pins in recover(exporter(config, name), references).items():
             found[key] = found.get(key, Pins()).filled_from(pins)
     return found
 
