@@ -40,7 +40,7 @@ class Row(NamedTuple):
     aliases: tuple[str, ...] = ()
     """The record's other ids (`dblp:…`, `record:bib:…`), each a way to find it."""
     text: str = ""
-    """The abstract, folded as titles are, for finding a short name where it is defined."""
+    """The abstract, for finding a short name it defines; SQLite's tokenizer folds it."""
 
 
 Read = Iterator[tuple[int, Row | str]]
@@ -83,7 +83,7 @@ def row(paper: Paper) -> Row:
     else:
         key = named[0] if named else f"title:{normalise(paper.title)}"
     aliases = tuple(name for name in named if name != key)
-    text = fold(paper.abstract) if paper.abstract else ""
+    text = paper.abstract or ""
     return Row(key, paper.ids.doi, fold(paper.title), "paper", dumps(paper), aliases, text)
 
 

@@ -29,6 +29,10 @@ SHORTLIST = 20
 """Candidates handed to `match.decide` per mention after re-ranking by title similarity."""
 VERSIONS_OF = 2
 """Closest rows whose other versions (a retitled preprint or published record) are looked up."""
+VERSIONS_COMPARED = 10
+"""Most similar titles compared word by word with a close row, looking for its other version."""
+SIMILAR_VERSION = 0.6
+"""Character similarity below which two titles are not worth comparing word by word."""
 NAMED_RETRIEVED = 200
 """Rows fetched per index (titles, abstracts) for a short name before checking it is a word."""
 CLOSE_ENOUGH = 0.9
@@ -91,13 +95,15 @@ class Finder:
         if mention.is_name:
             papers += self.named(mention.title)
         papers += self._records(chosen)
-        papers += self._records(self._other_versions(chosen[:VERSIONS_OF], rows))
+        likely = [r for r in chosen[:VERSIONS_OF] if best[r] >= CLOSE_ENOUGH]
+        papers += self._records(self._other_versions(likely, rows))
         return tuple(dict.fromkeys(papers))
 
     def _other_versions(self, rowids: Sequence[int], norms: Mapping[int, str]) -> list[int]:
         """Rows whose titles could be another version of these (`Generative Adversarial
-        Networks` for `… Nets`, a word added), so `works` can link them: any two of the title's
-        rarest words, each by its first three letters; kept if `works.title_agreement` says so."""
+        Networks` for `… Nets`, a word added), so `works` can link them: titles with two of its
+        five rarest words, each by its first three letters (`net*`); the most similar of them
+        kept when `works.title_agreement` says so."""
         found: dict[int, None] = {}
         for rowid in rowids:
             words = [w for w in _words(norms[rowid]) if w not in STOPWORDS and len(w) >= 3]
@@ -108,12 +114,18 @@ class Finder:
             )
             rare = sorted(words, key=lambda w: counts.get(w, 0))[:QUERY_WORDS]
             stems = list(dict.fromkeys(f"{_quoted(word[:3])}*" for word in rare))
-            pairs = [f"({a} AND {b})" for a, b in itertools.combinations(stems, 2)]
-            if not pairs:
+            if len(stems) < 2:
                 continue
-            for other, norm in self._titles_matching(" OR ".join(pairs)):
-                agreement = works.title_agreement(norms[rowid], norm)
-                if other not in rowids and agreement is not works.Agreement.NONE:
+            pairs = [f"({a} AND {b})" for a, b in itertools.combinations(stems, 2)]
+            titles = dict(self._titles_matching(" OR ".join(pairs)))
+            for _, _, other in process.extract(
+                norms[rowid],
+                {k: v for k, v in titles.items() if k not in rowids},
+                scorer=Indel.normalized_similarity,
+                score_cutoff=SIMILAR_VERSION,
+                limit=VERSIONS_COMPARED,
+            ):
+                if works.title_agreement(norms[rowid], titles[other]) is not works.Agreement.NONE:
                     found[other] = None
         return list(found)
 

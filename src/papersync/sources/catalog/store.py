@@ -25,8 +25,6 @@ from papersync.sources.catalog.records import (
     Problem,
     Read,
     Row,
-    clean,
-    fold,
     open_text,
     row,
 )
@@ -111,7 +109,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS titles USING fts5 (
 CREATE TABLE IF NOT EXISTS ids (name TEXT NOT NULL, paper INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ids_name ON ids (name);
 CREATE VIRTUAL TABLE IF NOT EXISTS abstracts USING fts5 (
-    text, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 0'
+    text, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 2'
 );
 """
 
@@ -389,5 +387,5 @@ def _chunks(
 
 def _abstract_text(fmt: str, record: str) -> str:
     """A stored row's abstract as the index holds it."""
-    abstract = clean(json.loads(record).get("abstract"))
-    return fold(abstract) if abstract else ""
+    abstract = json.loads(record).get("abstract")
+    return abstract if isinstance(abstract, str) else ""
