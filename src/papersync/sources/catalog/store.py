@@ -268,7 +268,13 @@ class Catalog:
             raise CatalogError(f"{self.path}: cannot write the catalog ({exc})") from exc
         finally:
             self._db.execute("PRAGMA synchronous = FULL")
-        return ImportReport(problems=tuple(problems), **counts)
+        return ImportReport(
+            counts["imported"],
+            counts["updated"],
+            counts["unchanged"],
+            counts["skipped"],
+            tuple(problems),
+        )
 
     def _store(self, batch: Mapping[str, Row]) -> dict[str, int]:
         db = self._db
