@@ -63,7 +63,7 @@ def make_config(root: Path) -> Config:
     return load(root / "papersync.yaml")
 
 
-def test_five_hand_kept_papers_resolve_with_keys_and_reach_bib_csl_and_vault(tmp_path: Path) -> None:
+def test_five_hand_kept_papers_get_keys_and_reach_bib_csl_and_vault(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     assert len(TITLES) == 5
     (tmp_path / "library.bib").write_text(HAND_BIB, encoding="utf-8")
