@@ -82,6 +82,19 @@ def test_a_retitle_with_a_subtitle_needs_the_same_authors() -> None:
     assert not works.linked(replace(arxiv, authors=()), published)
 
 
+def test_a_retitle_links_when_the_preprint_names_the_published_venue_and_year() -> None:
+    arxiv = replace(GAN_ARXIV, title="Adversarial Nets for Image Synthesis at Scale", authors=())
+    published = replace(
+        GAN_NIPS,
+        title="Adversarial Nets for Image Synthesis",
+        venue="Advances in Neural Information Processing Systems 27 (NIPS 2014)",
+    )
+    assert works.linked(replace(arxiv, venue="NIPS 2014, Montreal"), published)
+    assert not works.linked(replace(arxiv, venue="ICML 2014"), published)
+    assert not works.linked(replace(arxiv, venue="NIPS 2015"), published)
+    assert not works.linked(arxiv, published)
+
+
 @pytest.mark.parametrize(
     "published",
     [
