@@ -278,7 +278,7 @@ def _work(records: list[Paper]) -> Paper:
         year=next((r.year for r in ordered if r.year), None),
         abstract=next((r.abstract for r in ordered if r.abstract), None),
         names=tuple(dict.fromkeys(n for r in ordered for n in r.names)),
-        versions=tuple(records),
+        versions=tuple(ordered),  # the published record first: what `version("published")` shows
     )
 
 
