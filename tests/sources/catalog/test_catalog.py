@@ -355,8 +355,9 @@ def test_a_catalog_damaged_inside_is_moved_aside_and_rebuilt_on_import(tmp_path:
         report = damaged.import_file(dump, "arxiv-jsonl")
         assert report.imported == 3000 and len(damaged) == 3000
         assert damaged.get(Ids(arxiv="2101.02999")) is not None
-    (note,) = [p for p in report.problems if "damaged" in p.message]
-    assert "moved aside" in note.message and "\n" not in note.message
+    assert report.rebuilt is not None and report.problems == ()
+    assert report.rebuilt.startswith(f"{path}: damaged (database disk image is malformed)")
+    assert "moved aside" in report.rebuilt and "\n" not in report.rebuilt
     assert (tmp_path / "catalog.sqlite.corrupt").exists()
 
 
