@@ -6,7 +6,8 @@ whose mention carries the row's date; then the same with the names the log itsel
 one vault alias a person added by hand (`DETR`). Every row is also scored as a bare name
 (`[DETR]` → the name alone, undated), which measures matching apart from parsing; and both
 again with candidates retrieved as the catalog's contract promises for a name (papers whose
-title or abstract holds it), which measures `names` apart from retrieval. `-v` lists every wrong and missed row. The answers stay in the shared files.
+title or abstract holds it), which measures `names` apart from retrieval. `-v` lists every
+wrong and missed row. The answers stay in the shared files.
 """
 
 from __future__ import annotations

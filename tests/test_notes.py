@@ -44,42 +44,88 @@ def by_raw(mentions: tuple[Mention, ...], raw: str) -> Mention:
 @pytest.mark.parametrize(
     ("raw", "title", "alias"),
     [
-        pytest.param("VAE: Auto-encoding variational bayes", "Auto-encoding variational bayes",
-                     "VAE", id="colon_alias"),
-        pytest.param("(GenRead)Generate rather than retrieve: Large language models are strong",
-                     "Generate rather than retrieve: Large language models are strong",
-                     "GenRead", id="parenthesised_alias"),
-        pytest.param("T5/Google: Exploring the Limits of Transfer Learning",
-                     "Exploring the Limits of Transfer Learning", "T5", id="alias_with_org"),
-        pytest.param("FM：Factorization machines", "Factorization machines", "FM",
-                     id="full_width_colon"),
-        pytest.param("**Toolformer: Language Models Can Teach Themselves to ****Use**** Tools**",
-                     "Language Models Can Teach Themselves to Use Tools", "Toolformer",
-                     id="bold_runs"),
-        pytest.param("**SNR** **: Sub-Network Routing for Flexible Parameter Sharing**",
-                     "Sub-Network Routing for Flexible Parameter Sharing", "SNR",
-                     id="bold_alias_spaced_colon"),
-        pytest.param("**DCN** V2: Improved Deep & Cross Network", "Improved Deep & Cross Network",
-                     "DCN V2", id="two_token_coded_alias"),
-        pytest.param("Multimodal Foundation Models: From Specialists to General-Purpose Assistants",
-                     "Multimodal Foundation Models: From Specialists to General-Purpose Assistants",
-                     None, id="long_prefix_is_title"),
-        pytest.param("Code Llama: Open Foundation Models for Code",
-                     "Code Llama: Open Foundation Models for Code", None,
-                     id="plain_two_word_prefix_is_title"),
-        pytest.param("ChatGPT’s One-year Anniversary: Are Open-Source LLMs Catching up?",
-                     "ChatGPT’s One-year Anniversary: Are Open-Source LLMs Catching up?", None,
-                     id="possessive_prefix_is_title"),
-        pytest.param("Textbooks Are All You Need II: **phi-1.5 **technical report",
-                     "Textbooks Are All You Need II: phi-1.5 technical report", None,
-                     id="emphasis_inside"),
-        pytest.param("<u>Deep   Residual\tLearning</u> for <br>Image Recognition",
-                     "Deep Residual Learning for Image Recognition", None, id="html_and_spaces"),
-        pytest.param("[Attention Is All You Need](https://arxiv.org/abs/1706.03762)",
-                     "Attention Is All You Need", None, id="markdown_link"),
+        pytest.param(
+            "VAE: Auto-encoding variational bayes",
+            "Auto-encoding variational bayes",
+            "VAE",
+            id="colon_alias",
+        ),
+        pytest.param(
+            "(GenRead)Generate rather than retrieve: Large language models are strong",
+            "Generate rather than retrieve: Large language models are strong",
+            "GenRead",
+            id="parenthesised_alias",
+        ),
+        pytest.param(
+            "T5/Google: Exploring the Limits of Transfer Learning",
+            "Exploring the Limits of Transfer Learning",
+            "T5",
+            id="alias_with_org",
+        ),
+        pytest.param(
+            "FM：Factorization machines", "Factorization machines", "FM", id="full_width_colon"
+        ),
+        pytest.param(
+            "**Toolformer: Language Models Can Teach Themselves to ****Use**** Tools**",
+            "Language Models Can Teach Themselves to Use Tools",
+            "Toolformer",
+            id="bold_runs",
+        ),
+        pytest.param(
+            "**SNR** **: Sub-Network Routing for Flexible Parameter Sharing**",
+            "Sub-Network Routing for Flexible Parameter Sharing",
+            "SNR",
+            id="bold_alias_spaced_colon",
+        ),
+        pytest.param(
+            "**DCN** V2: Improved Deep & Cross Network",
+            "Improved Deep & Cross Network",
+            "DCN V2",
+            id="two_token_coded_alias",
+        ),
+        pytest.param(
+            "Multimodal Foundation Models: From Specialists to General-Purpose Assistants",
+            "Multimodal Foundation Models: From Specialists to General-Purpose Assistants",
+            None,
+            id="long_prefix_is_title",
+        ),
+        pytest.param(
+            "Code Llama: Open Foundation Models for Code",
+            "Code Llama: Open Foundation Models for Code",
+            None,
+            id="plain_two_word_prefix_is_title",
+        ),
+        pytest.param(
+            "ChatGPT’s One-year Anniversary: Are Open-Source LLMs Catching up?",
+            "ChatGPT’s One-year Anniversary: Are Open-Source LLMs Catching up?",
+            None,
+            id="possessive_prefix_is_title",
+        ),
+        pytest.param(
+            "Textbooks Are All You Need II: **phi-1.5 **technical report",
+            "Textbooks Are All You Need II: phi-1.5 technical report",
+            None,
+            id="emphasis_inside",
+        ),
+        pytest.param(
+            "<u>Deep   Residual\tLearning</u> for <br>Image Recognition",
+            "Deep Residual Learning for Image Recognition",
+            None,
+            id="html_and_spaces",
+        ),
+        pytest.param(
+            "[Attention Is All You Need](https://arxiv.org/abs/1706.03762)",
+            "Attention Is All You Need",
+            None,
+            id="markdown_link",
+        ),
         pytest.param("Mistral 7B", "Mistral 7B", None, id="no_colon"),
-        pytest.param("snake_case_name in a title", "snake_case_name in a title", None,
-                     id="inner_underscores_kept"),
+        pytest.param(
+            "snake_case_name in a title",
+            "snake_case_name in a title",
+            None,
+            id="inner_underscores_kept",
+        ),
     ],
 )
 def test_clean_title(raw: str, title: str, alias: str | None) -> None:
@@ -89,8 +135,10 @@ def test_clean_title(raw: str, title: str, alias: str | None) -> None:
 def test_full_title_keeps_the_alias_prefix() -> None:
     title, alias = clean_title("LoRA: Low-Rank Adaptation of Large Language Models")
     mention = Mention(raw="", title=title, alias=alias, file="f", line=1)
-    assert (mention.title, mention.alias) == ("Low-Rank Adaptation of Large Language Models",
-                                              "LoRA")
+    assert (mention.title, mention.alias) == (
+        "Low-Rank Adaptation of Large Language Models",
+        "LoRA",
+    )
     assert mention.full_title == "LoRA: Low-Rank Adaptation of Large Language Models"
 
 
@@ -103,27 +151,61 @@ def test_full_title_keeps_the_alias_prefix() -> None:
         pytest.param("https://arxiv.org/abs/2106.09685v2", "2106.09685", None, id="abs_version"),
         pytest.param("https://arxiv.org/pdf/2106.09685v2.pdf", "2106.09685", None, id="pdf"),
         pytest.param("http://arxiv.org/pdf/1412.6980", "1412.6980", None, id="four_digit"),
-        pytest.param("https://arxiv.org/abs/hep-th/9901001v1", "hep-th/9901001", None,
-                     id="old_style"),
-        pytest.param("https://arxiv.org/abs/math.GT/0309136", "math.GT/0309136", None,
-                     id="old_style_subject_class"),
+        pytest.param(
+            "https://arxiv.org/abs/hep-th/9901001v1", "hep-th/9901001", None, id="old_style"
+        ),
+        pytest.param(
+            "https://arxiv.org/abs/math.GT/0309136",
+            "math.GT/0309136",
+            None,
+            id="old_style_subject_class",
+        ),
         pytest.param("see arXiv:1706.03762v5.", "1706.03762", None, id="arxiv_prefix_text"),
-        pytest.param("https://doi.org/10.48550/arXiv.2304.07193", "2304.07193",
-                     "10.48550/arxiv.2304.07193", id="arxiv_doi"),
-        pytest.param("https://doi.org/10.1162/neco.1997.9.8.1735", None,
-                     "10.1162/neco.1997.9.8.1735", id="doi_org"),
-        pytest.param("doi: 10.1145/3292500.3330919.", None, "10.1145/3292500.3330919",
-                     id="bare_doi_trailing_dot"),
-        pytest.param("https://dl.acm.org/doi/pdf/10.1145/3292500.3330919?download=true", None,
-                     "10.1145/3292500.3330919", id="publisher_query"),
-        pytest.param("https://onlinelibrary.wiley.com/doi/10.1111/j.1467-9868.2005.00503.x/abstract",
-                     None, "10.1111/j.1467-9868.2005.00503.x", id="publisher_suffix"),
-        pytest.param("https://www.nature.com/articles/s41586-021-03819-2.pdf", None,
-                     "10.1038/s41586-021-03819-2", id="nature_pdf"),
-        pytest.param("https://www.nature.com/articles/nature14539", None, "10.1038/nature14539",
-                     id="nature_old"),
-        pytest.param("https://papers.nips.cc/paper/2014/file/5ca3e9b1-Paper.pdf", None, None,
-                     id="no_id"),
+        pytest.param(
+            "https://doi.org/10.48550/arXiv.2304.07193",
+            "2304.07193",
+            "10.48550/arxiv.2304.07193",
+            id="arxiv_doi",
+        ),
+        pytest.param(
+            "https://doi.org/10.1162/neco.1997.9.8.1735",
+            None,
+            "10.1162/neco.1997.9.8.1735",
+            id="doi_org",
+        ),
+        pytest.param(
+            "doi: 10.1145/3292500.3330919.",
+            None,
+            "10.1145/3292500.3330919",
+            id="bare_doi_trailing_dot",
+        ),
+        pytest.param(
+            "https://dl.acm.org/doi/pdf/10.1145/3292500.3330919?download=true",
+            None,
+            "10.1145/3292500.3330919",
+            id="publisher_query",
+        ),
+        pytest.param(
+            "https://onlinelibrary.wiley.com/doi/10.1111/j.1467-9868.2005.00503.x/abstract",
+            None,
+            "10.1111/j.1467-9868.2005.00503.x",
+            id="publisher_suffix",
+        ),
+        pytest.param(
+            "https://www.nature.com/articles/s41586-021-03819-2.pdf",
+            None,
+            "10.1038/s41586-021-03819-2",
+            id="nature_pdf",
+        ),
+        pytest.param(
+            "https://www.nature.com/articles/nature14539",
+            None,
+            "10.1038/nature14539",
+            id="nature_old",
+        ),
+        pytest.param(
+            "https://papers.nips.cc/paper/2014/file/5ca3e9b1-Paper.pdf", None, None, id="no_id"
+        ),
         pytest.param("version 10.5 of the tool", None, None, id="number_is_no_doi"),
     ],
 )
@@ -201,8 +283,10 @@ def test_pending_list_keeps_papers_and_drops_todos() -> None:
     mentions = parse_fixture("daily.md")
     todo = [m for m in mentions if m.section == "pending list"]
     assert [(m.kind, m.title) for m in todo] == [
-        (MentionKind.TO_READ,
-         "Neural machine translation by jointly learning to align and translate"),
+        (
+            MentionKind.TO_READ,
+            "Neural machine translation by jointly learning to align and translate",
+        ),
         (MentionKind.TO_READ, "Deep networks with stochastic depth"),
         (MentionKind.READ, "Layer Normalization for recurrent and convolutional networks"),
     ]
@@ -315,10 +399,14 @@ def test_custom_date_heading() -> None:
 @pytest.mark.parametrize(
     ("patterns", "message"),
     [
-        pytest.param(lambda: Patterns(title_markers=(("《", ""),)), r"title_markers\[0\]",
-                     id="empty_marker"),
-        pytest.param(lambda: Patterns(date_headings=("(?P<year>\\d{4}",)), r"date_headings\[0\]",
-                     id="bad_regex"),
+        pytest.param(
+            lambda: Patterns(title_markers=(("《", ""),)), r"title_markers\[0\]", id="empty_marker"
+        ),
+        pytest.param(
+            lambda: Patterns(date_headings=("(?P<year>\\d{4}",)),
+            r"date_headings\[0\]",
+            id="bad_regex",
+        ),
         pytest.param(lambda: Patterns(date_headings=(r"\d{4}",)), "named groups", id="no_groups"),
     ],
 )
@@ -362,7 +450,10 @@ def test_a_todo_with_an_id_is_kept_whatever_its_shape() -> None:
     log = "- [ ] [LoRA](https://arxiv.org/abs/2106.09685) 之后看\n- [ ] 整理笔记\n"
     (mention,) = parse(log, "m.md")
     assert (mention.kind, mention.title, mention.ids) == (
-        MentionKind.TO_READ, "LoRA", Ids(arxiv="2106.09685"))
+        MentionKind.TO_READ,
+        "LoRA",
+        Ids(arxiv="2106.09685"),
+    )
 
 
 def test_windows_line_endings() -> None:
@@ -398,8 +489,9 @@ def test_seeds_every_marked_mention_with_its_heading_date(seeds: list[Path], sha
     for path in seeds:
         if path.name[:3] in ("000", "001", "002", "003"):
             text = path.read_text(encoding="utf-8")
-            found = [m for m in parse(text, path.name) if m.kind is MentionKind.READ
-                     and not m.inferred]
+            found = [
+                m for m in parse(text, path.name) if m.kind is MentionKind.READ and not m.inferred
+            ]
             assert len(found) == text.count("《"), path.name
             marked += found
     assert len(marked) == 215
@@ -429,9 +521,12 @@ def test_seed_bare_titles_of_older_sections(seeds: list[Path]) -> None:
     mentions = parse_path(seed(seeds, "003"))
     bare = [m for m in mentions if m.inferred]
     titles = {m.title for m in bare}
-    assert {"Long short-term memory", "Learning convolutional neural networks for graphs",
-            "Graph Convolutional Networks for Text Classification",
-            "Anomaly Detection with Robust Deep Autoencoders"} <= titles
+    assert {
+        "Long short-term memory",
+        "Learning convolutional neural networks for graphs",
+        "Graph Convolutional Networks for Text Classification",
+        "Anomaly Detection with Robust Deep Autoencoders",
+    } <= titles
     assert all(m.date and m.date < dt.date(2023, 5, 1) for m in bare)
     assert all(m.section.startswith("2023.4.") for m in bare)
     assert not titles & {"RNN & LSTM basics", "TBD", "Zero-Shot Text-to-Image Generation"}
@@ -442,8 +537,10 @@ def test_seed_bare_titles_of_older_sections(seeds: list[Path]) -> None:
 def test_seed_pending_list(seeds: list[Path]) -> None:
     mentions = parse_path(seed(seeds, "003"))
     todo = {m.title: m for m in mentions if m.kind is MentionKind.TO_READ}
-    gru = ("Learning phrase representations using rnn encoder-decoder for statistical "
-           "machine translation")
+    gru = (
+        "Learning phrase representations using rnn encoder-decoder for statistical "
+        "machine translation"
+    )
     gradcam = "Visual explanations from deep networks via gradient-based localization"
     assert {
         gru,
@@ -477,12 +574,39 @@ def test_seed_links_carry_every_embedded_id(seeds: list[Path]) -> None:
 
 # --- properties --------------------------------------------------------------------------
 
-_LOG_PIECES = st.sampled_from([
-    "# 2023.12\n", "## 2024.1.5\n", "## 2024-02-30\n", "### x\n", "《", "》", "《VAE: Auto》",
-    "- [ ] ", "- [x] ", "  ", "\n", "\r\n", "```\n", "| ✅ | 2014 | [GAN](", ") |", "[", "]",
-    "https://arxiv.org/abs/1706.03762v2", "10.1038/", "nature.com/articles/s1", "arXiv:",
-    "Long short-term memory\n    1997年\n", "2016年", "**", "<u>", "</u>", "：", "(X)", "!",
-])
+_LOG_PIECES = st.sampled_from(
+    [
+        "# 2023.12\n",
+        "## 2024.1.5\n",
+        "## 2024-02-30\n",
+        "### x\n",
+        "《",
+        "》",
+        "《VAE: Auto》",
+        "- [ ] ",
+        "- [x] ",
+        "  ",
+        "\n",
+        "\r\n",
+        "```\n",
+        "| ✅ | 2014 | [GAN](",
+        ") |",
+        "[",
+        "]",
+        "https://arxiv.org/abs/1706.03762v2",
+        "10.1038/",
+        "nature.com/articles/s1",
+        "arXiv:",
+        "Long short-term memory\n    1997年\n",
+        "2016年",
+        "**",
+        "<u>",
+        "</u>",
+        "：",
+        "(X)",
+        "!",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -497,8 +621,12 @@ def test_parse_never_raises_and_lines_point_at_raw(text: str) -> None:
 
 def test_module_surface() -> None:
     assert set(notes.__all__) == {
-        "DEFAULT_PATTERNS", "Patterns", "clean_title", "group",
-        "looks_like_title", "parse",
+        "DEFAULT_PATTERNS",
+        "Patterns",
+        "clean_title",
+        "group",
+        "looks_like_title",
+        "parse",
     }
 
 

@@ -236,7 +236,7 @@ def learn(mentions: Iterable[Mention]) -> dict[str, str]:
         if not named or not named[1]:
             continue
         name = fold(mention.alias or named[0])
-        title = mention.title if mention.alias else named[1]
+        title = mention.title if normalise(mention.title) == named[1] else named[1]
         if name in taught and normalise(taught[name]) != normalise(title):
             clashing.add(name)
         taught.setdefault(name, title)

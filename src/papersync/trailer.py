@@ -92,8 +92,8 @@ def split(text: str) -> Cut:
         start = _strip_tail(tokens[:end], found)
     elif not found.anchored:
         start = len(tokens)
-    if start == 0:  # nothing would be left of the title
-        return Cut(text)
+    if start == 0 or (start == len(tokens) and not tail.anchored):
+        return Cut(text)  # nothing around the title, or nothing would be left of it
     title = text[: tokens[start - 1].end()] if start < len(tokens) else text
     year = found.year if found.year is not None else tail.year
     title = title.strip(" \t,;:-–—|(")
