@@ -447,3 +447,15 @@ def test_a_trailer_decides_like_the_hints_it_carries(
     whole = Mention(raw=written, title=written, file="log.md", line=1)
     expected, got = match.decide(cut, papers), match.decide(whole, papers)
     assert (got.status, got.paper, got.score) == (expected.status, expected.paper, expected.score)
+
+
+def test_a_name_spelling_both_titles_word_for_word_matches() -> None:
+    named = mention("GAN: Generative Adversarial Nets")
+    papers = [
+        paper("Generative Adversarial Networks", "1406.2661"),
+        paper("Graph Attention Networks"),
+    ]
+    result = match.decide(named, papers)
+    assert result.status is Status.MATCHED, result.reason
+    assert result.paper == papers[0]
+    assert match.decide(named, papers[1:]).status is not Status.MATCHED

@@ -46,6 +46,8 @@ NAMED_MATCH = 0.9
 to match alone, not enough to beat a candidate whose full title agrees."""
 NAMED_MIN_WORDS = 3
 NAMED_MIN_COVERAGE = 0.5
+WORD_OPENING = 3
+"""Two words opening with this many letters alike may be one word shortened (`nets`)."""
 SPELLED_MIN_WORDS = 2
 """A title inside a mention that spells out its own name (`SAM: Segment Anything Model` holds
 `Segment Anything`) may be this short: the name agreeing with the words is the second clue."""
@@ -359,6 +361,8 @@ def _named_containment(named: tuple[str, str], title: str) -> bool:
     if own_name.replace(" ", "") == name.replace(" ", "") and subtitle:
         theirs = subtitle
     elif name.isalpha() and _spelled(whole) == name:
+        if _spelled(rest) == name and _word_for_word(rest.split(), whole.split()):
+            return True  # `GAN: Generative Adversarial Nets` for `… Networks`
         theirs = whole
     elif name.isalpha() and _spelled(rest) == name and len(whole.split()) < len(rest.split()):
         theirs, least = whole, SPELLED_MIN_WORDS
@@ -372,6 +376,14 @@ def _named_containment(named: tuple[str, str], title: str) -> bool:
     if sum(map(_weight, short)) < NAMED_MIN_COVERAGE * sum(map(_weight, long)):
         return False
     return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
+
+
+def _word_for_word(mine: list[str], theirs: list[str]) -> bool:
+    """Two titles of as many words, each pair opening alike (`nets`/`networks`): one title with a
+    word shortened, not two titles of one acronym (`Graph Attention Networks`)."""
+    return len(mine) == len(theirs) and all(
+        a[:WORD_OPENING] == b[:WORD_OPENING] for a, b in zip(mine, theirs, strict=True)
+    )
 
 
 def _spelled(text: str) -> str:
