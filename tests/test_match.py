@@ -425,7 +425,7 @@ _SURNAME = st.sampled_from(["Yang", "Li", "He", "Zhang", "Smith", "Müller"])
     venue=_VENUE,
     year=st.integers(min_value=2012, max_value=2024),
     authors=st.lists(_SURNAME, min_size=1, max_size=3, unique=True),
-    shape=st.sampled_from(["venue", "bracket", "authors", "leading"]),
+    shape=st.sampled_from(["venue", "bracket", "authors", "leading", "emphasis"]),
     extra=_WORD,
 )
 def test_a_trailer_decides_like_the_hints_it_carries(
@@ -437,6 +437,7 @@ def test_a_trailer_decides_like_the_hints_it_carries(
         "bracket": (f"{title} ({venue} {year})", Hints(venue=venue, year=year)),
         "authors": (f"{title}. {', '.join(authors)}, et al.", Hints(authors=tuple(authors))),
         "leading": (f"[{venue} {year}] {title}", Hints(venue=venue, year=year)),
+        "emphasis": (f"**{title}** <kbd>{venue} {year}</kbd>", Hints(venue=venue, year=year)),
     }[shape]
     papers = [
         paper(title, "1801.00001", year=2018),

@@ -236,3 +236,21 @@ def test_a_single_word_title_is_decided_as_a_name() -> None:
     mention = Mention(raw="CheckList", title="CheckList", file="log.md", line=1)
     assert names.is_name_only(mention)
     assert not names.is_name_only(Mention(raw="Mask R-CNN", title="Mask R-CNN", file="", line=1))
+
+
+def test_a_title_opening_with_the_name_its_abstract_brings_is_called_so() -> None:
+    two_stream = paper(
+        "Two-Stream Convolutional Networks for Action Recognition in Videos",
+        "1406.2199",
+        abstract="First, we propose a two-stream ConvNet architecture which incorporates spatial "
+        "and temporal networks.",
+    )
+    user = paper("Two-Stream Fusion Is All You Need", "2001.00005", abstract="We study fusion.")
+    result = match.decide(named("Two-stream"), [user, two_stream])
+    assert result.status is Status.MATCHED, result.reason
+    assert result.paper == two_stream
+
+
+def test_our_quoted_name_is_a_definition() -> None:
+    found = names.abstract_names('Our "SimSiam" method achieves competitive results.')
+    assert Name("SimSiam", "abstract") in found

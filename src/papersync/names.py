@@ -121,7 +121,8 @@ def title_names(title: str) -> tuple[Name, ...]:
         found.append(Name(title, "title"))
     words = normalise(title).split()
     if not colon and 2 <= len(words) <= ACRONYM_TITLE_WORDS:
-        found.append(Name("".join(w[0] for w in words if w not in STOPWORDS), "title-acronym"))
+        initials = "".join(w[0] for w in words if w not in STOPWORDS)
+        found.append(Name(initials.upper(), "title-acronym"))
     suffix = _SUFFIX.search(title.rstrip("?.!"))
     if suffix and _DISTINCT.match(suffix["name"]):
         found.append(Name(suffix["name"], "title-suffix"))
@@ -154,8 +155,9 @@ def abstract_names(abstract: str, title: str = "") -> tuple[Name, ...]:
             for match in pattern.finditer(sentence):
                 found.append(Name(match["name"].rstrip(".,"), "abstract"))
         for match in _QUOTED.finditer(sentence):
-            if _PROPOSING_BEFORE.search(sentence[: match.start()]) and _DISTINCT.match(
-                match["name"]
+            before = sentence[: match.start()]
+            if _DISTINCT.match(match["name"]) and (
+                _PROPOSING_BEFORE.search(before) or re.search(r"\b[Oo]ur\s+$", before)
             ):
                 found.append(Name(match["name"], "abstract"))
     return tuple(found)
@@ -189,6 +191,20 @@ def _subsequence(letters: Sequence[str], text: str) -> bool:
     return all(letter in remaining for letter in letters)
 
 
+def _headed(name: str, paper: Paper) -> bool:
+    """The title opens with the name and the abstract brings it, in any case (`Two-Stream
+    Convolutional Networks…` and `we propose a two-stream ConvNet`)."""
+    words = paper.title.split()
+    if not paper.abstract or not words or fold(words[0]) != fold(name):
+        return False
+    brings = re.compile(
+        r"\b(?:we|this paper)\s+(?:present|propose|introduce)s?\s+(?:(?:a|an|the)\s+)?"
+        + re.escape(words[0]),
+        re.IGNORECASE,
+    )
+    return bool(brings.search(paper.abstract))
+
+
 def names_of(paper: Paper) -> tuple[Name, ...]:
     """Every name the evidence gives `paper`: its title, its abstract, names already on it."""
     return (
@@ -207,6 +223,7 @@ def claims(name: str, candidates: Iterable[Paper], aliases: Sequence[Alias] = ()
         key = paper.key or f"title:{normalise(paper.title)}"
         evidence = [given[key]] if key in given else []
         evidence += [n.evidence for n in names_of(paper) if fold(n.text) == folded]
+        evidence += ["title"] if _headed(name, paper) else []
         for kind in evidence:
             if kind in RANK and (key not in best or RANK[kind] < RANK[best[key].evidence]):
                 best[key] = Claim(paper, kind)
