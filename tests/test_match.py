@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papersync import match
-from papersync.model import Hints, Ids, Mention, Paper, Status
+from papersync import match, trailer
+from papersync.model import Author, Hints, Ids, Mention, Paper, Status
 
 
 def mention(
@@ -414,7 +414,12 @@ def test_not_a_paper_is_never_matched() -> None:
     assert result.paper is None and result.reason == "a video covering many papers"
 
 
-_WORD = st.text(alphabet="bcdfghjklmnprstvwz", min_size=4, max_size=9).map(str.capitalize)
+_WORD = (
+    st.text(alphabet="bcdfghjklmnprstvwz", min_size=4, max_size=9)
+    .map(str.capitalize)
+    .filter(lambda word: word.casefold() not in trailer.VENUES | trailer.REMARKS)
+)
+"""Title words; a title ending in a venue's name is a case of its own (`test_trailer`)."""
 _VENUE = st.sampled_from(["CVPR", "ICCV", "NeurIPS", "ICLR", "ACL", "EMNLP", "KDD", "arXiv"])
 _SURNAME = st.sampled_from(["Yang", "Li", "He", "Zhang", "Smith", "Müller"])
 
@@ -427,11 +432,19 @@ _SURNAME = st.sampled_from(["Yang", "Li", "He", "Zhang", "Smith", "Müller"])
     authors=st.lists(_SURNAME, min_size=1, max_size=3, unique=True),
     shape=st.sampled_from(["venue", "bracket", "authors", "leading", "emphasis"]),
     extra=_WORD,
+    named=st.sampled_from(["no", "initials", "word"]),
 )
 def test_a_trailer_decides_like_the_hints_it_carries(
-    words: list[str], venue: str, year: int, authors: list[str], shape: str, extra: str
+    words: list[str],
+    venue: str,
+    year: int,
+    authors: list[str],
+    shape: str,
+    extra: str,
+    named: str,
 ) -> None:
     title = " ".join(words)
+    alias = {"no": None, "initials": "".join(w[0] for w in words), "word": extra}[named]
     written, hints = {
         "venue": (f"{title}. {venue} {year}, Oral.", Hints(venue=venue, year=year)),
         "bracket": (f"{title} ({venue} {year})", Hints(venue=venue, year=year)),
@@ -444,8 +457,9 @@ def test_a_trailer_decides_like_the_hints_it_carries(
         paper(f"{title} {extra}", "2001.00002", year=2020),
         paper(" ".join(words[:-1]), "2201.00003", year=2022),
     ]
-    cut = Mention(raw=title, title=title, file="log.md", line=1, hints=hints)
-    whole = Mention(raw=written, title=written, file="log.md", line=1)
+    prefix = f"{alias}: " if alias else ""
+    cut = Mention(raw=prefix + title, title=title, alias=alias, file="log.md", line=1, hints=hints)
+    whole = Mention(raw=prefix + written, title=written, alias=alias, file="log.md", line=1)
     expected, got = match.decide(cut, papers), match.decide(whole, papers)
     assert (got.status, got.paper, got.score) == (expected.status, expected.paper, expected.score)
 
@@ -460,3 +474,12 @@ def test_a_name_spelling_both_titles_word_for_word_matches() -> None:
     assert result.status is Status.MATCHED, result.reason
     assert result.paper == papers[0]
     assert match.decide(named, papers[1:]).status is not Status.MATCHED
+
+
+def test_authors_the_log_names_agree_or_lower_the_score() -> None:
+    authored = paper(RESNET, "1512.03385", authors=(Author("He", "Kaiming"), Author("Sun", "Jian")))
+    agreeing = match.decide(mention(f"{RESNET}. He, Zhang, et al."), [authored])
+    assert agreeing.status is Status.MATCHED and agreeing.score == 1.0
+    other = match.decide(mention(f"{RESNET}. Yang, Li, et al."), [authored])
+    assert other.score == match.AUTHOR_PENALTY
+    assert "none of Yang, Li is among its authors" in other.reason

@@ -29,6 +29,7 @@ TITLE = "Deep Residual Learning for Image Recognition"
             id="authors_then_venue",
         ),
         pytest.param(f"{TITLE} 2016", Cut(TITLE, 2016, only_year=True), id="bare_year"),
+        pytest.param(f"{TITLE}. KDD, Oral.", Cut(TITLE, venue="KDD"), id="venue_set_off"),
     ],
 )
 def test_a_trailer_is_cut_and_kept_as_evidence(written: str, expected: Cut) -> None:
@@ -44,6 +45,7 @@ def test_a_trailer_is_cut_and_kept_as_evidence(written: str, expected: Cut) -> N
         pytest.param("Submit to NeurIPS 2022", id="nothing_would_be_left"),
         pytest.param("YOLOv4: Optimal Speed and Accuracy of Object Detection", id="name_digits"),
         pytest.param("CheckList", id="camel_case_name"),
+        pytest.param("Deep Learning for Big Data KDD", id="venue_word_not_set_off"),
     ],
 )
 def test_nothing_is_cut_without_an_anchor(written: str) -> None:

@@ -155,6 +155,17 @@ def written_year(mention: Mention) -> int | None:
     return None
 
 
+def written_authors(mention: Mention) -> tuple[str, ...]:
+    """The authors the mention names: the parser's hints, else an `et al.` list cut from it."""
+    if mention.hints.authors:
+        return mention.hints.authors
+    for text in (mention.title, mention.raw):
+        cut = trailer.split(text)
+        if cut.authors:
+            return cut.authors
+    return ()
+
+
 def _split_name(text: str) -> tuple[str, str] | None:
     """`Name: rest` → (`Name`, `rest`) when the part before the colon is short enough for a name."""
     parts = _COLON.split(text, maxsplit=1)
@@ -166,25 +177,22 @@ def _split_name(text: str) -> tuple[str, str] | None:
 
 
 def mention_forms(mention: Mention) -> tuple[Form, ...]:
-    """The ways the log may have written the title: with and without its alias, raw but cleaned."""
-    texts = [*without_trailer(mention.title), *without_trailer(mention.full_title)]
-    for raw in without_trailer(mention.raw):
-        paren = _LEADING_PAREN.match(raw)
-        if paren:
-            texts.append(raw[paren.end() :])
-            texts.append(f"{paren.group(1)}: {raw[paren.end() :]}")
-        else:
-            texts.append(raw)
-            named = _split_name(raw)
-            if named:
-                texts.append(named[1])
+    """The ways the log may have written the title: with and without its alias, raw but cleaned,
+    each without what is written around it (`without_trailer`)."""
+    texts: list[str] = []
+    for title in without_trailer(mention.title):
+        texts.append(title)
+        if mention.alias and not title.startswith(mention.alias):
+            texts.append(f"{mention.alias}: {title}")
+    for prefix, rest in _name_and_rest(mention.raw):
+        texts += [f"{prefix}: {rest}", rest] if prefix else [rest]
     named = mention_name(mention)
-    name = frozenset(named[0].split()) if named else frozenset()
+    own = frozenset(named[0].split()) if named else frozenset()
     forms: dict[str, Form] = {}
     for text in texts:
         form = _form(text)
         if form and form.text not in forms:
-            forms[form.text] = replace(form, name=name)
+            forms[form.text] = replace(form, name=own)
     return tuple(forms.values())
 
 
@@ -329,15 +337,25 @@ def _initials(run: list[str], credits: list[float]) -> str:
     return "" if any(credits) else "".join(w[0] for w in run)
 
 
+def _name_and_rest(raw: str) -> list[tuple[str | None, str]]:
+    """A raw mention as (its name, the title after it) — `(GenRead)Generate…`, `VAE: Auto…` — or
+    (None, title), each title without what is written around it."""
+    found: list[tuple[str | None, str]] = []
+    for text in without_trailer(raw):
+        paren = _LEADING_PAREN.match(text)
+        named = (paren.group(1), text[paren.end() :]) if paren else _split_name(text)
+        name, rest = named if named else (None, text)
+        found += [(name, cut) for cut in without_trailer(rest)]
+    return found
+
+
 def mention_name(mention: Mention) -> tuple[str, str] | None:
-    """The name the log gives a paper and the rest of its title, normalised: `(nci, a neural…)`."""
+    """The name the log gives a paper and the rest of its title, normalised: `(nci, a neural…)`;
+    what is written around the title (`trailer`) is no part of either."""
     if mention.alias and mention.title:
-        return normalise(mention.alias), normalise(mention.title)
-    paren = _LEADING_PAREN.match(mention.raw)
-    if paren:
-        return normalise(paren.group(1)), normalise(mention.raw[paren.end() :])
-    named = _split_name(mention.raw)
-    return (normalise(named[0]), normalise(named[1])) if named else None
+        return normalise(mention.alias), normalise(without_trailer(mention.title)[0])
+    name, rest = _name_and_rest(mention.raw)[0]
+    return (normalise(name), normalise(rest)) if name else None
 
 
 @lru_cache(maxsize=65536)

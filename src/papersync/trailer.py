@@ -17,9 +17,9 @@ VENUES = frozenset(
     | {"neurips", "nips", "icml", "iclr", "aaai", "ijcai", "uai", "aistats", "colt", "tmlr"}
     | {"jmlr", "acl", "emnlp", "naacl", "eacl", "aacl", "coling", "tacl", "conll", "lrec"}
     | {"kdd", "www", "sigir", "wsdm", "cikm", "recsys", "icde", "vldb", "sigmod", "icdm"}
-    | {"tpami", "pami", "ijcv", "tip", "tog", "siggraph", "chi", "uist", "icra", "iros"}
-    | {"corl", "rss", "interspeech", "icassp", "miccai", "mlsys", "osdi", "nature", "science"}
-    | {"tkde", "tnnls", "ral", "ieee", "acm", "springer", "elsevier", "biorxiv", "medrxiv"}
+    | {"tpami", "pami", "ijcv", "siggraph", "uist", "icra", "iros"}
+    | {"corl", "rss", "interspeech", "icassp", "miccai", "mlsys", "osdi"}
+    | {"tkde", "tnnls", "ieee", "acm", "springer", "elsevier", "biorxiv", "medrxiv"}
 )
 """Venues common in the logs papersync reads; an unknown acronym counts only before a year."""
 BEFORE_VENUE = frozenset(
@@ -73,6 +73,8 @@ class _Tail:
     venue: str | None = None
     anchored: bool = False
     only_year: bool = True
+    dated: bool = False
+    """A year or date was cut: without one, a venue alone must be set off by punctuation."""
     last: str | None = None
     """The kind of the token cut last (the one right of the next)."""
 
@@ -80,7 +82,7 @@ class _Tail:
 def split(text: str) -> Cut:
     """`Title. CVPR 2022, Oral.` → Cut(`Title`, year 2022, venue `CVPR`); the text as it is when
     nothing around it is recognised."""
-    text = unicodedata.normalize("NFKC", _HTML_TAG.sub(" ", text)).strip()
+    text = unicodedata.normalize("NFKC", _HTML_TAG.sub(" | ", text)).strip(" |")
     tail = _Tail()
     text = _cut_leading(text, tail)
     tokens = list(_TOKEN.finditer(text))
@@ -90,7 +92,7 @@ def split(text: str) -> Cut:
     if authors:
         found.anchored = True
         start = _strip_tail(tokens[:end], found)
-    elif not found.anchored:
+    elif not found.anchored or not (found.dated or _set_off(text, tokens, start)):
         start = len(tokens)
     if start == 0 or (start == len(tokens) and not tail.anchored):
         return Cut(text)  # nothing around the title, or nothing would be left of it
@@ -106,6 +108,15 @@ def split(text: str) -> Cut:
         authors=authors,
         only_year=found.only_year and not authors and not tail.anchored and found.anchored,
     )
+
+
+def _set_off(text: str, tokens: list[re.Match[str]], start: int) -> bool:
+    """Punctuation (or markup) between the title and what follows it: `Title. CVPR`, not the
+    `… in Data Science` a title may end with."""
+    if not 0 < start < len(tokens):
+        return False
+    gap = text[tokens[start - 1].end() - 1 : tokens[start].start()]
+    return bool(re.search(r"[.,;:(\[|]", gap))
 
 
 def _cut_leading(text: str, tail: _Tail) -> str:
@@ -134,6 +145,7 @@ def _strip_tail(tokens: list[re.Match[str]], tail: _Tail) -> int:
             break
         if kind != "remark":
             tail.anchored = True
+            tail.dated = tail.dated or _year_of(word) is not None
             tail.only_year = tail.only_year and kind == "year"
         year = _year_of(word)
         if year is not None and tail.year is None:
