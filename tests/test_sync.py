@@ -16,7 +16,7 @@ import pytest
 from papersync import commands
 from papersync.config import Config, load
 from papersync.errors import LockError, RunLockedError
-from papersync.sync import run_lock
+from papersync.session import run_lock
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

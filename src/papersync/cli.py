@@ -24,10 +24,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from papersync import __version__, commands
+from papersync import __version__, commands, registry, report
 from papersync.config import CONFIG_NAME, Config, load
-from papersync.errors import ConfigError, LockError, RunLockedError, VaultError
-from papersync.model import Match, Mention
+from papersync.errors import PapersyncError
+from papersync.model import Match
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -52,18 +52,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load(args.config or Path(CONFIG_NAME), required=args.config is not None)
         result: int = args.run(args, config)
         return result
-    except (ConfigError, VaultError) as exc:
-        print(f"papersync: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (LockError, RunLockedError, commands.CommandError) as exc:
-        print(f"papersync: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+    except PapersyncError as exc:
+        print(f"papersync: {_one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt:
         print("papersync: interrupted; everything already fetched is cached", file=sys.stderr)
         return 130
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -118,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     p = command("export", "write one target from the lock file", _export)
-    p.add_argument("target", choices=("bibtex", "vault", "csl"))
+    p.add_argument("target", choices=registry.FILE_TARGETS)
     p.add_argument("--out", type=Path, help="where to write (default: from the config)")
     p.add_argument("--include-ambiguous", action="store_true", help="export uncertain matches too")
     p.add_argument(
@@ -157,14 +158,14 @@ def _no_action(args: argparse.Namespace, config: Config) -> int:
 def _scan(args: argparse.Namespace, config: Config) -> int:
     read = commands.scan(config, [Path(p) for p in args.paths])
     if args.json:
-        print(json.dumps([_mention_json(m) for m in read.mentions], ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [report.mention_json(m) for m in read.mentions], ensure_ascii=False, indent=2
+            )
+        )
     else:
         _print_rows(
-            ["where", "date", "kind", "title"],
-            [
-                [f"{m.file}:{m.line}", str(m.date or ""), str(m.kind), _title_cell(m)]
-                for m in read.mentions
-            ],
+            ["where", "date", "kind", "title"], [report.mention_row(m) for m in read.mentions]
         )
         print(f"{len(read.mentions)} mentions of {len(read.groups())} distinct papers")
     for problem in read.problems:
@@ -189,19 +190,18 @@ def _resolve(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(
             json.dumps(
-                [_match_json(matches[k]) for k in sorted(matches)], ensure_ascii=False, indent=2
+                [report.match_json(matches[k]) for k in sorted(matches)],
+                ensure_ascii=False,
+                indent=2,
             )
         )
     else:
         _print_rows(
             ["status", "score", "mention", "paper"],
-            [
-                [str(m.status), f"{m.score:.2f}", m.mention.raw[:60], _paper_cell(m)]
-                for _, m in sorted(matches.items())
-            ],
+            [report.match_row(m) for _, m in sorted(matches.items())],
         )
     _print_problems(run.problems, run.resolution.failures)
-    print(_summary(run.statuses), file=sys.stderr if args.json else sys.stdout)
+    print(report.summary(run.statuses), file=sys.stderr if args.json else sys.stdout)
     return EXIT_PARTIAL if run.problems or run.resolution.failures else EXIT_OK
 
 
@@ -237,7 +237,7 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     )
     for path in outcome.written:
         print(f"wrote {path}")
-    print(f"{args.target}: {len(outcome.written)} written, {outcome.unchanged} unchanged")
+    print(report.outcome_line(args.target, outcome))
     for problem in outcome.problems:
         print(f"papersync: {problem}", file=sys.stderr)
     return EXIT_PARTIAL if outcome.problems else EXIT_OK
@@ -245,7 +245,7 @@ def _export(args: argparse.Namespace, config: Config) -> int:
 
 def _zotero_push(args: argparse.Namespace, config: Config) -> int:
     push = commands.zotero_push(config, dry_run=args.dry_run)
-    print(push.describe())
+    print(report.describe_push(push.outcome, push.plan))
     for problem in push.outcome.problems:
         print(f"papersync: {problem}", file=sys.stderr)
     failed = push.outcome.problems or push.outcome.counts.get("failed")
@@ -276,7 +276,7 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
                 progress.update(task, completed=1)
             current[:] = [progress.add_task(description, total=1)]
 
-        report = commands.sync(
+        done = commands.sync(
             config,
             offline=args.offline,
             refresh=args.refresh,
@@ -285,8 +285,8 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
             verbose=args.verbose,
             stage=stage,
         )
-    print(commands.describe(report))
-    return EXIT_PARTIAL if report.partial else EXIT_OK
+    print(report.describe(done))
+    return EXIT_PARTIAL if done.partial else EXIT_OK
 
 
 def _plain(console: Console) -> Callable[[str], None]:
@@ -297,7 +297,7 @@ def _plain(console: Console) -> Callable[[str], None]:
 
 
 def _status(args: argparse.Namespace, config: Config) -> int:
-    print(commands.status(config))
+    print(report.describe_status(commands.status(config)))
     return EXIT_OK
 
 
@@ -314,72 +314,9 @@ def _init(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def _mention_json(m: Mention) -> dict[str, Any]:
-    from papersync.match import identity
-
-    return {
-        "raw": m.raw,
-        "title": m.title,
-        "alias": m.alias,
-        "kind": str(m.kind),
-        "date": m.date.isoformat() if m.date else None,
-        "file": m.file,
-        "line": m.line,
-        "section": m.section,
-        "year_hint": m.year_hint,
-        "ids": {"arxiv": m.ids.arxiv, "doi": m.ids.doi},
-        "body": m.body,
-        "inferred": m.inferred,
-        "identity": identity(m),
-    }
-
-
-def _match_json(m: Match) -> dict[str, Any]:
-    p = m.paper
-    return {
-        "raw": m.mention.raw,
-        "title": m.mention.title,
-        "status": str(m.status),
-        "score": round(m.score, 4),
-        "paper": None
-        if p is None
-        else {
-            "arxiv": p.ids.arxiv,
-            "doi": p.ids.doi,
-            "title": p.title,
-            "year": p.year,
-            "authors": [a.display for a in p.authors],
-        },
-        "candidates": [
-            {
-                "arxiv": c.paper.ids.arxiv,
-                "doi": c.paper.ids.doi,
-                "title": c.paper.title,
-                "year": c.paper.year,
-                "score": round(c.score, 4),
-            }
-            for c in m.candidates[:3]
-        ],
-        "decided_by": str(m.decided_by),
-        "reason": m.reason,
-    }
-
-
-def _title_cell(m: Mention) -> str:
-    return f"[{m.alias}] {m.title}" if m.alias else m.title
-
-
-def _paper_cell(m: Match) -> str:
-    if m.paper is None:
-        return m.reason
-    return f"{m.paper.key}  {m.paper.title[:70]}"
-
-
 def _print_rows(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header[:-1])]
-    for row in [header, *rows]:
-        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[-1]]).rstrip())
+    for line in report.table(header, rows):
+        print(line)
 
 
 def _print_problems(problems: Sequence[str], failures: dict[str, str] | Any) -> None:
@@ -387,12 +324,6 @@ def _print_problems(problems: Sequence[str], failures: dict[str, str] | Any) -> 
         print(f"papersync: {problem}", file=sys.stderr)
     for source, line in sorted(failures.items()):
         print(f"papersync: {source}: {line}", file=sys.stderr)
-
-
-def _summary(statuses: dict[str, int]) -> str:
-    total = sum(statuses.values())
-    parts = ", ".join(f"{n} {s}" for s, n in statuses.items())
-    return f"{total} distinct mentions: {parts}"
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import types
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -82,6 +82,8 @@ class BibtexSettings:
     citekey: str | None = None
     ascii: bool | None = None
     """Non-ASCII as LaTeX escapes; default: yes for the bibtex dialect, no for biblatex."""
+    prefer: str = "published"
+    """Which version of a work its entry shows: `published` (with its eprint) or `preprint`."""
 
 
 @dataclass(frozen=True)
@@ -127,33 +129,59 @@ class Config:
     """The YAML this came from; None when running without a config file."""
 
     @property
+    def where(self) -> str:
+        """How messages name this config: its file, else the file it would be read from."""
+        return str(self.source_file or CONFIG_NAME)
+
+    @property
     def folder(self) -> Path:
         """The config file's folder (else the current one): relative note paths start here."""
         return self.source_file.parent if self.source_file else Path.cwd()
 
-    def note_files(self) -> list[Path]:
-        """Every file the `notes` entries name, globs expanded, in a stable order."""
+    def note_entries(self) -> list[tuple[int, Path, bool]]:
+        """`(index in notes, file, matched by a glob)` for every file `notes` names."""
         base = self.folder
-        found: dict[Path, None] = {}
-        for entry in self.notes:
+        found: list[tuple[int, Path, bool]] = []
+        for index, entry in enumerate(self.notes):
             pattern = Path(entry).expanduser()
             if not pattern.is_absolute():
                 pattern = base / pattern
             if any(ch in entry for ch in "*?["):
                 anchor = Path(pattern.anchor)
-                matches = sorted(anchor.glob(str(pattern.relative_to(anchor))))
-                found.update(dict.fromkeys(matches))
+                found += [
+                    (index, p, True) for p in sorted(anchor.glob(str(pattern.relative_to(anchor))))
+                ]
             else:
-                found[pattern] = None
+                found.append((index, pattern, False))
+        return found
+
+    def note_files(self, skip: Collection[Path] = ()) -> list[Path]:
+        """Every file the `notes` entries name, globs expanded, in a stable order.
+
+        Glob matches under a folder in `skip` (papersync's own outputs) are left out.
+        """
+        folders = [folder.resolve() for folder in skip]
+        found: dict[Path, None] = {}
+        for _, path, globbed in self.note_entries():
+            if globbed and any(path.resolve().is_relative_to(f) for f in folders):
+                continue
+            found.setdefault(path, None)
         return list(found)
 
 
-_ENV_URLS = {
-    ("sources", "arxiv", "url"): "PAPERSYNC_ARXIV_URL",
-    ("sources", "semanticscholar", "url"): "PAPERSYNC_S2_URL",
-    ("sources", "crossref", "url"): "PAPERSYNC_CROSSREF_URL",
-    ("export", "zotero", "url"): "PAPERSYNC_ZOTERO_URL",
+ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
+    "PAPERSYNC_ARXIV_URL": ("sources", "arxiv", "url"),
+    "PAPERSYNC_S2_URL": ("sources", "semanticscholar", "url"),
+    "PAPERSYNC_CROSSREF_URL": ("sources", "crossref", "url"),
+    "PAPERSYNC_ZOTERO_URL": ("export", "zotero", "url"),
+    "PAPERSYNC_CACHE_DIR": ("cache_dir",),
+    "S2_API_KEY": ("sources", "semanticscholar", "api_key"),
+    "ZOTERO_API_KEY": ("export", "zotero", "api_key"),
 }
+"""Every environment variable papersync reads, and the setting it gives. URLs and the cache
+folder override the file; API keys only fill a key the file leaves empty (keys stay out of
+files people share)."""
+_FILL_ONLY = frozenset({"S2_API_KEY", "ZOTERO_API_KEY"})
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -185,17 +213,21 @@ def load(path: Path | None, *, required: bool = False) -> Config:
 
 
 def _apply_environment(config: Config) -> Config:
-    for keys, var in _ENV_URLS.items():
-        value = os.environ.get(var)
-        if value:
-            config = _replace_path(config, keys, value.rstrip("/"))
-    if cache := os.environ.get("PAPERSYNC_CACHE_DIR"):
-        config = replace(config, cache_dir=Path(cache))
-    if (key := os.environ.get("S2_API_KEY")) and not config.sources.semanticscholar.api_key:
-        config = _replace_path(config, ("sources", "semanticscholar", "api_key"), key)
-    if (key := os.environ.get("ZOTERO_API_KEY")) and not config.export.zotero.api_key:
-        config = _replace_path(config, ("export", "zotero", "api_key"), key)
+    for var, keys in ENVIRONMENT.items():
+        value = os.environ.get(var, "").strip()
+        if not value or (var in _FILL_ONLY and _get_path(config, keys)):
+            continue
+        if keys == ("cache_dir",):
+            config = replace(config, cache_dir=Path(value))
+        else:
+            config = _replace_path(config, keys, value.rstrip("/") if keys[-1] == "url" else value)
     return config
+
+
+def _get_path(obj: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        obj = getattr(obj, key)
+    return obj
 
 
 def _replace_path(obj: Any, keys: tuple[str, ...], value: Any) -> Any:
@@ -223,19 +255,17 @@ def _build(
 
 def _coerce(hint: Any, raw: Any, where: tuple[str, ...], file: Path, base: Path) -> Any:
     key = ".".join(where)
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType):
-        options = [a for a in get_args(hint) if a is not type(None)]
+    if get_origin(hint) in (Union, types.UnionType):
         if raw is None:
             return None
-        return _coerce(options[0], raw, where, file, base)
+        hint = next(a for a in get_args(hint) if a is not type(None))
     if isinstance(raw, str):
         raw = _interpolate(raw, key, file)
     if is_dataclass(hint):
         if not isinstance(raw, dict):
             raise ConfigError(f"{file}: {key}: expected a mapping")
         return _build(hint, raw, where, file, base)  # type: ignore[arg-type]
-    if origin is tuple:
+    if get_origin(hint) is tuple:
         items = [raw] if isinstance(raw, str) else raw
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise ConfigError(f"{file}: {key}: expected a list of strings")
@@ -245,25 +275,36 @@ def _coerce(hint: Any, raw: Any, where: tuple[str, ...], file: Path, base: Path)
             raise ConfigError(f"{file}: {key}: expected a string")
         value = Path(raw).expanduser()
         return value if value.is_absolute() else base / value
-    if hint is bool:
-        if not isinstance(raw, bool):
-            raise ConfigError(f"{file}: {key}: expected true or false")
-        return raw
-    if hint is float:
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise ConfigError(f"{file}: {key}: expected a number")
-        return float(raw)
-    if hint is int:
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ConfigError(f"{file}: {key}: expected a whole number")
-        return raw
-    if hint is str:
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return str(raw)
-        if not isinstance(raw, str):
-            raise ConfigError(f"{file}: {key}: expected a string")
-        return raw
-    raise ConfigError(f"{file}: {key}: unsupported setting")
+    scalar = _SCALARS.get(hint)
+    if scalar is None:
+        raise ConfigError(f"{file}: {key}: unsupported setting")
+    value = scalar(raw)
+    if value is None:
+        raise ConfigError(f"{file}: {key}: expected {_EXPECTED[hint]}")
+    return value
+
+
+def _as_bool(raw: Any) -> bool | None:
+    return raw if isinstance(raw, bool) else None
+
+
+def _as_float(raw: Any) -> float | None:
+    return None if isinstance(raw, bool) or not isinstance(raw, int | float) else float(raw)
+
+
+def _as_int(raw: Any) -> int | None:
+    return None if isinstance(raw, bool) or not isinstance(raw, int) else raw
+
+
+def _as_str(raw: Any) -> str | None:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return str(raw)
+    return raw if isinstance(raw, str) else None
+
+
+_SCALARS: Mapping[type, Any] = {bool: _as_bool, float: _as_float, int: _as_int, str: _as_str}
+"""Each scalar setting type and how a YAML value becomes one (None: the wrong type)."""
+_EXPECTED = {bool: "true or false", float: "a number", int: "a whole number", str: "a string"}
 
 
 def _interpolate(text: str, key: str, file: Path) -> str:
@@ -278,9 +319,11 @@ def _interpolate(text: str, key: str, file: Path) -> str:
 
 def _validate_choices(config: Config) -> Config:
     """Checks that span one key but not its type: allowed words."""
-    file = config.source_file or Path(CONFIG_NAME)
+    file = config.where
     if config.export.bibtex.dialect not in ("bibtex", "biblatex"):
         raise ConfigError(f"{file}: export.bibtex.dialect: expected `bibtex` or `biblatex`")
+    if config.export.bibtex.prefer not in ("published", "preprint"):
+        raise ConfigError(f"{file}: export.bibtex.prefer: expected `published` or `preprint`")
     if config.export.bibtex.citekey is not None:
         try:
             citekey.parse(config.export.bibtex.citekey)

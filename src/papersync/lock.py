@@ -9,15 +9,18 @@ A person may edit either section; `decided_by: user` entries are never overwritt
 
 from __future__ import annotations
 
+import contextlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from papersync import atomic
 from papersync.errors import LockError
+from papersync.ids import bare_arxiv
 from papersync.model import DecidedBy, Ids, Status
 
 LOCK_NAME = "papersync.lock.yaml"
@@ -31,6 +34,21 @@ _HEADER = (
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's safe loader and dumper where installed: same documents, many times faster."""
+_NUMBER_TAGS = ("tag:yaml.org,2002:float", "tag:yaml.org,2002:int")
+
+
+class _TextLoader(_LOADER):  # type: ignore[misc,valid-type]
+    """Every number is read as the text typed, so a hand-typed, unquoted id stays itself.
+
+    `arxiv: 2210.10760` would otherwise become the float 2210.1076; scores and versions are
+    parsed from their text by the readers below, which name the key when one is not a number.
+    """
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _NUMBER_TAGS]
+    for first, resolvers in _LOADER.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,17 @@ class Pins:
     zotero_digest: str | None = None
     """Digest of the papersync-owned content last written to Zotero: unchanged → no write."""
 
+    def filled_from(self, other: Pins) -> Pins:
+        """These pins, with each name they lack taken from `other`."""
+        return Pins(
+            **{
+                f.name: getattr(self, f.name)
+                if getattr(self, f.name) is not None
+                else getattr(other, f.name)
+                for f in fields(Pins)
+            }
+        )
+
 
 @dataclass(frozen=True)
 class Lock:
@@ -91,7 +120,7 @@ def load(path: Path) -> Lock:
     except (OSError, UnicodeDecodeError) as exc:
         raise LockError(f"{path}: cannot read the lock file ({exc})") from exc
     try:
-        data = yaml.load(text, Loader=_LOADER) or {}
+        data = yaml.load(text, Loader=_TextLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -101,9 +130,11 @@ def load(path: Path) -> Lock:
         ) from exc
     if not isinstance(data, dict):
         raise LockError(f"{path}: expected a mapping with `mentions` and `papers`")
+    mentions = _mapping(path, "mentions", data.get("mentions") or {})
+    papers = _mapping(path, "papers", data.get("papers") or {})
     return Lock(
-        {str(k): _decision(path, str(k), v) for k, v in (data.get("mentions") or {}).items()},
-        {str(k): _pins(path, str(k), v) for k, v in (data.get("papers") or {}).items()},
+        {str(k): _decision(path, f"mentions.{k}", v) for k, v in mentions.items()},
+        {str(k): _pins(path, f"papers.{k}", v) for k, v in papers.items()},
     )
 
 
@@ -120,45 +151,93 @@ def save(path: Path, lock: Lock) -> bool:
     return atomic.write_text(path, dump(lock))
 
 
-def _decision(path: Path, key: str, value: Any) -> Decision:
-    if not isinstance(value, dict):
-        raise LockError(f"{path}: mentions.{key}: expected a mapping")
-    try:
-        status = Status(value.get("status", Status.UNRESOLVED))
-        decided_by = DecidedBy(value.get("decided_by", DecidedBy.AUTO))
-    except ValueError as exc:
-        raise LockError(f"{path}: mentions.{key}: {exc}") from exc
-    arxiv, doi = value.get("arxiv"), value.get("doi")
+def _decision(path: Path, where: str, value: Any) -> Decision:
+    value = _mapping(path, where, value)
+    status = _choice(path, f"{where}.status", value.get("status"), Status, Status.UNRESOLVED)
+    decided_by = _choice(
+        path, f"{where}.decided_by", value.get("decided_by"), DecidedBy, DecidedBy.AUTO
+    )
+    arxiv = _text(path, f"{where}.arxiv", value.get("arxiv"))
+    doi = _text(path, f"{where}.doi", value.get("doi"))
+    ids = Ids(arxiv=bare_arxiv(arxiv) if arxiv else None, doi=doi.lower() if doi else None)
+    if decided_by is DecidedBy.USER and ids and status in (Status.UNRESOLVED, Status.AMBIGUOUS):
+        status = Status.MATCHED  # an id set by hand is the person's answer (see the header)
     return Decision(
         status=status,
-        raw=str(value.get("raw") or ""),
-        ids=Ids(
-            arxiv=str(arxiv) if arxiv else None,
-            doi=str(doi).lower() if doi else None,
-        ),
-        title=str(value["title"]) if value.get("title") else None,
-        score=float(value.get("score") or 0.0),
+        raw=_text(path, f"{where}.raw", value.get("raw")) or "",
+        ids=ids,
+        title=_text(path, f"{where}.title", value.get("title")) or None,
+        score=_number(path, f"{where}.score", value.get("score")),
         decided_by=decided_by,
-        retry=bool(value.get("retry", False)),
+        retry=_flag(path, f"{where}.retry", value.get("retry")),
     )
 
 
-def _pins(path: Path, key: str, value: Any) -> Pins:
-    if not isinstance(value, dict):
-        raise LockError(f"{path}: papers.{key}: expected a mapping")
+def _pins(path: Path, where: str, value: Any) -> Pins:
+    value = _mapping(path, where, value)
     known = {f.name for f in fields(Pins)}
     unknown = set(value) - known
     if unknown:
-        raise LockError(f"{path}: papers.{key}.{sorted(unknown)[0]}: unknown key")
+        raise LockError(f"{path}: {where}.{sorted(unknown)[0]}: unknown key")
+    texts = {k: _text(path, f"{where}.{k}", v) for k, v in value.items() if k != "zotero_version"}
     version = value.get("zotero_version")
     return Pins(
-        **{
-            k: (str(v) if v is not None else None)
-            for k, v in value.items()
-            if k != "zotero_version"
-        },
-        zotero_version=int(version) if version is not None else None,
+        **texts,
+        zotero_version=None
+        if version is None
+        else _whole(path, f"{where}.zotero_version", version),
     )
+
+
+def _wrong(path: Path, where: str, expected: str, value: Any) -> LockError:
+    return LockError(f"{path}: {where}: expected {expected}, found {value!r}")
+
+
+def _mapping(path: Path, where: str, value: Any) -> dict[Any, Any]:
+    if not isinstance(value, dict):
+        raise _wrong(path, where, "a mapping", value)
+    return value
+
+
+def _text(path: Path, where: str, value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise _wrong(path, where, "text", value)
+
+
+def _number(path: Path, where: str, value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            if math.isfinite(number := float(value)):
+                return number
+    raise _wrong(path, where, "a number", value)
+
+
+def _whole(path: Path, where: str, value: Any) -> int:
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value)
+    raise _wrong(path, where, "a whole number", value)
+
+
+def _flag(path: Path, where: str, value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise _wrong(path, where, "true or false", value)
+
+
+_Choice = TypeVar("_Choice", Status, DecidedBy)
+
+
+def _choice(path: Path, where: str, value: Any, kind: type[_Choice], default: _Choice) -> _Choice:
+    if value is None:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        words = " or ".join(f"`{member}`" for member in kind)
+        raise _wrong(path, where, words, value) from None
 
 
 def _decision_dict(decision: Decision) -> dict[str, Any]:

@@ -1,15 +1,18 @@
 """Names to parts: which sources and exporters exist, built from the config.
 
-A registry, not a plugin system: a dict per kind. The only module that knows every
-constructor, so the rest of papersync depends on the protocols alone.
+A registry, not a plugin system: `TARGETS` and `SOURCES` are dicts of specs, and everything
+that needs to know the parts (the run's sweep and fingerprint, the CLI's choices, `doctor`)
+derives from them. The only module that knows every constructor, so the rest of papersync
+depends on the protocols alone.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, cast, runtime_checkable
 
 from papersync.config import Config
 from papersync.errors import ConfigError, SourceError
@@ -18,7 +21,8 @@ from papersync.export.bibtex import BibtexExporter
 from papersync.export.csl import CslExporter
 from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
-from papersync.model import Paper
+from papersync.lock import Lock, Pins, lock_path
+from papersync.model import Paper, Reference
 from papersync.sources import Source
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
@@ -26,13 +30,216 @@ from papersync.sources.http import Http, Policy
 from papersync.sources.semanticscholar import SemanticScholarSource
 
 RESPONSES_NAME = "responses.sqlite"
-TARGETS = ("bibtex", "vault", "csl", "zotero")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a command may ask of an exporter beyond its settings."""
+
+    out: Path | None = None
+    include_ambiguous: bool = False
+    include_unresolved: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One cheap real request that tells `doctor` whether a service answers."""
+
+    name: str
+    url: str
+    headers: Mapping[str, str]
+    accept: tuple[int, ...] = (200,)
+
+
+class _RecoversAll(Protocol):
+    """Reads back every paper's names from its target (a `.bib` knows its entries' ids)."""
+
+    def recover_pins(self) -> Mapping[str, Pins]: ...
+
+
+class _RecoversOf(Protocol):
+    """Reads back the names of the given papers (a vault note is found by ids and names)."""
+
+    def recover_pins(self, references: Sequence[Reference]) -> Mapping[str, Pins]: ...
+
+
+Recover = Callable[[Exporter, Sequence[Reference]], Mapping[str, Pins]]
+"""How a target tells, from what it wrote, the names it gave each paper: paper key → pins."""
+
+
+def _recover_all(target: Exporter, references: Sequence[Reference]) -> Mapping[str, Pins]:
+    return cast(_RecoversAll, target).recover_pins()
+
+
+def _recover_of(target: Exporter, references: Sequence[Reference]) -> Mapping[str, Pins]:
+    return cast(_RecoversOf, target).recover_pins(references)
+
+
+@runtime_checkable
+class KeepsHandKeys(Protocol):
+    """An exporter whose target holds keys a person wrote, which no paper may be given."""
+
+    def hand_written_keys(self, lock: Lock) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    name: str
+    key: str
+    """The config key that switches it on: `export.bibtex.path`, `export.zotero.library_id`."""
+    build: Callable[[Config, Options], Exporter]
+    path: Callable[[Config], Path | None]
+    """The file or folder it owns (swept, fingerprinted, rehearsed); None when not local."""
+    configured: Callable[[Config], bool]
+    probe: Callable[[Config], Probe | None] = lambda config: None
+    recover: Recover | None = None
+    """Rebuilds a lost lock's names from the outputs; Zotero needs none (it adopts items)."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    key: str
+    build: Callable[[Config, Http], Source]
+    enabled: Callable[[Config], bool]
+    probe: Callable[[Config], Probe]
+
+
+def _bibtex(config: Config, o: Options) -> Exporter:
+    b = config.export.bibtex
+    return BibtexExporter(
+        o.out or target_path(config, "bibtex"),
+        dialect=b.dialect,
+        ascii=b.ascii,
+        include_ambiguous=o.include_ambiguous,
+        prefer=b.prefer,
+    )
+
+
+def _vault(config: Config, o: Options) -> Exporter:
+    e = config.export
+    return VaultExporter(
+        o.out or target_path(config, "vault"),
+        templates=e.vault.templates,
+        include_unresolved=o.include_unresolved or e.vault.include_unresolved,
+        zotero_library=(
+            f"groups/{e.zotero.library_id}" if e.zotero.library_type == "group" else "library"
+        ),
+    )
+
+
+def _csl(config: Config, o: Options) -> Exporter:
+    return CslExporter(o.out or target_path(config, "csl"), prefer=config.export.bibtex.prefer)
+
+
+def _zotero(config: Config, o: Options) -> Exporter:
+    return zotero_exporter(config, dry_run=o.dry_run)
+
+
+def _zotero_probe(config: Config) -> Probe:
+    z = config.export.zotero
+    headers = {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"}
+    return Probe("zotero (API key)", f"{z.url}/keys/current", headers)
+
+
+TARGETS: Mapping[str, TargetSpec] = {
+    # Zotero first, so the vault, written last, can already link each note to its item.
+    "zotero": TargetSpec(
+        "zotero",
+        "export.zotero.library_id",
+        _zotero,
+        path=lambda c: None,
+        configured=lambda c: bool(c.export.zotero.library_id),
+        probe=_zotero_probe,
+    ),
+    "bibtex": TargetSpec(
+        "bibtex",
+        "export.bibtex.path",
+        _bibtex,
+        path=lambda c: c.export.bibtex.path,
+        configured=lambda c: c.export.bibtex.path is not None,
+        recover=_recover_all,
+    ),
+    "csl": TargetSpec(
+        "csl",
+        "export.csl.path",
+        _csl,
+        path=lambda c: c.export.csl.path,
+        configured=lambda c: c.export.csl.path is not None,
+    ),
+    "vault": TargetSpec(
+        "vault",
+        "export.vault.path",
+        _vault,
+        path=lambda c: c.export.vault.path,
+        configured=lambda c: c.export.vault.path is not None,
+        recover=_recover_of,
+    ),
+}
+FILE_TARGETS = tuple(name for name, spec in TARGETS.items() if spec.key.endswith(".path"))
+"""Targets written to a local file or folder: what `export` can write and `--out` redirects."""
+
+
+def _arxiv(config: Config, http: Http) -> Source:
+    a = config.sources.arxiv
+    return ArxivSource(http, a.url, interval=a.interval)
+
+
+def _semanticscholar(config: Config, http: Http) -> Source:
+    s = config.sources.semanticscholar
+    return SemanticScholarSource(http, s.url, api_key=s.api_key, interval=s.interval)
+
+
+def _crossref(config: Config, http: Http) -> Source:
+    c = config.sources.crossref
+    return CrossrefSource(http, c.url, mailto=c.mailto, interval=c.interval)
+
+
+def _s2_probe(config: Config) -> Probe:
+    s = config.sources.semanticscholar
+    return Probe(
+        "semanticscholar" + (" (API key)" if s.api_key else ""),
+        f"{s.url}/graph/v1/paper/search/match?query=attention+is+all+you+need&fields=title",
+        {"x-api-key": s.api_key} if s.api_key else {},
+        (200, 404),  # 404 is its "no title matched"
+    )
+
+
+SOURCES: Mapping[str, SourceSpec] = {
+    "arxiv": SourceSpec(
+        "arxiv",
+        "sources.arxiv",
+        _arxiv,
+        enabled=lambda c: c.sources.arxiv.enabled,
+        probe=lambda c: Probe(
+            "arxiv", f"{c.sources.arxiv.url}/api/query?id_list=1706.03762&max_results=1", {}
+        ),
+    ),
+    "semanticscholar": SourceSpec(
+        "semanticscholar",
+        "sources.semanticscholar",
+        _semanticscholar,
+        enabled=lambda c: c.sources.semanticscholar.enabled,
+        probe=_s2_probe,
+    ),
+    "crossref": SourceSpec(
+        "crossref",
+        "sources.crossref",
+        _crossref,
+        enabled=lambda c: c.sources.crossref.enabled,
+        probe=lambda c: Probe(
+            "crossref", f"{c.sources.crossref.url}/works?query.bibliographic=attention&rows=1", {}
+        ),
+    ),
+}
 
 
 @dataclass(frozen=True)
 class Services:
     sources: Sequence[Source]
     enrich: Callable[[Sequence[Paper]], Sequence[Paper]] | None
+    """A source's way to fill in what the others left out (Semantic Scholar's venues)."""
 
 
 @contextlib.contextmanager
@@ -46,93 +253,96 @@ def connect(config: Config, *, refresh: bool = False) -> Iterator[Services]:
         policy=policy,
         refresh=refresh,
     ) as http:
-        sources: list[Source] = []
-        if s.arxiv.enabled:
-            sources.append(ArxivSource(http, s.arxiv.url, interval=s.arxiv.interval))
-        s2 = None
-        if s.semanticscholar.enabled:
-            s2 = SemanticScholarSource(
-                http,
-                s.semanticscholar.url,
-                api_key=s.semanticscholar.api_key,
-                interval=s.semanticscholar.interval,
-            )
-            sources.append(s2)
-        if s.crossref.enabled:
-            sources.append(
-                CrossrefSource(
-                    http, s.crossref.url, mailto=s.crossref.mailto, interval=s.crossref.interval
-                )
-            )
-        yield Services(sources, s2.enrich if s2 is not None else None)
+        sources = [spec.build(config, http) for spec in SOURCES.values() if spec.enabled(config)]
+        enrich = next((e for src in sources if callable(e := getattr(src, "enrich", None))), None)
+        yield Services(sources, enrich)
 
 
 def configured_targets(config: Config) -> list[str]:
-    """The targets `sync` writes: those with a path, and Zotero once a library is named.
+    """The targets `sync` writes, in the order of `TARGETS`."""
+    return [name for name, spec in TARGETS.items() if spec.configured(config)]
 
-    Zotero goes first so the vault, written last, can already link each note to its item.
-    """
-    e = config.export
-    chosen = ["zotero"] if e.zotero.library_id else []
-    chosen += [
-        name
-        for name, path in (("bibtex", e.bibtex.path), ("csl", e.csl.path), ("vault", e.vault.path))
-        if path is not None
+
+def owned_paths(config: Config) -> list[tuple[str, Path]]:
+    """`(config key, path)` of every file or folder a configured target writes."""
+    return [
+        (spec.key, path)
+        for spec in TARGETS.values()
+        if spec.configured(config) and (path := spec.path(config)) is not None
     ]
-    return chosen
 
 
-def exporter(
-    config: Config,
-    target: str,
-    *,
-    out: Path | None = None,
-    include_ambiguous: bool = False,
-    include_unresolved: bool = False,
-    dry_run: bool = False,
-) -> Exporter:
-    e = config.export
-    where = config.source_file or "papersync.yaml"
+def outputs(config: Config) -> list[tuple[str, Path]]:
+    """`(config key, path)` of everything papersync writes locally: targets and the lock file."""
+    return [*owned_paths(config), ("state_dir", lock_path(config.state_dir))]
 
-    if target == "bibtex":
-        return BibtexExporter(
-            out or target_path(config, "bibtex"),
-            dialect=e.bibtex.dialect,
-            ascii=e.bibtex.ascii,
-            include_ambiguous=include_ambiguous,
+
+def check_paths(config: Config) -> None:
+    """No output is an input, and no two outputs share a place: else a `ConfigError`.
+
+    An output that is (or, for a folder, contains) a configured note file would overwrite
+    the reading log; two targets in one place would overwrite each other.
+    """
+    written = [(key, path.resolve()) for key, path in outputs(config)]
+    for i, (key, path) in enumerate(written):
+        for other, there in written[i + 1 :]:
+            if path == there or path in there.parents or there in path.parents:
+                raise ConfigError(f"{config.where}: {key} and {other} overlap ({path})")
+    state = ("state_dir", config.state_dir.resolve())  # a folder of notes, never a note
+    for index, note, globbed in config.note_entries():
+        found = note.resolve()
+        for key, path in [*written, state]:
+            if found == path or (key != "state_dir" and path in found.parents and not globbed):
+                raise ConfigError(
+                    f"{config.where}: {key} and notes[{index}] name the same file ({note}): "
+                    "an output would overwrite the notes"
+                )
+
+
+def note_files(config: Config) -> list[Path]:
+    """The configured note files, never one of papersync's own outputs (a vault in `**/*.md`)."""
+    check_paths(config)
+    return config.note_files(skip=[path for _, path in outputs(config)])
+
+
+def recover_pins(config: Config, references: Sequence[Reference]) -> dict[str, Pins]:
+    """Pins the configured file targets can read back for `references`, merged per paper."""
+    found: dict[str, Pins] = {}
+    for name in configured_targets(config):
+        recover = TARGETS[name].recover
+        if recover is None:
+            continue
+        target = exporter(config, name)
+        if not hasattr(target, "recover_pins"):  # an exporter from before recovery existed
+            continue
+        for key, pins in recover(target, references).items():
+            found[key] = found.get(key, Pins()).filled_from(pins)
+    return found
+
+
+def exporter(config: Config, target: str, options: Options = Options()) -> Exporter:
+    spec = TARGETS.get(target)
+    if spec is None:
+        raise ConfigError(
+            f"{config.where}: unknown export target {target!r}; known: {', '.join(TARGETS)}"
         )
-    if target == "vault":
-        return VaultExporter(
-            out or target_path(config, "vault"),
-            templates=e.vault.templates,
-            include_unresolved=include_unresolved or e.vault.include_unresolved,
-            zotero_library=(
-                f"groups/{e.zotero.library_id}" if e.zotero.library_type == "group" else "library"
-            ),
-        )
-    if target == "csl":
-        return CslExporter(out or target_path(config, "csl"))
-    if target == "zotero":
-        return zotero_exporter(config, dry_run=dry_run)
-    raise ConfigError(f"{where}: unknown export target {target!r}; known: {', '.join(TARGETS)}")
+    return spec.build(config, options)
 
 
 def target_path(config: Config, target: str) -> Path:
     """Where a file target is written, from `export.<target>.path`."""
-    path: Path | None = getattr(config.export, target).path
+    path = TARGETS[target].path(config)
     if path is None:
-        where = config.source_file or "papersync.yaml"
-        raise ConfigError(f"{where}: export.{target}.path: not set (or pass --out)")
+        raise ConfigError(f"{config.where}: {TARGETS[target].key}: not set (or pass --out)")
     return path
 
 
 def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
     z = config.export.zotero
-    where = config.source_file or "papersync.yaml"
     if not z.library_id:
-        raise ConfigError(f"{where}: export.zotero.library_id: not set")
+        raise ConfigError(f"{config.where}: export.zotero.library_id: not set")
     if not z.api_key and not dry_run:
-        raise ConfigError(f"{where}: export.zotero.api_key: not set (or ZOTERO_API_KEY)")
+        raise ConfigError(f"{config.where}: export.zotero.api_key: not set (or ZOTERO_API_KEY)")
     return ZoteroExporter(
         library_id=z.library_id,
         library_type=z.library_type,
@@ -144,48 +354,49 @@ def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
     )
 
 
+def probes(config: Config) -> list[Probe]:
+    """What `doctor` asks: every enabled source, then every configured online target."""
+    found = [spec.probe(config) for spec in SOURCES.values() if spec.enabled(config)]
+    for spec in TARGETS.values():
+        if spec.configured(config) and (probe := spec.probe(config)) is not None:
+            found.append(probe)
+    return found
+
+
 def check_services(config: Config) -> list[tuple[bool, str]]:
     """One cheap real request per enabled service (and Zotero's key check) for `doctor`."""
-    s, z = config.sources, config.export.zotero
-    probes: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = []
-    if s.arxiv.enabled:
-        probes.append(
-            ("arxiv", f"{s.arxiv.url}/api/query?id_list=1706.03762&max_results=1", {}, (200,))
-        )
-    if s.semanticscholar.enabled:
-        key = s.semanticscholar.api_key
-        probes.append(
-            (
-                "semanticscholar" + (" (API key)" if key else ""),
-                f"{s.semanticscholar.url}/graph/v1/paper/search/match"
-                "?query=attention+is+all+you+need&fields=title",
-                {"x-api-key": key} if key else {},
-                (200, 404),  # 404 is its "no title matched"
-            )
-        )
-    if s.crossref.enabled:
-        probes.append(
-            ("crossref", f"{s.crossref.url}/works?query.bibliographic=attention&rows=1", {}, (200,))
-        )
-    if z.library_id:
-        probes.append(
-            (
-                "zotero (API key)",
-                f"{z.url}/keys/current",
-                {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"},
-                (200,),
-            )
-        )
     checks: list[tuple[bool, str]] = []
+    s = config.sources
     policy = Policy(connect_timeout=5.0, read_timeout=min(s.timeout, 10.0), retries=0)
     with Http(None, contact=s.crossref.mailto, policy=policy) as http:
-        for name, url, headers, accept in probes:
+        for probe in probes(config):
             try:
-                http.get(url, headers=headers, accept=accept)
-                checks.append((True, f"{name}: answers"))
+                http.get(probe.url, headers=dict(probe.headers), accept=probe.accept)
+                checks.append((True, f"{probe.name}: answers"))
             except SourceError as exc:
-                checks.append((False, f"{name}: {exc}"))
+                checks.append((False, f"{probe.name}: {exc}"))
     return checks
 
 
-__all__ = ["TARGETS", "Services", "check_services", "configured_targets", "connect", "exporter"]
+__all__ = [
+    "FILE_TARGETS",
+    "SOURCES",
+    "TARGETS",
+    "KeepsHandKeys",
+    "Options",
+    "Probe",
+    "Services",
+    "SourceSpec",
+    "TargetSpec",
+    "check_paths",
+    "check_services",
+    "configured_targets",
+    "connect",
+    "exporter",
+    "note_files",
+    "outputs",
+    "owned_paths",
+    "probes",
+    "recover_pins",
+    "target_path",
+]

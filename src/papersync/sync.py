@@ -1,33 +1,28 @@
-"""The whole run: read the notes, resolve, export every configured target.
+"""The whole run: parse → resolve → library → export → remember.
 
-The one module where stages meet and touch the world (files, cache, network, lock file).
-Each step saves the lock file before the next begins, so a run killed anywhere can simply be
-run again: decisions already made are reused, writes are atomic, Zotero writes idempotent.
+The one module where the stages meet. Each step saves the lock file (through the `Session`)
+before the next begins, so a run killed anywhere can simply be run again: decisions already
+made are reused, writes are atomic, Zotero writes idempotent.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
-import json
-import os
-from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+import shutil
+import tempfile
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from papersync import __version__, atomic, citekey, notes
+from papersync import citekey, fingerprint, notes, registry
 from papersync.config import Config
-from papersync.errors import CatalogError, ConfigError, RunLockedError
+from papersync.errors import CommandError, ConfigError, ZoteroError
 from papersync.export import Exporter, Outcome
-from papersync.lock import Lock, lock_path
-from papersync.model import Match, Mention, Paper, Reference, Status
+from papersync.lock import Lock
+from papersync.model import DecidedBy, Match, Mention, Paper, Reference, Status
+from papersync.report import Report, statuses
 from papersync.resolve import Resolution
-from papersync.sources.catalog import Catalog
-
-RUN_LOCK_NAME = ".papersync.run.lock"
-CATALOG_NAME = "catalog.sqlite"
+from papersync.session import LastGood, Progress, Session
 
 
 @dataclass(frozen=True)
@@ -48,58 +43,67 @@ class Library:
     references: tuple[Reference, ...]
     unresolved: tuple[Match, ...]
     lock: Lock
+    recovered: int = 0
+    """Papers whose names were read back from the outputs because the lock had none."""
 
 
 @dataclass(frozen=True)
-class Report:
-    mentions: int = 0
-    statuses: Mapping[str, int] = field(default_factory=dict)
-    """Distinct mentions per status: matched, ambiguous, unresolved, not-a-paper."""
-    papers: int = 0
-    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
-    failures: Mapping[str, str] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
+class RunOptions:
+    offline: bool = False
+    refresh: bool = False
+    dry_run: bool = False
+    verbose: bool = False
 
-    @property
-    def partial(self) -> bool:
-        """Exit 3 territory: something is unresolved, a source failed, or an item failed."""
-        open_ = self.statuses.get(Status.AMBIGUOUS, 0) + self.statuses.get(Status.UNRESOLVED, 0)
-        failed = any(o.counts.get("failed", 0) or o.problems for o in self.outcomes.values())
-        return bool(open_ or self.failures or self.problems or failed)
+
+# --- parse -----------------------------------------------------------------------------------
 
 
 def read_notes(
     paths: Sequence[Path],
     patterns: notes.Patterns = notes.DEFAULT_PATTERNS,
     base: Path | None = None,
+    last_good: LastGood | None = None,
 ) -> NotesRead:
     """Parse every file; a file that cannot be read is a problem line, never a stop.
 
-    Files under `base` are named relative to it, so outputs that cite `file:line` read the
-    same wherever the notes folder lives.
+    With `last_good`, a file that cannot be read this time is read as it last could be, so
+    nothing derived from it is removed; each file read is kept there for next time. Files
+    under `base` are named relative to it, so outputs that cite `file:line` read the same
+    wherever the notes folder lives.
     """
     mentions: list[Mention] = []
     problems: list[str] = []
     for path in paths:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            problems.append(f"{path}: no such file")
-            continue
-        except OSError as exc:
-            problems.append(f"{path}: cannot read ({exc.strerror})")
-            continue
-        if not data.strip():
-            problems.append(f"{path}: empty file, no mentions")
-            continue
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            problems.append(f"{path}:{line}: not UTF-8 text (byte {exc.start}); file skipped")
-            continue
-        mentions.extend(notes.parse(text, _label(path, base), patterns))
+        data, why = _read(path)
+        if why is not None and last_good is not None and (kept := last_good.recall(path)):
+            data, why = kept, f"{why}; its mentions from the last good read are kept"
+        elif data is not None and last_good is not None:
+            last_good.keep(path, data)
+        if why is not None:
+            problems.append(why)
+        if data is not None:
+            mentions.extend(notes.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
     return NotesRead(tuple(mentions), tuple(problems))
+
+
+def _read(path: Path) -> tuple[bytes | None, str | None]:
+    """A note file's bytes if they are UTF-8 text, else why not, as a problem line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, f"{path}: no such file"
+    except IsADirectoryError:
+        return None, f"{path}: a folder, not a note file"
+    except OSError as exc:
+        return None, f"{path}: cannot read ({exc.strerror})"
+    if not data.strip():
+        return None, f"{path}: empty file, no mentions"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, f"{path}:{line}: not UTF-8 text (byte {exc.start}); file skipped"
+    return data, None
 
 
 def _label(path: Path, base: Path | None) -> str:
@@ -112,13 +116,13 @@ def _label(path: Path, base: Path | None) -> str:
 def patterns_of(config: Config) -> notes.Patterns:
     """The parser's patterns from `patterns.*`: each title marker is `OPEN CLOSE`."""
     chosen = config.patterns
-    where = config.source_file or "papersync.yaml"
     markers = []
     for i, marker in enumerate(chosen.title_markers):
         pair = marker.split()
         if len(pair) != 2:
             raise ConfigError(
-                f"{where}: patterns.title_markers[{i}]: expected `OPEN CLOSE`, e.g. `<u> </u>`"
+                f"{config.where}: patterns.title_markers[{i}]: expected `OPEN CLOSE`, "
+                "e.g. `<u> </u>`"
             )
         markers.append((pair[0], pair[1]))
     try:
@@ -128,44 +132,27 @@ def patterns_of(config: Config) -> notes.Patterns:
             infer_bare_titles=chosen.infer_bare_titles,
         )
     except ValueError as exc:
-        raise ConfigError(f"{where}: patterns.{exc}") from exc
+        raise ConfigError(f"{config.where}: patterns.{exc}") from exc
 
 
-@contextlib.contextmanager
-def run_lock(state_dir: Path) -> Iterator[None]:
-    """One run at a time per state folder; the OS frees the lock when a killed run dies."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / RUN_LOCK_NAME
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise RunLockedError(
-                f"{path}: another papersync run ({holder}) is using {state_dir}; "
-                "wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def require_notes(config: Config, given: Sequence[str]) -> list[Path]:
+    """The note files to read: those given on the command line, else the config's `notes`."""
+    if given:
+        return [Path(p) for p in given]
+    files = registry.note_files(config)
+    if not files:
+        raise ConfigError(f"{config.where}: notes: no note files given or configured")
+    return files
 
 
-def open_catalog(config: Config) -> Catalog | None:
-    """The local catalog; a corrupt one is moved aside and rebuilt (it is only a cache)."""
-    if not config.sources.catalog.enabled:
-        return None
-    path = config.cache_dir / CATALOG_NAME
-    try:
-        return Catalog(path)
-    except CatalogError:
-        path.replace(path.with_suffix(".corrupt"))
-        return Catalog(path)
+def read_configured(
+    config: Config, given: Sequence[str] = (), last_good: LastGood | None = None
+) -> NotesRead:
+    """The notes a command works on, parsed with the config's patterns."""
+    return read_notes(require_notes(config, given), patterns_of(config), config.folder, last_good)
+
+
+# --- library ---------------------------------------------------------------------------------
 
 
 def build_library(
@@ -229,22 +216,92 @@ def build_library(
     return Library(references, tuple(unresolved), current)
 
 
+def library(
+    session: Session,
+    read: NotesRead,
+    *,
+    offline: bool,
+    refresh: bool = False,
+    include_ambiguous: bool = False,
+    progress: Progress | None = None,
+) -> tuple[Resolution, Library]:
+    """Resolve the notes and gather them into the library the exporters write.
+
+    Papers the lock file holds no names for (it was lost, emptied or cut short) get the
+    names their outputs already show, so no paper gains a second entry or note.
+    """
+    config = session.config
+    groups = read.groups()
+    resolution = session.resolve(groups, offline=offline, refresh=refresh, progress=progress)
+    _refuse_to_downgrade(config, resolution)
+
+    def build(lock: Lock) -> Library:
+        return build_library(
+            groups,
+            replace(resolution, lock=lock),
+            formula=config.export.bibtex.citekey,
+            include_ambiguous=include_ambiguous,
+            reserved=_hand_written_keys(config, lock),
+        )
+
+    built = build(resolution.lock)
+    unpinned = [r for r in built.references if r.key not in resolution.lock.papers]
+    recovered = {
+        key: pins
+        for key, pins in registry.recover_pins(config, unpinned).items()
+        if key not in resolution.lock.papers
+    }
+    if recovered:
+        built = replace(build(resolution.lock.with_pins(recovered)), recovered=len(recovered))
+    return resolution, built
+
+
+def _hand_written_keys(config: Config, lock: Lock) -> frozenset[str]:
+    """Keys a person wrote in the target `.bib` (a new paper is never given one of them)."""
+    if config.export.bibtex.path is None:
+        return frozenset()
+    bib = registry.exporter(config, "bibtex")
+    return bib.hand_written_keys(lock) if isinstance(bib, registry.KeepsHandKeys) else frozenset()
+
+
+def _refuse_to_downgrade(config: Config, resolution: Resolution) -> None:
+    """Stop before exporting when papers matched earlier have lost their metadata.
+
+    That happens when the cache was deleted or rebuilt and no source could be asked: writing
+    then would strip authors and years from entries a person already cites.
+    """
+    lost = [
+        m
+        for m in resolution.matches.values()
+        if m.paper is not None and m.paper.source == "lock" and m.decided_by is DecidedBy.LOCK
+    ]
+    if lost:
+        raise CommandError(
+            f"{len(lost)} matched paper(s), e.g. {lost[0].mention.raw!r}, are not in the "
+            f"catalog in {config.cache_dir} (deleted or rebuilt?): re-import your catalog or "
+            "run online to fetch them again; nothing was exported"
+        )
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
 def export_all(
-    library: Library,
+    built: Library,
     exporters: Sequence[Exporter],
     save: Callable[[Lock], None],
     stopping: tuple[type[Exception], ...] = (),
-) -> tuple[dict[str, Outcome], Lock]:
+) -> dict[str, Outcome]:
     """Run each exporter in turn, saving the pins it hands back before the next one starts.
 
     An exporter that stops with one of the `stopping` errors (Zotero unreachable, say) becomes
     a problem line in its outcome; the other targets are still written.
     """
     outcomes: dict[str, Outcome] = {}
-    current = library.lock
+    current = built.lock
     for exporter in exporters:
         try:
-            outcome = exporter.export(library.references, library.unresolved, current)
+            outcome = exporter.export(built.references, built.unresolved, current)
         except stopping as exc:
             outcomes[exporter.name] = Outcome(problems=(f"{exporter.name}: {exc}",))
             continue
@@ -252,111 +309,125 @@ def export_all(
         if outcome.pins:
             current = current.with_pins(outcome.pins)
             save(current)
-    return outcomes, current
+    return outcomes
 
 
-def statuses(matches: Mapping[str, Match]) -> dict[str, int]:
-    counted = Counter(str(m.status) for m in matches.values())
-    return {str(s): counted.get(str(s), 0) for s in Status}
+def _rehearsal(config: Config, name: str, scratch: Path) -> Exporter:
+    """An exporter writing into a copy of its target, so a dry run shows what would change."""
+    original = registry.target_path(config, name)
+    copy = scratch / name / original.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    if original.is_dir():
+        shutil.copytree(original, copy, symlinks=True)
+    elif original.is_file():
+        shutil.copy2(original, copy)
+    return registry.exporter(config, name, registry.Options(out=copy))
 
 
-def require_notes(config: Config, given: Sequence[str]) -> list[Path]:
-    """The note files to read: those given on the command line, else the config's `notes`."""
-    if given:
-        return [Path(p) for p in given]
-    files = config.note_files()
-    if not files:
-        where = config.source_file or "papersync.yaml"
-        raise ConfigError(f"{where}: notes: no note files given or configured")
-    return files
+def _as_planned(outcome: Outcome, scratch: Path, config: Config) -> Outcome:
+    """A rehearsal's outcome with the paths it would have written in the real place."""
+    written = []
+    for path in outcome.written:
+        rel = Path(path).relative_to(scratch) if Path(path).is_relative_to(scratch) else None
+        if rel is None:
+            written.append(path)
+            continue
+        name, _, *rest = rel.parts
+        written.append(str(registry.target_path(config, name).joinpath(*rest)))
+    return replace(outcome, written=tuple(written), pins={})
 
 
-FINGERPRINT_NAME = ".papersync.fingerprint.json"
-_URL_VARIABLES = (
-    "PAPERSYNC_ARXIV_URL",
-    "PAPERSYNC_S2_URL",
-    "PAPERSYNC_CROSSREF_URL",
-    "PAPERSYNC_ZOTERO_URL",
-    "PAPERSYNC_CACHE_DIR",
-)
+class _Announced:
+    """An exporter that tells the progress display when it starts."""
+
+    def __init__(self, inner: Exporter, stage: Callable[[str], None]) -> None:
+        self.inner = inner
+        self.stage = stage
+        self.name = inner.name
+
+    def export(
+        self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
+    ) -> Outcome:
+        self.stage(f"writing {self.name}: {len(references)} paper(s)")
+        return self.inner.export(references, unresolved, lock)
 
 
-def inputs_digest(config: Config, notes_files: Sequence[Path], *, offline: bool) -> str:
-    """A digest of everything a sync reads: config, notes, lock, catalog, templates, version.
-
-    Equal digests (and untouched outputs) mean a run would change nothing: the warm no-op
-    of an evening sync costs a few file reads instead of re-deciding and re-rendering.
-    """
-    digest = hashlib.sha256(f"{__version__}|offline={offline}".encode())
-    for name in _URL_VARIABLES:
-        digest.update(f"|{name}={os.environ.get(name, '')}".encode())
-    templates = config.export.vault.templates
-    extra = sorted(templates.rglob("*")) if templates and templates.is_dir() else []
-    state = [config.source_file, lock_path(config.state_dir), *notes_files, *extra]
-    for path in state:
-        digest.update(f"|{path}=".encode())
-        if path is not None and path.is_file():
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    catalog = config.cache_dir / CATALOG_NAME
-    for part in (catalog, catalog.with_name(catalog.name + "-wal")):
-        with contextlib.suppress(OSError):
-            info = part.stat()
-            digest.update(f"|{part}={info.st_size}:{info.st_mtime_ns}".encode())
-    return digest.hexdigest()
-
-
-def outputs_state(config: Config) -> dict[str, list[int]]:
-    """Size and mtime of every file the exporters own, to notice a person's edits to them."""
-    e = config.export
-    files = [p for p in (e.bibtex.path, e.csl.path) if p is not None and p.is_file()]
-    if e.vault.path is not None and e.vault.path.is_dir():
-        files += [
-            p
-            for p in e.vault.path.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.parts)
+def _write_targets(
+    session: Session,
+    built: Library,
+    options: RunOptions,
+    say: Callable[[str], None],
+    stage: Callable[[str], None],
+) -> dict[str, Outcome]:
+    """Every configured target, or in a dry run a rehearsal of each in a scratch copy."""
+    config = session.config
+    names = registry.configured_targets(config)
+    if options.offline and "zotero" in names:
+        names.remove("zotero")
+        say("zotero: skipped (offline); `papersync zotero push --dry-run` shows the plan")
+    with tempfile.TemporaryDirectory(prefix="papersync-dry-run-") as scratch:
+        targets: list[Exporter] = [
+            _Announced(
+                _rehearsal(config, name, Path(scratch))
+                if options.dry_run and name != "zotero"
+                else registry.exporter(config, name, registry.Options(dry_run=options.dry_run)),
+                stage,
+            )
+            for name in names
         ]
-    state = {}
-    for path in sorted(files):
-        info = path.stat()
-        state[str(path)] = [info.st_size, info.st_mtime_ns]
-    return state
+        outcomes = export_all(built, targets, session.save, stopping=(ZoteroError,))
+        if options.dry_run:
+            outcomes = {n: _as_planned(o, Path(scratch), config) for n, o in outcomes.items()}
+    for name, outcome in outcomes.items():
+        for written in outcome.written if options.verbose or options.dry_run else ():
+            say(f"{name}: {'would write' if options.dry_run else 'wrote'} {written}")
+    return outcomes
 
 
-def remembered_report(config: Config, digest: str) -> Report | None:
-    """The last run's report, if its inputs and outputs are exactly as they are now."""
-    try:
-        saved = json.loads((config.state_dir / FINGERPRINT_NAME).read_text(encoding="utf-8"))
-        if saved["inputs"] != digest or saved["outputs"] != outputs_state(config):
-            return None
-        outcomes = {
-            name: Outcome(unchanged=int(o["files"]), counts=dict(o["counts"]))
-            for name, o in saved["outcomes"].items()
-        }
-        return Report(
-            mentions=int(saved["mentions"]),
-            statuses={str(s): int(saved["statuses"].get(str(s), 0)) for s in Status},
-            papers=int(saved["papers"]),
-            outcomes=outcomes,
+# --- the run ---------------------------------------------------------------------------------
+
+
+def run(
+    config: Config,
+    options: RunOptions = RunOptions(),
+    *,
+    say: Callable[[str], None] = print,
+    stage: Callable[[str], None] = lambda description: None,
+) -> Report:
+    """The evening run: notes → decisions → every configured target → remembered.
+
+    `say` gets lines for the person (skipped targets, files written); `stage` is told when a
+    slow step starts (each source asked, each target written), for a progress display.
+    """
+
+    def progress(source: str, count: int) -> None:
+        stage(f"resolving: asking {source} about {count} title(s)")
+
+    with Session.open(config, dry_run=options.dry_run) as session:
+        notes_files = require_notes(config, ())
+        digest = fingerprint.inputs_digest(config, notes_files, offline=options.offline)
+        reuse = not (options.refresh or options.dry_run)
+        if reuse and (same := fingerprint.remembered(config, digest)) is not None:
+            return same
+        read = read_notes(notes_files, patterns_of(config), config.folder, session.last_good)
+        session.last_good.forget_all_but(notes_files)
+        resolution, built = library(
+            session, read, offline=options.offline, refresh=options.refresh, progress=progress
         )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def remember(config: Config, digest: str, report: Report) -> None:
-    """Record a clean run so the next one can tell that nothing changed."""
-    path = config.state_dir / FINGERPRINT_NAME
-    if report.failures or report.problems:
-        path.unlink(missing_ok=True)
-        return
-    saved = {
-        "inputs": digest,
-        "outputs": outputs_state(config),
-        "mentions": report.mentions,
-        "statuses": dict(report.statuses),
-        "papers": report.papers,
-        "outcomes": {
-            name: {"files": len(o.written) + o.unchanged, "counts": dict(o.counts)}
-            for name, o in report.outcomes.items()
-        },
-    }
-    atomic.write_text(path, json.dumps(saved, sort_keys=True))
+        session.save(built.lock)
+        outcomes = _write_targets(session, built, options, say, stage)
+        report = Report(
+            mentions=len(read.mentions),
+            statuses=statuses(resolution.matches),
+            papers=len(built.references),
+            outcomes=outcomes,
+            failures=resolution.failures,
+            problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
+            notices=(f"lock rebuilt from outputs: names of {built.recovered} paper(s) recovered",)
+            if built.recovered
+            else (),
+        )
+        if not options.dry_run:
+            after = fingerprint.inputs_digest(config, notes_files, offline=options.offline)
+            fingerprint.remember(config, after, report)
+    return report

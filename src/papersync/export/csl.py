@@ -45,9 +45,13 @@ def date_parts(date: str | None, year: int | None) -> list[list[int]] | None:
     return [[year]] if year else None
 
 
-def item(reference: Reference) -> dict[str, Any]:
-    """One paper as a CSL-JSON item; variables a source did not give are left out."""
-    paper = reference.paper
+def item(reference: Reference, prefer: str = "published") -> dict[str, Any]:
+    """One paper as a CSL-JSON item; variables a source did not give are left out.
+
+    A work is shown as its `prefer`red version: its published record (`paper-conference` or
+    `article-journal` in its `container-title`, its arXiv id in `note`) or its preprint.
+    """
+    paper = reference.paper.version(prefer)
     arxiv = paper.ids.arxiv
     out: dict[str, Any] = {
         "id": reference.citekey,
@@ -73,9 +77,11 @@ def item(reference: Reference) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v not in (None, "", [], {"date-parts": None})}
 
 
-def render(references: Sequence[Reference]) -> str:
+def render(references: Sequence[Reference], prefer: str = "published") -> str:
     """The CSL-JSON document: items sorted by id, so the same papers give the same bytes."""
-    items = sorted((item(r) for r in references), key=lambda i: (str(i["id"]), str(i["title"])))
+    items = sorted(
+        (item(r, prefer) for r in references), key=lambda i: (str(i["id"]), str(i["title"]))
+    )
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -84,8 +90,9 @@ class CslExporter:
 
     name = "csl"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, prefer: str = "published") -> None:
         self.path = Path(path)
+        self.prefer = prefer
 
     def export(
         self, references: Sequence[Reference], unresolved: Sequence[Match], lock: Lock
@@ -99,7 +106,7 @@ class CslExporter:
                     f"csl: citation key {reference.citekey!r} is used by {first.key} and "
                     f"{reference.key}; only the first is exported"
                 )
-        written = atomic.write_text(self.path, render(list(seen.values())))
+        written = atomic.write_text(self.path, render(list(seen.values()), self.prefer))
         return Outcome(
             written=(str(self.path),) if written else (),
             unchanged=0 if written else 1,

@@ -212,3 +212,24 @@ def test_round_trip_through_the_catalog_import(tmp_path: Path) -> None:
         )
         if original.kind in (PaperKind.ARTICLE, PaperKind.CONFERENCE):
             assert paper.venue == original.venue
+
+
+def test_a_work_is_its_published_version_or_its_preprint_as_preferred(
+    tmp_path: Path, resnet: Paper
+) -> None:
+    mention = Mention(raw=resnet.title, title=resnet.title, file="log.md", line=1)
+    ref = Reference("arxiv:1512.03385", resnet, "he2016deep", (mention,))
+    CslExporter(tmp_path / "papers.json").export([ref], (), Lock())
+    (published,) = json.loads((tmp_path / "papers.json").read_text(encoding="utf-8"))
+    assert published["type"] == "paper-conference"
+    assert published["container-title"].endswith("Pattern Recognition (CVPR)")
+    assert (published["DOI"], published["page"]) == ("10.1109/cvpr.2016.90", "770--778")
+    assert (published["issued"], published["note"]) == (
+        {"date-parts": [[2016]]},
+        "arXiv: 1512.03385",
+    )
+    CslExporter(tmp_path / "papers.json", prefer="preprint").export([ref], (), Lock())
+    (preprint,) = json.loads((tmp_path / "papers.json").read_text(encoding="utf-8"))
+    assert (preprint["type"], preprint["number"]) == ("article", "arXiv:1512.03385")
+    assert preprint["issued"] == {"date-parts": [[2015, 12, 10]]}
+    assert "container-title" not in preprint

@@ -1,0 +1,199 @@
+"""What every command opens: the run lock, the sweep, the lock file, the catalog, the sources.
+
+One `Session` per command run. Opening it takes the state folder's run lock (one run at a
+time), clears what a killed run left half-written, and reads the lock file; the command then
+resolves through it and saves the lock through it. Commands never repeat that wrapper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from papersync import atomic, registry
+from papersync import lock as lockfile
+from papersync.config import Config
+from papersync.errors import CatalogError, ConfigError, RunLockedError
+from papersync.lock import Lock
+from papersync.model import Mention
+from papersync.resolve import Resolution
+from papersync.resolve import resolve as resolve_groups
+from papersync.sources.catalog import Catalog
+
+RUN_LOCK_NAME = ".papersync.run.lock"
+CATALOG_NAME = "catalog.sqlite"
+LAST_GOOD_NAME = ".papersync.notes"
+LAST_GOOD_SUFFIX = ".last-good"
+"""Not `.md`: a notes glob such as `**/*.md` must never find papersync's own copies."""
+
+Progress = Callable[[str, int], None]
+"""Told `(source, count)` when a source is asked about `count` titles."""
+
+
+@contextlib.contextmanager
+def run_lock(state_dir: Path) -> Iterator[None]:
+    """One run at a time per state folder; the OS frees the lock when a killed run dies."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / RUN_LOCK_NAME
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLockedError(
+                f"{path}: another papersync run ({holder}) is using {state_dir}; "
+                "wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_catalog(config: Config) -> Catalog | None:
+    """The local catalog; a corrupt one is moved aside and rebuilt (it is only a cache)."""
+    if not config.sources.catalog.enabled:
+        return None
+    path = config.cache_dir / CATALOG_NAME
+    try:
+        return Catalog(path)
+    except CatalogError:
+        path.replace(path.with_suffix(".corrupt"))
+        return Catalog(path)
+
+
+def require_catalog(config: Config) -> Catalog:
+    catalog = open_catalog(config)
+    if catalog is None:
+        raise ConfigError(f"{config.where}: sources.catalog.enabled: the catalog is disabled")
+    return catalog
+
+
+def sweep(config: Config) -> None:
+    """Clear what a killed run may have left half-written, before writing anything."""
+    for target in [*(path for _, path in registry.outputs(config)), LastGood(config).folder]:
+        atomic.sweep(target)
+
+
+@dataclass(frozen=True)
+class LastGood:
+    """The last readable copy of each note file, kept in the state folder.
+
+    A note file that is missing, unreadable or not UTF-8 for a run is read from here
+    instead, so what was derived from it stays in force until it can be read again.
+    """
+
+    config: Config
+    writable: bool = True
+
+    @property
+    def folder(self) -> Path:
+        return self.config.state_dir / LAST_GOOD_NAME
+
+    def _slot(self, note: Path) -> Path:
+        name = hashlib.sha256(str(note.resolve()).encode()).hexdigest()[:24]
+        return self.folder / f"{name}{LAST_GOOD_SUFFIX}"
+
+    def recall(self, note: Path) -> bytes | None:
+        try:
+            return self._slot(note).read_bytes()
+        except OSError:
+            return None
+
+    def keep(self, note: Path, data: bytes) -> None:
+        if self.writable:
+            atomic.write_bytes(self._slot(note), data, durable=False)
+
+    def forget_all_but(self, notes: Sequence[Path]) -> None:
+        """Drop the copies of files no longer configured."""
+        kept = {self._slot(note) for note in notes}
+        for slot in self.folder.glob(f"*{LAST_GOOD_SUFFIX}") if self.writable else ():
+            if slot not in kept:
+                slot.unlink(missing_ok=True)
+
+
+@dataclass
+class Session:
+    """One command's hold on the state folder: the lock file as read, saved as it changes."""
+
+    config: Config
+    lock: Lock = field(default_factory=Lock)
+    dry_run: bool = False
+    """Decide and plan as usual, but never write the lock file."""
+
+    @property
+    def lock_path(self) -> Path:
+        return lockfile.lock_path(self.config.state_dir)
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, config: Config, *, dry_run: bool = False) -> Iterator[Session]:
+        registry.check_paths(config)
+        with run_lock(config.state_dir):
+            sweep(config)
+            yield cls(config, lockfile.load(lockfile.lock_path(config.state_dir)), dry_run)
+
+    def save(self, lock: Lock) -> None:
+        """Record `lock` as the current one, writing the file when it changed."""
+        if lock != self.lock and not self.dry_run:
+            lockfile.save(self.lock_path, lock)
+        self.lock = lock
+
+    @property
+    def last_good(self) -> LastGood:
+        return LastGood(self.config, writable=not self.dry_run)
+
+    @cached_property
+    def catalog(self) -> Catalog | None:
+        return open_catalog(self.config)
+
+    def resolve(
+        self,
+        groups: Mapping[str, Sequence[Mention]],
+        *,
+        offline: bool,
+        refresh: bool = False,
+        progress: Progress | None = None,
+    ) -> Resolution:
+        """Decide every group from the lock, the catalog and (unless offline) the sources."""
+        if offline:
+            return resolve_groups(groups, self.lock, catalog=self.catalog, progress=progress)
+        with registry.connect(self.config, refresh=refresh) as services:
+            return resolve_groups(
+                groups,
+                self.lock,
+                catalog=self.catalog,
+                online=services.sources,
+                enrich=services.enrich,
+                refresh=refresh,
+                progress=progress,
+            )
+
+
+def read_lock(config: Config) -> Lock:
+    """The lock file as it is, without taking the run lock (for read-only commands)."""
+    return lockfile.load(lockfile.lock_path(config.state_dir))
+
+
+__all__ = [
+    "CATALOG_NAME",
+    "RUN_LOCK_NAME",
+    "LastGood",
+    "Session",
+    "open_catalog",
+    "read_lock",
+    "require_catalog",
+    "run_lock",
+    "sweep",
+]
