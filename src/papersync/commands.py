@@ -35,6 +35,7 @@ from papersync.sync import (
 
 Ask = reviewing.Ask
 
+
 @dataclass(frozen=True)
 class ResolveRun:
     notes: NotesRead

@@ -46,11 +46,11 @@ NAMED_MATCH = 0.9
 to match alone, not enough to beat a candidate whose full title agrees."""
 NAMED_MIN_WORDS = 3
 NAMED_MIN_COVERAGE = 0.5
-WORD_OPENING = 3
-"""Two words opening with this many letters alike may be one word shortened (`nets`)."""
 SPELLED_MIN_WORDS = 2
 """A title inside a mention that spells out its own name (`SAM: Segment Anything Model` holds
 `Segment Anything`) may be this short: the name agreeing with the words is the second clue."""
+RENAMED_SHARED = 3
+"""Content words a renamed subtitle must still share with the one the log wrote."""
 TRUNCATED_MATCH = 0.9
 """Score for a title cut short (`…`, `...`) that opens a paper's title: enough to match when no
 other candidate opens the same way, never more than that."""
@@ -78,6 +78,8 @@ _SIZE_MARKERS = frozenset({"xl", "xxl"})
 _DIGITS = re.compile(r"\d+")
 _LEADING_PAREN = re.compile(r"^\s*[(（\[【]([^)）\]】]{1,40})[)）\]】]\s*")
 _COLON = re.compile(r"[:：]")
+_DISTINCT_NAME = re.compile(r"[A-Z][^A-Z]*[A-Z]|\d")
+"""A name no common word spells: two capitals or a digit (`Qwen-VL`, `YOLOv3`)."""
 _TRUNCATED = re.compile(r"(?:…|\.{3,}|。{3,})\s*$")
 _VENUE_REMARK = re.compile(r"[\s(\[,.]+[A-Z][A-Za-z]*[A-Z][A-Za-z]*\s?'?(?:19|20)?\d{2}\b")
 """A curated list's remark after a title, starting with a venue and year: `… NAACL 2022 …`."""
@@ -377,10 +379,10 @@ def _named_containment(named: tuple[str, str], title: str) -> bool:
     own_name, subtitle, whole = _paper_name(title)
     least = NAMED_MIN_WORDS
     if own_name.replace(" ", "") == name.replace(" ", "") and subtitle:
+        if _renamed(rest, subtitle, title):
+            return True
         theirs = subtitle
     elif name.isalpha() and _spelled(whole) == name:
-        if _spelled(rest) == name and _word_for_word(rest.split(), whole.split()):
-            return True  # `GAN: Generative Adversarial Nets` for `… Networks`
         theirs = whole
     elif name.isalpha() and _spelled(rest) == name and len(whole.split()) < len(rest.split()):
         theirs, least = whole, SPELLED_MIN_WORDS
@@ -396,12 +398,16 @@ def _named_containment(named: tuple[str, str], title: str) -> bool:
     return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
 
 
-def _word_for_word(mine: list[str], theirs: list[str]) -> bool:
-    """Two titles of as many words, each pair opening alike (`nets`/`networks`): one title with a
-    word shortened, not two titles of one acronym (`Graph Attention Networks`)."""
-    return len(mine) == len(theirs) and all(
-        a[:WORD_OPENING] == b[:WORD_OPENING] for a, b in zip(mine, theirs, strict=True)
-    )
+def _renamed(rest: str, subtitle: str, title: str) -> bool:
+    """A paper whose subtitle changed between versions under the same distinctive name
+    (`Qwen-VL: A Frontier Large…` became `Qwen-VL: A Versatile…`): most words still shared."""
+    if not _DISTINCT_NAME.search(_COLON.split(title, maxsplit=1)[0]):
+        return False
+    if markers(rest) != markers(subtitle):
+        return False
+    mine, theirs = ({w.removesuffix("s") for w in t.split()} - STOPWORDS for t in (rest, subtitle))
+    shared = len(mine & theirs)
+    return shared >= RENAMED_SHARED and shared >= NAMED_MIN_COVERAGE * min(len(mine), len(theirs))
 
 
 def _spelled(text: str) -> str:
