@@ -20,6 +20,7 @@ from papersync.errors import CommandError, ConfigError, ZoteroError
 from papersync.export import Exporter, Outcome
 from papersync.lock import Lock
 from papersync.model import DecidedBy, Match, Mention, Paper, Reference, Status
+from papersync.names import learn, teach
 from papersync.report import Report, statuses
 from papersync.resolve import Resolution
 from papersync.session import LastGood, Progress, Session
@@ -83,7 +84,7 @@ def read_notes(
             problems.append(why)
         if data is not None:
             mentions.extend(notes.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
-    return NotesRead(tuple(mentions), tuple(problems))
+    return NotesRead(teach(mentions, learn(mentions)), tuple(problems))  # the log teaches names
 
 
 def _read(path: Path) -> tuple[bytes | None, str | None]:
