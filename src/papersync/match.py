@@ -244,7 +244,8 @@ def decide_name(
         near = ", ".join(names.nearest(name, candidates)) or "none"
         why = f"ruled out: {vetoed}" if vetoed else f"no paper is called {name!r} (nearest: {near})"
         return Match(mention, Status.UNRESOLVED, reason=why)
-    shown = tuple(Candidate(claim.paper, _name_score(claim) * c.factor) for claim, c in kept)
+    scored = [Candidate(claim.paper, _name_score(claim) * c.factor) for claim, c in kept]
+    shown = tuple(sorted(scored, key=lambda candidate: -candidate.score))
     top = kept[0][0]
     if top.evidence in names.PERSON:
         rivals = [claim for claim, _ in kept[1:] if claim.evidence in names.PERSON]
@@ -257,19 +258,15 @@ def decide_name(
             if rivals
             else f"only weak evidence ({top.evidence}) that {top.paper.title!r} is called {name!r}"
         )
-        return Match(
-            mention, Status.AMBIGUOUS, score=shown[0].score, candidates=shown[:5], reason=why
-        )
-    best = shown[0]
+        return Match(mention, Status.AMBIGUOUS, score=shown[0].score, candidates=shown, reason=why)
+    best = scored[0]
     note = kept[0][1].note
     reason = f"called {name!r} by its {top.evidence}" + (
         f"; lowered because {note}" if note else ""
     )
     if best.score < MATCH_THRESHOLD:
-        return Match(
-            mention, Status.AMBIGUOUS, score=best.score, candidates=shown[:5], reason=reason
-        )
-    return Match(mention, Status.MATCHED, top.paper, best.score, shown[:5], reason=reason)
+        return Match(mention, Status.AMBIGUOUS, score=best.score, candidates=shown, reason=reason)
+    return Match(mention, Status.MATCHED, top.paper, best.score, shown, reason=reason)
 
 
 def _name_score(claim: names.Claim) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 VENUES = frozenset(
     {"arxiv", "corr", "openreview", "cvpr", "iccv", "eccv", "wacv", "bmvc", "accv", "3dv"}
@@ -79,6 +80,7 @@ class _Tail:
     """The kind of the token cut last (the one right of the next)."""
 
 
+@lru_cache(maxsize=65536)
 def split(text: str) -> Cut:
     """`Title. CVPR 2022, Oral.` → Cut(`Title`, year 2022, venue `CVPR`); the text as it is when
     nothing around it is recognised."""
