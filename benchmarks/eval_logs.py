@@ -173,7 +173,13 @@ def report(
     ours = score_rows(titled)
     names = score_rows(named)
     plain = {label: baseline_score([r for r, _ in titled], b) for label, b in baselines.items()}
-    print(f"{name}  ({len(titled)} title rows, {len(named)} name rows)")
+    found = [m for _, m, _ in rows if m is not None]
+    dated = sum(m.date is not None for m in found)
+    by_month = sum(m.month_only for m in found)
+    print(
+        f"{name}  ({len(titled)} title rows, {len(named)} name rows; parser found {len(found)},"
+        f" {dated} dated, {by_month} of them by month only)"
+    )
     print(f"  papersync  {_figures(ours)}   names {_figures(names)}")
     for label, score in plain.items():
         print(f"  {label:<10} {_figures(score)}")

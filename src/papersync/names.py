@@ -31,10 +31,10 @@ PREFIX_WORDS = 3
 WHOLE_TITLE_WORDS = 3
 """A title this short with no colon is a name too (`Mask R-CNN`, `Wasserstein GAN`)."""
 ACRONYM_WORDS = 8
+"""How far back from `(MoCo)` an abstract's long form may start."""
 ACRONYM_TITLE_WORDS = 4
 """A title this short with no colon is also named by its initials (`Contrastive Multiview Coding`
 is `CMC`): strong only beside the name written in its text, which retrieval requires."""
-"""How far back from `(MoCo)` an abstract's long form may start."""
 
 _NAME_SHAPE = r"[A-Z][\w.+·-]*(?:[ -][\w.+·-]+){0,2}?"
 _DISTINCT = re.compile(r"^(?=.*[A-Z].*[A-Z]|.*\d)\S+$|^[A-Z][a-z]+[A-Z]\S*$")
@@ -57,6 +57,7 @@ _APPOSITION = re.compile(
     r"(?P<name>" + _NAME_SHAPE + r")[\"”]?,"
 )
 _QUOTED = re.compile(r"[\"“](?P<name>[^\"”\s]{2,24}?)[,.]?[\"”]")
+"""A quoted name (`Our "SimSiam" method`): a definition where the sentence brings it."""
 _PRESENT_BARE = re.compile(
     r"\b[Ww]e\s+(?:present|propose|introduce)\s+(?P<name>[A-Z]\S*)\s+(?:networks?|models?|method)\b"
 )
