@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process, utils
 
 from papersync import match
 from papersync.model import Ids, Match, Mention, Paper, Status
-from papersync.notes import parse
+from papersync.parse import parse
 from papersync.sources.catalog import Catalog
 
 MARKED = re.compile(r"《(.*?)》")

@@ -21,7 +21,7 @@ from eval_seeds import Row, Score, built_catalog, read_jsonl, score_rows, shared
 
 from papersync import match, names
 from papersync.model import Ids, Match, Mention, Paper
-from papersync.notes import parse
+from papersync.parse import parse
 from papersync.sources.catalog import Catalog
 
 VAULT_ALIAS = names.Alias("DETR", "arxiv:2005.12872", "vault")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from papersync import match
 from papersync.model import Match, Mention, Status
-from papersync.notes import parse
+from papersync.parse import parse
 from papersync.sources.catalog import Catalog
 
 SEEDS = ("000", "001", "002", "003")

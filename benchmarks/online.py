@@ -1,12 +1,15 @@
-"""Resolve the 199 seed titles against a local arXiv + Semantic Scholar that enforce real limits.
+"""Resolve the 199 seed titles against a local arXiv + Semantic Scholar + Crossref at real limits.
 
-A server on 127.0.0.1 plays both services from `../shared/eval/catalog.jsonl` and answers any
-request sooner than the service allows (arXiv: one per 3 s, Semantic Scholar: one per second)
-with 503/429. The seeds are resolved cold, then warm from the response cache, and once offline
-through the local catalog for comparison. Prints requests per title per service, politeness
-violations, wall time, precision and recall against `seed_gold.jsonl`.
+A server on 127.0.0.1 plays the three services from `../shared/eval/catalog.jsonl` and answers
+any request sooner than the service allows (arXiv: one per 3 s, Semantic Scholar: one per
+second, Crossref: one per second) with 503/429 and a Retry-After. The seeds are resolved cold,
+then again with the lock removed and the answer cache kept, then offline through the local
+catalog. Prints per run: requests per service and per title, politeness violations, the wall
+time next to the pacing floor (max over services of requests × interval), and precision and
+recall against `seed_gold.jsonl`; then whether the warm run sent nothing and decided the same.
 
-Run: `python benchmarks/online.py` (real limits, a few minutes) or `--fast` (limits scaled down).
+Run: `python benchmarks/online.py` (real limits, a few minutes) or `--scale 0.1` (every
+enforced interval and our pacing scaled down, for a quick run).
 """
 
 from __future__ import annotations
@@ -23,20 +26,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_services import ARXIV, S2, FakeServices, Record, serve  # noqa: E402
+from fake_services import ARXIV, CROSSREF, S2, FakeServices, Record, serve  # noqa: E402
 from papersync.lock import Lock  # noqa: E402
 from papersync.match import identity  # noqa: E402
 from papersync.model import Match, Mention, Status  # noqa: E402
-from papersync.notes import parse  # noqa: E402
+from papersync.parse import parse  # noqa: E402
 from papersync.resolve import resolve  # noqa: E402
 from papersync.sources.arxiv import INTERVAL as ARXIV_INTERVAL  # noqa: E402
 from papersync.sources.arxiv import ArxivSource  # noqa: E402
 from papersync.sources.catalog import Catalog  # noqa: E402
+from papersync.sources.crossref import INTERVAL as CROSSREF_INTERVAL  # noqa: E402
+from papersync.sources.crossref import CrossrefSource  # noqa: E402
 from papersync.sources.http import Http  # noqa: E402
+from papersync.sources.schedule import Tick  # noqa: E402
 from papersync.sources.semanticscholar import INTERVAL_WITH_KEY, SemanticScholarSource  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
-FAST_SCALE = 0.1
+SERVICES = {ARXIV: ARXIV_INTERVAL, S2: INTERVAL_WITH_KEY, CROSSREF: CROSSREF_INTERVAL}
+NAMES = {ARXIV: "arXiv", S2: "S2", CROSSREF: "Crossref"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,16 @@ class Score:
     correct: int
     precision: float
     recall: float
+
+
+@dataclass(frozen=True)
+class Run:
+    matches: Mapping[str, Match]
+    failures: Mapping[str, str]
+    wall: float
+    sent: Mapping[str, int]
+    violations: int
+    ticks: int
 
 
 def load_gold(path: Path) -> dict[str, dict[str, object]]:
@@ -89,15 +106,37 @@ def online_run(
     groups: Mapping[str, Sequence[Mention]],
     cache: Path,
     scale: float,
-) -> tuple[Mapping[str, Match], Mapping[str, str], float]:
+) -> Run:
+    """One sync's resolve step with an empty lock (a first run, or the lock removed)."""
+    before = {p: len(services.requests(p)) for p in SERVICES}
+    violations = sum(services.violations(p) for p in SERVICES)
+    ticks: list[Tick] = []
     with Http(cache, contact="benchmark@example.org") as http:
         arxiv = ArxivSource(http, services.url, interval=ARXIV_INTERVAL * scale)
         s2 = SemanticScholarSource(
             http, services.url, api_key="benchmark-key", interval=INTERVAL_WITH_KEY * scale
         )
+        crossref = CrossrefSource(
+            http, services.url, mailto="benchmark@example.org", interval=CROSSREF_INTERVAL * scale
+        )
         started = time.monotonic()
-        resolution = resolve(groups, Lock(), catalog=None, online=[arxiv, s2], enrich=s2.enrich)
-        return resolution.matches, resolution.failures, time.monotonic() - started
+        resolution = resolve(
+            groups,
+            Lock(),
+            catalog=None,
+            online=[arxiv, s2, crossref],
+            enrich=s2.enrich,
+            progress=ticks.append,
+        )
+        wall = time.monotonic() - started
+    return Run(
+        resolution.matches,
+        resolution.failures,
+        wall,
+        {p: len(services.requests(p)) - before[p] for p in SERVICES},
+        sum(services.violations(p) for p in SERVICES) - violations,
+        len(ticks),
+    )
 
 
 def offline_run(
@@ -108,13 +147,43 @@ def offline_run(
         return resolve(groups, Lock(), catalog=catalog).matches
 
 
+def statuses(matches: Mapping[str, Match]) -> dict[str, tuple[str, str | None]]:
+    return {k: (m.status.value, m.paper.key if m.paper else None) for k, m in matches.items()}
+
+
+def report(name: str, run: Run, titles: int, scale: float, result: Score) -> None:
+    floor = max(run.sent[p] * SERVICES[p] * scale for p in SERVICES)
+    counts = "  ".join(
+        f"{NAMES[p]} {run.sent[p]:>3} ({run.sent[p] / titles:.3f}/title)" for p in SERVICES
+    )
+    print(f"{name:<5} requests: {counts}")
+    print(
+        f"{'':<5} violations {run.violations}; wall {run.wall:.1f} s, pacing floor {floor:.1f} s"
+        f" (bound 1.25 x floor + 10 s = {1.25 * floor + 10:.1f} s); progress calls {run.ticks}"
+    )
+    print(
+        f"{'':<5} matched {result.matched}, precision {result.precision:.3f}, "
+        f"recall {result.recall:.3f}; statuses {_tally(run.matches)}"
+    )
+    for source, why in run.failures.items():
+        print(f"{'':<5} {source} failed: {why}")
+
+
+def _tally(matches: Mapping[str, Match]) -> str:
+    counts: dict[str, int] = {}
+    for m in matches.values():
+        counts[m.status.value] = counts.get(m.status.value, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     parser.add_argument(
-        "--fast",
-        action="store_true",
-        help=f"scale every enforced interval (and our pacing) by {FAST_SCALE} for a quick run",
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every enforced interval (and our pacing) by this, e.g. 0.1 for a quick run",
     )
     args = parser.parse_args(argv)
     catalog_file = args.shared / "eval" / "catalog.jsonl"
@@ -122,41 +191,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not catalog_file.is_file() or not gold_file.is_file():
         print(f"skipped: {catalog_file} or {gold_file} not found")
         return 0
-    scale = FAST_SCALE if args.fast else 1.0
+    scale = args.scale
     gold = load_gold(gold_file)
     groups = seed_mentions(args.shared / "seeds", gold)
     titles = len(groups)
-    print(
-        f"{titles} distinct titles; limits: arXiv 1 per {ARXIV_INTERVAL * scale:g} s, "
-        f"Semantic Scholar 1 per {INTERVAL_WITH_KEY * scale:g} s"
-        f"{' (--fast)' if args.fast else ''}"
-    )
+    limits = ", ".join(f"{NAMES[p]} 1 per {i * scale:g} s" for p, i in SERVICES.items())
+    print(f"{titles} distinct titles; limits enforced by the server: {limits}")
     with tempfile.TemporaryDirectory() as tmp, serve(load_records(catalog_file)) as services:
-        services.limit(ARXIV, ARXIV_INTERVAL * scale, status=503)
-        services.limit(S2, INTERVAL_WITH_KEY * scale, status=429)
-        header = (
-            f"{'run':<8}{'arXiv req/title':>16}{'S2 req/title':>14}{'violations':>12}"
-            f"{'wall s':>9}{'matched':>9}{'precision':>11}{'recall':>8}"
-        )
-        print(header)
-        for run in ("cold", "warm"):
-            before = {p: len(services.requests(p)) for p in (ARXIV, S2)}
-            matches, failures, wall = online_run(services, groups, Path(tmp) / "http.sqlite", scale)
-            sent = {p: len(services.requests(p)) - before[p] for p in (ARXIV, S2)}
-            violations = services.violations(ARXIV) + services.violations(S2)
-            result = score(matches, groups, gold)
-            print(
-                f"{run:<8}{sent[ARXIV] / titles:>16.3f}{sent[S2] / titles:>14.3f}"
-                f"{violations:>12}{wall:>9.1f}{result.matched:>9}{result.precision:>11.3f}"
-                f"{result.recall:>8.3f}"
-            )
-            for name, why in failures.items():
-                print(f"  {name} failed: {why}")
-        started = time.monotonic()
-        offline = score(offline_run(catalog_file, groups, Path(tmp)), groups, gold)
+        for prefix, interval in SERVICES.items():
+            services.limit(prefix, interval * scale, status=503 if prefix == ARXIV else 429)
+        cache = Path(tmp) / "answers.sqlite"
+        cold = online_run(services, groups, cache, scale)
+        report("cold", cold, titles, scale, score(cold.matches, groups, gold))
+        warm = online_run(services, groups, cache, scale)
+        report("warm", warm, titles, scale, score(warm.matches, groups, gold))
+        same = statuses(cold.matches) == statuses(warm.matches)
         print(
-            f"{'offline':<8}{0:>16.3f}{0:>14.3f}{0:>12}{time.monotonic() - started:>9.1f}"
-            f"{offline.matched:>9}{offline.precision:>11.3f}{offline.recall:>8.3f}"
+            f"warm re-run with the lock removed: {sum(warm.sent.values())} requests, "
+            f"decisions {'identical' if same else 'DIFFERENT'} to the cold run's"
+        )
+        started = time.monotonic()
+        offline_matches = offline_run(catalog_file, groups, Path(tmp))
+        offline = score(offline_matches, groups, gold)
+        print(
+            f"offline (catalog): {time.monotonic() - started:.1f} s, matched {offline.matched}, "
+            f"precision {offline.precision:.3f}, recall {offline.recall:.3f}; "
+            f"statuses {_tally(offline_matches)}"
         )
     return 0
 

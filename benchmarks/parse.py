@@ -14,7 +14,7 @@ import resource
 import time
 import tracemalloc
 
-from papersync.notes import parse
+from papersync.parse import parse
 
 WORDS = (
     "learning",

@@ -4,6 +4,7 @@ Paths and payload shapes follow the live services (arXiv `/api/query` Atom feed,
 Graph v1 `/graph/v1/paper/search/match` and `/graph/v1/paper/batch`, Crossref `/works/{doi}` and
 `/works?query.bibliographic=`), built from the small `Record`s a test hands it. It records every
 request with its arrival time, can enforce a service's rate limit, and can be scripted to fail.
+DBLP's publication search (`/search/publ/api?format=json`) answers for records with a DBLP key.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rapidfuzz import fuzz, process
 ARXIV = "/api/query"
 S2 = "/graph/v1"
 CROSSREF = "/works"
+DBLP = "/search/publ/api"
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _ARXIV_NS = "http://arxiv.org/schemas/atom"
@@ -62,6 +64,9 @@ class Record:
     publisher: str | None = None
     primary_class: str = "cs.LG"
     journal_ref: str | None = None
+    dblp: str | None = None
+    """DBLP's record key (`conf/cvpr/HeZRS16`): only records with one are in DBLP's search."""
+    dblp_type: str = "Conference and Workshop Papers"
 
     @property
     def paper_id(self) -> str:
@@ -226,6 +231,8 @@ def _route(
         return _s2_batch(records, query, body)
     if path == CROSSREF:
         return _crossref_query(records, query)
+    if path == DBLP:
+        return _dblp_search(records, query)
     if path.startswith(CROSSREF + "/"):
         return _crossref_work(records, unquote(path[len(CROSSREF) + 1 :]))
     return 404, b'{"message": "Not Found"}', "application/json"
@@ -506,5 +513,65 @@ def _crossref_query(
             "items-per-page": rows,
             "query": {"start-index": 0, "search-terms": None},
         },
+    }
+    return 200, json.dumps(payload).encode(), "application/json"
+
+
+# --- DBLP --------------------------------------------------------------------------------------
+
+
+def _dblp_info(record: Record) -> dict[str, Any]:
+    """A hit's `info` as DBLP writes it: a full stop ends the title; one author is not a list."""
+    people = [{"@pid": f"{n}/1", "text": name} for n, name in enumerate(record.authors)]
+    info: dict[str, Any] = {
+        "authors": {"author": people[0] if len(people) == 1 else people},
+        "title": record.title.rstrip(".") + ".",
+        "venue": record.venue or "CoRR",
+        "year": str(record.year or ""),
+        "type": record.dblp_type,
+        "key": record.dblp,
+        "url": f"https://dblp.org/rec/{record.dblp}",
+    }
+    if record.pages:
+        info["pages"] = record.pages.replace("--", "-")
+    if record.doi:
+        info["doi"] = record.doi.upper()
+        info["ee"] = f"https://doi.org/{record.doi}"
+    if record.arxiv:
+        info["ee"] = [
+            *([info["ee"]] if "ee" in info else []),
+            f"https://arxiv.org/abs/{record.arxiv}",
+        ]
+    return info
+
+
+def _dblp_search(records: Sequence[Record], query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+    """Every word of `q` must begin a word of the title, as in DBLP's own search."""
+    words = _tokens(query.get("q", [""])[0])
+    wanted = int(query.get("h", ["30"])[0])
+    found = [
+        r
+        for r in records
+        if r.dblp and words and all(any(t.startswith(w) for t in _tokens(r.title)) for w in words)
+    ]
+    hits: dict[str, Any] = {
+        "@total": str(len(found)),
+        "@computed": str(len(found)),
+        "@sent": str(min(len(found), wanted)),
+        "@first": "0",
+    }
+    if found:
+        hits["hit"] = [
+            {"@score": "6", "@id": str(n), "info": _dblp_info(r), "url": f"URL#{n}"}
+            for n, r in enumerate(found[:wanted])
+        ]
+    payload = {
+        "result": {
+            "query": " ".join(words) + "*",
+            "status": {"@code": "200", "text": "OK"},
+            "time": {"@unit": "msecs", "text": "1.00"},
+            "completions": {"@total": "0", "@computed": "0", "@sent": "0"},
+            "hits": hits,
+        }
     }
     return 200, json.dumps(payload).encode(), "application/json"

@@ -1,4 +1,4 @@
-"""arXiv: query building and feed parsing on payloads; the `arxiv` package on a local server."""
+"""arXiv: query building and feed parsing on payloads; the source against a local server."""
 
 from __future__ import annotations
 
@@ -12,15 +12,8 @@ from fake_services import ARXIV, FakeServices, Fault, Record, serve
 from papersync import __version__
 from papersync.match import identity
 from papersync.model import Author, Ids, Mention, PaperKind
-from papersync.sources.arxiv import (
-    ArxivSource,
-    Clause,
-    is_arxiv_id,
-    parse_feed,
-    split_name,
-    title_clause,
-    title_query,
-)
+from papersync.sources.arxiv import ArxivSource, Clause, title_clause, title_query
+from papersync.sources.arxiv_feed import parse_feed, split_name
 from papersync.sources.http import Http, MalformedResponse, Policy
 
 FEED = Path(__file__).parent / "fixtures" / "sources" / "arxiv_feed.xml"
@@ -126,7 +119,6 @@ def test_a_title_crowded_off_a_full_page_is_asked_again(tmp_path: Path) -> None:
             services.url,
             interval=0.01,
             titles_per_query=2,
-            retry_titles_per_query=1,
             results_per_title=2,
         )
         wanted = mention(target.title)
@@ -134,22 +126,6 @@ def test_a_title_crowded_off_a_full_page_is_asked_again(tmp_path: Path) -> None:
         assert target.title in [p.title for p in found.candidates[identity(wanted)]]
         queries = [hit.query["search_query"][0] for hit in services.requests(ARXIV)]
     assert len(queries) == 2 and " OR " not in queries[1]
-
-
-@pytest.mark.parametrize(
-    ("value", "valid"),
-    [
-        ("2104.12255", True),
-        ("0704.0001", True),
-        ("astro-ph/0601001", True),
-        ("math.CO/0601001", True),
-        ("abc", False),
-        ("2104.12255v1", False),
-        ("1234.5", False),
-    ],
-)
-def test_is_arxiv_id(value: str, valid: bool) -> None:
-    assert is_arxiv_id(value) is valid
 
 
 def test_split_name_keeps_particles_with_the_family_name() -> None:
@@ -202,7 +178,7 @@ def test_titles_are_searched_several_per_request(services: FakeServices, http: H
     assert min(services.gaps(ARXIV)) >= INTERVAL
 
 
-def test_the_arxiv_package_sends_our_user_agent(services: FakeServices, http: Http) -> None:
+def test_requests_send_our_user_agent(services: FakeServices, http: Http) -> None:
     ArxivSource(http, services.url, interval=INTERVAL).candidates([mention("Segment Anything")])
     assert services.requests(ARXIV)[0].headers["User-Agent"].startswith(f"papersync/{__version__}")
 
@@ -210,7 +186,9 @@ def test_the_arxiv_package_sends_our_user_agent(services: FakeServices, http: Ht
 def test_ids_are_fetched_in_batches(services: FakeServices, http: Http) -> None:
     source = ArxivSource(http, services.url, interval=INTERVAL, ids_per_query=2)
     ids = [Ids(arxiv="1706.03762"), Ids(arxiv="astro-ph/0601001"), Ids(arxiv="2501.99999")]
-    papers = source.lookup(ids)
+    found = source.lookup(ids)
+    papers = found.papers
+    assert not found.failed
     assert papers[ids[0]].title == "Attention Is All You Need"
     assert papers[ids[1]].ids.arxiv == "astro-ph/0601001"
     assert ids[2] not in papers
@@ -268,3 +246,47 @@ def test_an_unreachable_arxiv_fails_every_batch_fast(tmp_path: Path) -> None:
     assert len(found.failed) == len(RECORDS)
     assert all("cannot reach http://127.0.0.1:9/api/query" in r for r in found.failed.values())
     assert time.monotonic() - started < 3.0
+
+
+def test_a_title_gets_the_same_answer_whatever_shares_its_request(
+    services: FakeServices, http: Http
+) -> None:
+    wanted = mention("Visual Instruction Tuning")
+    others = [mention(r.title, n) for n, r in enumerate(RECORDS[:6], start=2)]
+    answers = []
+    for crowd in ([], others[:3], others[3:]):
+        source = ArxivSource(http, services.url, interval=0.01, titles_per_query=8)
+        answers.append(source.candidates([*crowd, wanted]).candidates[identity(wanted)])
+    assert {p.ids.arxiv for p in answers[0]} == {"2304.08485", "2310.03744"}
+    assert answers[0] == answers[1] == answers[2]
+
+
+def test_the_cache_answers_per_title_whatever_the_batches(
+    services: FakeServices, tmp_path: Path
+) -> None:
+    """Asked in batches of 4, then in one batch of 8 with the order reversed: no request,
+    the unknown title included ("asked, no match" is an answer too)."""
+    mentions = [mention(r.title, n) for n, r in enumerate(RECORDS[:7])]
+    mentions.append(mention("A Title No Service Knows", 99))
+    with Http(tmp_path / "cache.sqlite", policy=POLICY) as http:
+        cold = ArxivSource(http, services.url, interval=0.01, titles_per_query=4)
+        first = cold.candidates(mentions)
+    sent = len(services.requests(ARXIV))
+    assert sent == 2 and first.candidates[identity(mentions[-1])] == ()
+    with Http(tmp_path / "cache.sqlite", policy=POLICY) as http:
+        warm = ArxivSource(http, services.url, interval=0.01, titles_per_query=8)
+        assert warm.cached(mentions[::-1]) == first
+        assert warm.candidates(mentions[::-1]) == first
+        assert http.answers is not None and http.answers.hits["arxiv"] == 16
+    assert len(services.requests(ARXIV)) == sent
+
+
+def test_only_what_the_cache_cannot_answer_is_asked(services: FakeServices, tmp_path: Path) -> None:
+    known = [mention(r.title, n) for n, r in enumerate(RECORDS[:3])]
+    new = [mention(r.title, n) for n, r in enumerate(RECORDS[3:5], start=3)]
+    with Http(tmp_path / "cache.sqlite", policy=POLICY) as http:
+        ArxivSource(http, services.url, interval=0.01).candidates(known)
+        found = ArxivSource(http, services.url, interval=0.01).candidates([*known, *new])
+    assert all(found.candidates[identity(m)] for m in known + new)
+    second = services.requests(ARXIV)[1].query["search_query"][0]
+    assert second.count("ti:") == 2, "the batch holds only the two new titles"

@@ -174,8 +174,9 @@ def test_work_by_doi(services: FakeServices, http: Http) -> None:
 
 def test_lookup_by_doi(services: FakeServices, http: Http) -> None:
     ids = [Ids(doi="10.1145/2988450.2988454"), Ids(arxiv="1606.07792")]
-    papers = source(http, services).lookup(ids)
-    assert list(papers) == [ids[0]]
+    found = source(http, services).lookup(ids)
+    papers = found.papers
+    assert list(papers) == [ids[0]] and not found.failed
     assert papers[ids[0]].authors[1] == Author("Google Inc.", literal=True)
 
 

@@ -1,13 +1,12 @@
-"""The HTTP layer against a real server on 127.0.0.1: pacing, retries, timeouts, the cache."""
+"""The HTTP layer against a real server on 127.0.0.1: pacing, concurrency, retries, timeouts."""
 
 from __future__ import annotations
 
 import logging
 import re
-import sqlite3
+import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,13 +14,10 @@ from fake_services import CROSSREF, S2, FakeServices, Fault, Record, serve
 from papersync import __version__
 from papersync.sources.http import (
     Http,
-    MalformedResponse,
     Policy,
     RateLimited,
-    Response,
     ServiceError,
     Unreachable,
-    cache_key,
     retry_after,
     user_agent,
 )
@@ -37,9 +33,9 @@ def services() -> Iterator[FakeServices]:
         yield state
 
 
-def fast_http(services: FakeServices, cache: Path | None = None, *, refresh: bool = False) -> Http:
+def fast_http(services: FakeServices) -> Http:
     """An Http whose only pace is a short one for the whole fake server."""
-    http = Http(cache, policy=FAST, refresh=refresh)
+    http = Http(policy=FAST)
     http.pace(services.url, 0.01)
     return http
 
@@ -74,6 +70,74 @@ def test_requests_to_one_service_are_paced(services: FakeServices) -> None:
     assert min(crossref_gaps) >= 0.2
     assert min(s2_gaps) >= 0.05
     assert min(s2_gaps) < 0.2, "each service keeps its own pace"
+
+
+def test_threads_share_a_service_in_turn_and_other_services_side_by_side(
+    services: FakeServices,
+) -> None:
+    """Paced from the server's own clock: the slow service's gaps hold while the other
+    service is asked in between, and a service allowing three in flight overlaps them."""
+    services.plan(CROSSREF, *[Fault(delay=0.3)] * 6)
+    with Http(policy=FAST) as http:
+        http.pace(f"{services.url}{S2}", 0.25)
+        http.pace(f"{services.url}{CROSSREF}", 0.0, concurrency=3)
+
+        def s2(n: int) -> None:
+            http.get(
+                f"{services.url}{S2}/paper/search/match",
+                params={"query": str(n)},
+                accept=(200, 404),
+            )
+
+        def crossref(n: int) -> None:
+            http.get(f"{work_url(services)}?n={n}")
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=s2, args=(n,)) for n in range(4)]
+        threads += [threading.Thread(target=crossref, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    assert min(services.gaps(S2)) >= 0.25
+    assert 0.6 <= elapsed < 1.5, "six 0.3 s answers three at a time, beside S2's 0.75 s"
+
+
+def test_a_retry_after_pauses_the_whole_service(services: FakeServices) -> None:
+    services.plan(CROSSREF, Fault(status=429, headers=(("Retry-After", "1"),)))
+    with Http(policy=FAST) as http:
+        http.pace(f"{services.url}{CROSSREF}", 0.0, concurrency=2)
+        first = threading.Thread(target=http.get, args=(work_url(services),))
+        first.start()
+        time.sleep(0.2)
+        http.get(f"{work_url(services)}?n=2")
+        first.join()
+    times = [hit.time for hit in services.requests()]
+    assert [hit.status for hit in services.requests()] == [429, 200, 200]
+    assert min(times[1:]) - times[0] >= 1.0
+
+
+@pytest.mark.parametrize("retries", [0, 1, 4])
+def test_an_unreachable_service_is_an_error_whatever_the_retries(retries: int) -> None:
+    """`doctor` asks with no retries: every path of the retry loop returns or raises."""
+    policy = Policy(connect_timeout=0.5, read_timeout=0.5, retries=retries, backoff=0.01)
+    with Http(policy=policy) as http, pytest.raises(Unreachable, match="cannot reach"):
+        http.get("http://127.0.0.1:9/works/10.1/x")
+
+
+def test_a_backoff_header_pauses_the_service_and_headers_reach_the_caller(
+    services: FakeServices,
+) -> None:
+    """Zotero sends `Backoff: <seconds>` on a successful answer; the next request waits."""
+    services.plan(
+        CROSSREF, Fault(status=200, headers=(("Backoff", "1"), ("Last-Modified-Version", "7")))
+    )
+    with fast_http(services) as http:
+        first = http.get(work_url(services))
+        http.get(work_url(services))
+    assert first.headers["last-modified-version"] == "7"
+    assert services.gaps(CROSSREF)[0] >= 1.0
 
 
 def test_429_waits_as_long_as_retry_after_asks(services: FakeServices) -> None:
@@ -149,57 +213,6 @@ def test_an_unreachable_service_fails_fast_and_stays_down() -> None:
     assert time.monotonic() - started < 3.0
 
 
-def test_a_warm_run_makes_no_requests(services: FakeServices, tmp_path: Path) -> None:
-    cache = tmp_path / "responses.sqlite"
-    for _ in range(2):
-        with fast_http(services, cache) as http:
-            assert http.get(work_url(services)).status == 200
-    assert len(services.requests()) == 1
-    with fast_http(services, cache, refresh=True) as http:
-        http.get(work_url(services))
-    assert len(services.requests()) == 2
-
-
-def test_api_keys_stay_out_of_the_cache_and_its_keys(
-    services: FakeServices, tmp_path: Path
-) -> None:
-    cache = tmp_path / "responses.sqlite"
-    url = f"{services.url}{S2}/paper/search/match"
-    with fast_http(services, cache) as http:
-        http.get(url, params={"query": "x"}, headers={"x-api-key": SECRET}, accept=(200, 404))
-    assert services.requests()[0].headers["x-api-key"] == SECRET
-    with sqlite3.connect(cache) as db:
-        rows = db.execute("SELECT * FROM responses").fetchall()
-    assert rows and SECRET not in repr(rows)
-    assert cache_key("GET", url, {"query": "x"}, None) == rows[0][0]
-
-
-def test_rejected_bodies_are_not_cached(services: FakeServices, tmp_path: Path) -> None:
-    cache = tmp_path / "responses.sqlite"
-    services.plan(CROSSREF, Fault(body=b'{"status": "ok", "mess'))
-
-    def must_be_json(response: Response) -> None:
-        response.json()
-
-    with fast_http(services, cache) as http, pytest.raises(MalformedResponse, match="JSON"):
-        http.get(work_url(services), validate=must_be_json)
-    with fast_http(services, cache) as http:
-        assert not http.get(work_url(services), validate=must_be_json).cached
-    assert len(services.requests()) == 2
-
-
-def test_a_corrupt_cache_is_rebuilt_with_a_warning(
-    services: FakeServices, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    cache = tmp_path / "responses.sqlite"
-    cache.write_bytes(b"this is not a database" * 100)
-    with caplog.at_level(logging.WARNING), fast_http(services, cache) as http:
-        assert http.get(work_url(services)).status == 200
-    assert "rebuilding" in caplog.text
-    with fast_http(services, cache) as http:
-        assert http.get(work_url(services)).cached
-
-
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
@@ -212,24 +225,6 @@ def test_a_corrupt_cache_is_rebuilt_with_a_warning(
 def test_retry_after_reads_seconds_and_dates(header: str | None, expected: float | None) -> None:
     now = 1445412480.0  # 2015-10-21 07:28:00 UTC
     assert retry_after(header, now) == expected
-
-
-def test_ctrl_c_keeps_every_answer_already_received(services: FakeServices, tmp_path: Path) -> None:
-    cache = tmp_path / "responses.sqlite"
-    answered = 0
-
-    def interrupt_second(response: Response) -> None:
-        nonlocal answered
-        answered += 1
-        if answered == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt), fast_http(services, cache) as http:
-        for n in range(3):
-            http.get(f"{work_url(services)}?n={n}", validate=interrupt_second)
-    with fast_http(services, cache) as http:
-        assert http.get(f"{work_url(services)}?n=0").cached
-        assert not http.get(f"{work_url(services)}?n=1").cached
 
 
 def test_api_keys_stay_out_of_logs_and_errors(

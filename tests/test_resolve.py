@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from papersync.errors import CommandError
 from papersync.lock import Decision, Lock
 from papersync.match import identity
 from papersync.model import Author, DecidedBy, Ids, Mention, MentionKind, Paper, Status
 from papersync.resolve import representative, resolve
-from papersync.sources import Found
+from papersync.sources import Found, Records
 from papersync.sources.catalog import Catalog
 
 LORA = Paper(
@@ -46,6 +48,12 @@ class ListedSource:
     name: str = "listed"
     fail: bool = False
     asked: list[str] = field(default_factory=list)
+    batch: int = 1
+    workers: int = 1
+    interval: float = 0.0
+
+    def cached(self, mentions: Sequence[Mention]) -> Found:
+        return Found()
 
     def candidates(self, mentions: Sequence[Mention]) -> Found:
         self.asked.extend(m.title for m in mentions)
@@ -59,8 +67,10 @@ class ListedSource:
             }
         )
 
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
-        return {i: p for i in ids for p in self.papers if p.ids.key() == i.key()}
+    def lookup(self, ids: Sequence[Ids]) -> Records:
+        if self.fail:
+            return Records(failed=dict.fromkeys(ids, "connection refused"))
+        return Records({i: p for i in ids for p in self.papers if p.ids.key() == i.key()})
 
 
 def mention(title: str, line: int = 1, **kw: object) -> Mention:
@@ -194,3 +204,84 @@ def test_representative_prefers_a_read_entry_with_ids_and_a_year() -> None:
     todo = mention("Adam", line=1, kind=MentionKind.TO_READ)
     read = mention("Adam", line=30, year_hint=2014)
     assert representative([todo, read]) is read
+
+
+@pytest.mark.parametrize("with_catalog", [True, False], ids=["empty-catalog", "no-catalog"])
+def test_an_outage_keeps_the_last_good_decision_even_with_refresh(
+    catalog: Catalog, with_catalog: bool
+) -> None:
+    """`sync --refresh` with every source down: "could not ask" is not "no match"."""
+    adam, todo = mention("Adam: A method for stochastic optimization"), mention("Read more", line=2)
+    found = resolve(groups(adam, todo), Lock(), catalog=None, online=[ListedSource([ADAM])])
+    assert found.matches[identity(adam)].status is Status.MATCHED
+    down = ListedSource([ADAM], fail=True)
+    again = resolve(
+        groups(adam, todo),
+        found.lock,
+        catalog=catalog if with_catalog else None,
+        online=[down],
+        refresh=True,
+    )
+    assert down.asked, "refresh asks again"
+    kept = again.matches[identity(adam)]
+    assert kept.status is Status.MATCHED and kept.decided_by is DecidedBy.LOCK
+    assert kept.paper is not None and kept.paper.ids.arxiv == ADAM.ids.arxiv
+    assert again.lock.decisions[identity(adam)] == found.lock.decisions[identity(adam)]
+    assert "listed" in again.failures
+    unresolved = again.lock.decisions[identity(todo)]
+    assert unresolved.status is Status.UNRESOLVED and unresolved.retry, "asked again next run"
+
+
+def test_failed_id_lookups_reach_the_report(catalog: Catalog) -> None:
+    m = mention("LoRA", kind=MentionKind.LINK, ids=Ids(arxiv="2106.09685"))
+    result = resolve(groups(m), Lock(), catalog=None, online=[ListedSource([LORA], fail=True)])
+    assert "id lookup(s) failed: connection refused" in result.failures["listed"]
+
+
+def test_an_offline_refresh_with_an_empty_catalog_unmatches_nothing(catalog: Catalog) -> None:
+    adam = mention("Adam: A method for stochastic optimization")
+    found = resolve(groups(adam), Lock(), catalog=None, online=[ListedSource([ADAM])])
+    again = resolve(groups(adam), found.lock, catalog=catalog, refresh=True)
+    assert again.matches[identity(adam)].status is Status.MATCHED
+    assert again.lock == found.lock
+
+
+def test_sync_refresh_during_an_outage_keeps_every_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 3 on a real sync: sources down and the catalog cache deleted."""
+    from fake_services import Record, serve
+    from papersync import commands
+    from papersync.config import load
+
+    (tmp_path / "log.md").write_text(
+        "## 2024.1.1\n\n《Adam: A Method for Stochastic Optimization》\n\n"
+        "《LoRA: Low-Rank Adaptation of Large Language Models》\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "papersync.yaml").write_text(
+        "notes: [log.md]\ncache_dir: cache\nexport:\n  bibtex: {path: refs.bib}\n"
+        "sources:\n  retries: 0\n  arxiv: {interval: 0.01}\n"
+        "  semanticscholar: {interval: 0.01}\n  crossref: {interval: 0.01}\n",
+        encoding="utf-8",
+    )
+    records = [Record(ADAM.title, arxiv="1412.6980"), Record(LORA.title, arxiv="2106.09685")]
+    variables = ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL")
+    with serve(records) as services:
+        for variable in variables:
+            monkeypatch.setenv(variable, services.url)
+        first = commands.sync(load(tmp_path / "papersync.yaml"), say=lambda _: None)
+    assert first.statuses.get(Status.MATCHED) == 2
+    bib = (tmp_path / "refs.bib").read_bytes()
+    lock = (tmp_path / "papersync.lock.yaml").read_bytes()
+    for variable in variables:
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    config = load(tmp_path / "papersync.yaml")
+    kept = commands.sync(config, refresh=True, say=lambda _: None)
+    assert kept.statuses.get(Status.MATCHED) == 2, "the catalog remembers what was found"
+    assert (tmp_path / "refs.bib").read_bytes() == bib
+    shutil.rmtree(tmp_path / "cache")
+    with pytest.raises(CommandError, match="nothing was exported"):
+        commands.sync(config, refresh=True, say=lambda _: None)
+    assert (tmp_path / "refs.bib").read_bytes() == bib
+    assert (tmp_path / "papersync.lock.yaml").read_bytes() == lock

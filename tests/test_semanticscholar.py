@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -192,12 +193,13 @@ def test_title_match_and_no_match(services: FakeServices, http: Http) -> None:
 
 
 def test_the_api_key_never_reaches_the_cache(services: FakeServices, tmp_path: Path) -> None:
-    cache = tmp_path / "responses.sqlite"
+    cache = tmp_path / "answers.sqlite"
     with Http(cache, policy=POLICY) as http:
         source(http, services).candidates([mention("Visual Instruction Tuning")])
     assert KEY.encode() not in cache.read_bytes()
     with sqlite3.connect(cache) as db:
-        assert KEY not in repr(db.execute("SELECT * FROM responses").fetchall())
+        rows = db.execute("SELECT * FROM answers").fetchall()
+    assert rows and KEY not in repr(rows)
 
 
 def test_enrich_adds_venue_and_doi_to_preprints(services: FakeServices, http: Http) -> None:
@@ -217,8 +219,8 @@ def test_enrich_adds_venue_and_doi_to_preprints(services: FakeServices, http: Ht
 
 def test_batches_hold_at_most_500_ids(services: FakeServices, http: Http) -> None:
     ids = [Ids(arxiv=f"2401.{n:05d}") for n in range(501)] + [Ids(arxiv="2106.09685")]
-    papers = source(http, services).lookup(ids)
-    assert list(papers) == [Ids(arxiv="2106.09685")]
+    found = source(http, services).lookup(ids)
+    assert list(found.papers) == [Ids(arxiv="2106.09685")] and not found.failed
     assert [h.status for h in services.requests(f"{S2}/paper/batch")] == [200, 200]
 
 
@@ -251,7 +253,8 @@ def test_enrichment_failure_leaves_papers_unchanged(tmp_path: Path) -> None:
     with Http(policy=POLICY) as http:
         s2 = SemanticScholarSource(http, "http://127.0.0.1:9", interval=0.01)
         assert s2.enrich([paper]) == (paper,)
-        assert s2.lookup([paper.ids]) == {}
+        found = s2.lookup([paper.ids])
+    assert not found.papers and "cannot reach" in found.failed[paper.ids]
 
 
 def test_a_404_from_something_else_is_not_a_no_match(services: FakeServices, http: Http) -> None:
@@ -271,3 +274,22 @@ def test_a_slow_service_is_a_recorded_failure_within_bounded_time(
         found = source(http, services).candidates([wanted])
     assert "timed out" in found.failed[identity(wanted)]
     assert time.monotonic() - started < 1.5
+
+
+def test_enrichment_asks_only_for_ids_it_has_not_asked_before(
+    services: FakeServices, tmp_path: Path
+) -> None:
+    papers = [
+        Paper(ids=Ids(arxiv=a), title=t, source="arxiv")
+        for a, t in (
+            ("2106.09685", LORA.title),
+            ("2306.11644", PREPRINT.title),
+            ("2501.00001", "X"),
+        )
+    ]
+    with Http(tmp_path / "answers.sqlite", policy=POLICY) as http:
+        first = source(http, services).enrich(papers[:2])
+        again = source(http, services).enrich(papers[::-1])
+    assert again[::-1][:2] == first
+    batches = [json.loads(h.body)["ids"] for h in services.requests(f"{S2}/paper/batch")]
+    assert batches == [["ARXIV:2106.09685", "ARXIV:2306.11644"], ["ARXIV:2501.00001"]]

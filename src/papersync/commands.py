@@ -22,7 +22,7 @@ from papersync.model import Mention, Status
 from papersync.report import Report, StatusCounts, statuses
 from papersync.resolve import Resolution
 from papersync.session import Progress, Session, read_lock, require_catalog
-from papersync.sources.catalog import ImportReport
+from papersync.sources.catalog import ImportReport, format_of
 from papersync.sync import (
     NotesRead,
     RunOptions,
@@ -65,16 +65,8 @@ def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
     catalog = require_catalog(config)
     if not file.is_file():
         raise CommandError(f"{file}: no such file")
-    return catalog.import_file(file, fmt or _format_of(file))
+    return catalog.import_file(file, fmt or format_of(file))
 
-
-def _format_of(file: Path) -> str:
-    suffix = file.suffix.lower()
-    if suffix == ".bib":
-        return "bibtex"
-    if suffix == ".json":
-        return "csl-json"
-    return "arxiv-jsonl"
 
 
 def resolve(

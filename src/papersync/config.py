@@ -66,13 +66,24 @@ class CrossrefSettings:
 
 
 @dataclass(frozen=True)
+class DblpSettings:
+    enabled: bool = False
+    """Off until asked for: DBLP adds published versions, one more service to wait on."""
+    url: str = "https://dblp.org"
+    interval: float = 1.0
+
+
+@dataclass(frozen=True)
 class SourceSettings:
     catalog: CatalogSettings = CatalogSettings()
     arxiv: ArxivSettings = ArxivSettings()
     semanticscholar: SemanticScholarSettings = SemanticScholarSettings()
     crossref: CrossrefSettings = CrossrefSettings()
+    dblp: DblpSettings = DblpSettings()
     timeout: float = 20.0
     retries: int = 4
+    negative_ttl_days: float = 30.0
+    """Days a service's "asked, no match" is trusted before the title is asked again."""
 
 
 @dataclass(frozen=True)

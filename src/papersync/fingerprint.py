@@ -72,7 +72,7 @@ def remembered(config: Config, digest: str) -> Report | None:
         if saved["inputs"] != digest or saved["outputs"] != outputs_state(config):
             return None
         outcomes = {
-            name: Outcome(unchanged=int(o["files"]), counts=dict(o["counts"]))
+            name: Outcome(unchanged=int(o["files"]), counts=dict.fromkeys(o["counts"], 0))
             for name, o in saved["outcomes"].items()
         }
         return Report(

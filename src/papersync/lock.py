@@ -2,8 +2,9 @@
 
 Two sections, both sorted so a git diff shows exactly what changed:
 - `mentions`: per mention identity, what was decided (status, ids, title, score, who decided).
-- `papers`: per paper (arXiv id, else DOI), the names papersync gave it once and keeps forever:
-  citation key, vault note, Zotero item. Pinned here so better metadata never renames them.
+- `papers`: per paper (under its first key: arXiv id, DOI, DBLP key, S2 id or record key), the
+  names papersync gave it once and keeps forever: citation key, vault note, Zotero item.
+  Pinned here so better metadata never renames them.
 A person may edit either section; `decided_by: user` entries are never overwritten.
 """
 
@@ -106,6 +107,14 @@ class Lock:
     def pins(self, paper_key: str) -> Pins:
         return self.papers.get(paper_key, Pins())
 
+    def key_for(self, ids: Ids) -> str | None:
+        """The key a paper's names are pinned under: the first key it was given, found by any
+        id it shares (a DOI found later for a paper known by its `.bib` key keeps that key)."""
+        for prefix, value in ids.ranked():
+            if value and f"{prefix}:{value}" in self.papers:
+                return f"{prefix}:{value}"
+        return ids.key()
+
 
 def lock_path(state_dir: Path) -> Path:
     return state_dir / LOCK_NAME
@@ -159,7 +168,10 @@ def _decision(path: Path, where: str, value: Any) -> Decision:
     )
     arxiv = _text(path, f"{where}.arxiv", value.get("arxiv"))
     doi = _text(path, f"{where}.doi", value.get("doi"))
-    ids = Ids(arxiv=bare_arxiv(arxiv) if arxiv else None, doi=doi.lower() if doi else None)
+    others = {name: _text(path, f"{where}.{name}", value.get(name)) for name in _OTHER_IDS}
+    ids = Ids(
+        arxiv=bare_arxiv(arxiv) if arxiv else None, doi=doi.lower() if doi else None, **others
+    )
     if decided_by is DecidedBy.USER and ids and status in (Status.UNRESOLVED, Status.AMBIGUOUS):
         status = Status.MATCHED  # an id set by hand is the person's answer (see the header)
     return Decision(
@@ -171,6 +183,10 @@ def _decision(path: Path, where: str, value: Any) -> Decision:
         decided_by=decided_by,
         retry=_flag(path, f"{where}.retry", value.get("retry")),
     )
+
+
+_OTHER_IDS = ("dblp", "s2", "record")
+"""Ids a decision keeps beside arXiv and DOI, so papers known by neither stay matched."""
 
 
 def _pins(path: Path, where: str, value: Any) -> Pins:
@@ -248,6 +264,7 @@ def _decision_dict(decision: Decision) -> dict[str, Any]:
         out["arxiv"] = decision.ids.arxiv
     if decision.ids.doi:
         out["doi"] = decision.ids.doi
+    out.update({name: value for name in _OTHER_IDS if (value := getattr(decision.ids, name))})
     if decision.title:
         out["title"] = decision.title
     if decision.score:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from papersync import names
+from papersync import names, works
 from papersync.ids import arxiv_month
 from papersync.model import Candidate, Match, Mention, Paper, Status
 from papersync.similarity import (
@@ -175,6 +175,7 @@ def decide(
     the reason always says what decided it."""
     if mention.not_a_paper:
         return Match(mention, Status.NOT_A_PAPER, reason=mention.not_a_paper)
+    candidates = works.merge(candidates)  # a paper never competes with its own versions
     by_id = [p for p in candidates if mention.ids and p.key == mention.ids.key()]
     if by_id:
         return Match(mention, Status.MATCHED, by_id[0], 1.0, reason="id in the notes")

@@ -21,11 +21,14 @@ from papersync.export.bibtex import BibtexExporter
 from papersync.export.csl import CslExporter
 from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
+from papersync.export.zotero.api import clean_api_key
 from papersync.lock import Lock, Pins, lock_path
 from papersync.model import Paper, Reference
-from papersync.sources import Source
+from papersync.sources import OnlineSource
+from papersync.sources.answers import DAY
 from papersync.sources.arxiv import ArxivSource
 from papersync.sources.crossref import CrossrefSource
+from papersync.sources.dblp import DblpSource
 from papersync.sources.http import Http, Policy
 from papersync.sources.semanticscholar import SemanticScholarSource
 
@@ -101,7 +104,7 @@ class TargetSpec:
 class SourceSpec:
     name: str
     key: str
-    build: Callable[[Config, Http], Source]
+    build: Callable[[Config, Http], OnlineSource]
     enabled: Callable[[Config], bool]
     probe: Callable[[Config], Probe]
 
@@ -139,7 +142,7 @@ def _zotero(config: Config, o: Options) -> Exporter:
 
 def _zotero_probe(config: Config) -> Probe:
     z = config.export.zotero
-    headers = {"Zotero-API-Key": z.api_key or "", "Zotero-API-Version": "3"}
+    headers = {"Zotero-API-Key": clean_api_key(z.api_key) or "", "Zotero-API-Version": "3"}
     return Probe("zotero (API key)", f"{z.url}/keys/current", headers)
 
 
@@ -181,19 +184,24 @@ FILE_TARGETS = tuple(name for name, spec in TARGETS.items() if spec.key.endswith
 """Targets written to a local file or folder: what `export` can write and `--out` redirects."""
 
 
-def _arxiv(config: Config, http: Http) -> Source:
+def _arxiv(config: Config, http: Http) -> OnlineSource:
     a = config.sources.arxiv
     return ArxivSource(http, a.url, interval=a.interval)
 
 
-def _semanticscholar(config: Config, http: Http) -> Source:
+def _semanticscholar(config: Config, http: Http) -> OnlineSource:
     s = config.sources.semanticscholar
     return SemanticScholarSource(http, s.url, api_key=s.api_key, interval=s.interval)
 
 
-def _crossref(config: Config, http: Http) -> Source:
+def _crossref(config: Config, http: Http) -> OnlineSource:
     c = config.sources.crossref
     return CrossrefSource(http, c.url, mailto=c.mailto, interval=c.interval)
+
+
+def _dblp(config: Config, http: Http) -> OnlineSource:
+    d = config.sources.dblp
+    return DblpSource(http, d.url, interval=d.interval)
 
 
 def _s2_probe(config: Config) -> Probe:
@@ -232,12 +240,21 @@ SOURCES: Mapping[str, SourceSpec] = {
             "crossref", f"{c.sources.crossref.url}/works?query.bibliographic=attention&rows=1", {}
         ),
     ),
+    "dblp": SourceSpec(
+        "dblp",
+        "sources.dblp",
+        _dblp,
+        enabled=lambda c: c.sources.dblp.enabled,
+        probe=lambda c: Probe(
+            "dblp", f"{c.sources.dblp.url}/search/publ/api?q=attention&format=json&h=1", {}
+        ),
+    ),
 }
 
 
 @dataclass(frozen=True)
 class Services:
-    sources: Sequence[Source]
+    sources: Sequence[OnlineSource]
     enrich: Callable[[Sequence[Paper]], Sequence[Paper]] | None
     """A source's way to fill in what the others left out (Semantic Scholar's venues)."""
 
@@ -252,6 +269,7 @@ def connect(config: Config, *, refresh: bool = False) -> Iterator[Services]:
         contact=s.crossref.mailto,
         policy=policy,
         refresh=refresh,
+        negative_ttl=s.negative_ttl_days * DAY,
     ) as http:
         sources = [spec.build(config, http) for spec in SOURCES.values() if spec.enabled(config)]
         enrich = next((e for src in sources if callable(e := getattr(src, "enrich", None))), None)
@@ -351,6 +369,7 @@ def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
         collection=z.collection,
         tags=z.tags,
         dry_run=dry_run,
+        prefer=config.export.bibtex.prefer,
     )
 
 

@@ -123,7 +123,7 @@ def describe_push(outcome: Outcome, plan: Sequence[str]) -> str:
     """`zotero push`: the plan of a dry run, else what was done."""
     if plan:
         return "zotero plan (dry run, nothing written):\n  " + "\n  ".join(plan)
-    return "zotero: " + ", ".join(f"{n} {k}" for k, n in sorted(outcome.counts.items()))
+    return outcome_line("zotero", outcome)
 
 
 def mention_json(m: Mention) -> dict[str, Any]:

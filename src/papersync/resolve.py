@@ -1,12 +1,14 @@
 """Turn each distinct mention into a decision: the lock file first, then the catalog, then online.
 
-Sources only supply candidates; `match.decide` chooses. A decision the lock file already holds
-is reused without asking any network source, so a growing log only costs requests for what is new.
+Sources only supply candidates; `match.decide` chooses, on the pooled answers of every source
+asked, so the same answers give the same decision whatever order they arrived in. A decision the
+lock file already holds is reused without asking any network source, so a growing log only
+costs requests for what is new.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -14,11 +16,10 @@ from papersync import match
 from papersync.errors import CatalogError, SourceError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Mention, MentionKind, Paper, Status
-from papersync.sources import Found, Source
+from papersync.sources import Found, OnlineSource, Records, Source
+from papersync.sources.schedule import Asked, Progress, ask_all
 
 Enrich = Callable[[Sequence[Paper]], Sequence[Paper]]
-Progress = Callable[[str, int], None]
-"""Called with a stage name and how many mentions it handled, for progress display."""
 
 
 class PaperStore(Source, Protocol):
@@ -56,28 +57,20 @@ def resolve(
     lock: Lock,
     *,
     catalog: PaperStore | None,
-    online: Sequence[Source] = (),
+    online: Sequence[OnlineSource] = (),
     enrich: Enrich | None = None,
     refresh: bool = False,
     progress: Progress | None = None,
 ) -> Resolution:
-    """Decide every identity in `groups`; `online` empty means offline (lock and catalog only)."""
+    """Decide every identity in `groups`; `online` empty means offline (lock and catalog only).
+
+    A mention some source could not answer about, and that the others do not settle, keeps
+    the decision the lock holds for it (with `--refresh` too): "could not ask" is no answer.
+    So does one refreshed offline: the catalog alone not finding a paper unmatches nothing.
+    """
     mentions = {key: representative(group) for key, group in groups.items()}
-    results: dict[str, Match] = {}
     failures: dict[str, str] = {}
-    retry: set[str] = set()
-
-    def reusable(key: str) -> Decision | None:
-        decision = lock.decisions.get(key)
-        if decision is None or (refresh and decision.decided_by is not DecidedBy.USER):
-            return None
-        if decision.status in (Status.MATCHED, Status.NOT_A_PAPER) or (
-            decision.decided_by is DecidedBy.USER
-        ):
-            return decision
-        return None
-
-    from_lock = {key: d for key in mentions if (d := reusable(key)) is not None}
+    from_lock = {k: d for k in mentions if (d := _reusable(lock, k, refresh)) is not None}
     sources: list[Source] = [catalog] if catalog is not None else []
     sources += online
     known = _lookup(
@@ -86,48 +79,23 @@ def resolve(
         sources,
         failures,
     )
-    for key, decision in from_lock.items():
-        results[key] = _from_decision(mentions[key], decision, known)
-
-    undecided = {k: m for k, m in mentions.items() if k not in results}
-    for key, mention in list(undecided.items()):
+    results = {key: _from_decision(mentions[key], d, known) for key, d in from_lock.items()}
+    undecided: dict[str, Mention] = {}
+    for key, mention in mentions.items():
         paper = known.get(mention.ids) if mention.ids else None
-        if paper is not None:
-            results[key] = Match(mention, Status.MATCHED, paper, 1.0, reason="id in the notes")
-            del undecided[key]
-
-    pooled: dict[str, list[Paper]] = {key: [] for key in undecided}
-    stages: list[tuple[Source, bool]] = [(catalog, False)] if catalog is not None else []
-    stages += [(source, True) for source in online]
-    for source, networked in stages:
-        asked = {
-            k: m
-            for k, m in undecided.items()
-            if k not in results and (not networked or _may_ask(k, lock, refresh))
-        }
-        if not asked:
-            continue
-        if progress:
-            progress(source.name, len(asked))
-        found = _ask(source, list(asked.values()), failures)
-        for key, mention in asked.items():
-            if key in found.failed:
-                retry.add(key)
-            pooled[key].extend(found.candidates.get(key, ()))
-            decided = match.decide(mention, _unique(pooled[key]))
-            if decided.status is Status.MATCHED:
-                results[key] = decided
-
-    for key, mention in undecided.items():
         if key in results:
             continue
-        results[key] = match.decide(mention, _unique(pooled[key]))
-        if key in retry and results[key].status is not Status.MATCHED:
-            results[key] = replace(
-                results[key], reason=f"source failed ({', '.join(sorted(failures))})"
-            )
+        if paper is not None:
+            results[key] = Match(mention, Status.MATCHED, paper, 1.0, reason="id in the notes")
+        else:
+            undecided[key] = mention
 
-    results = _enriched(results, enrich, undecided)
+    asked = _ask(undecided, catalog, online, lock, refresh, failures, progress)
+    decided, retry, kept = _decide(undecided, asked, lock, known, offline=not online)
+    results.update(decided)
+    from_lock.update(kept)
+
+    results = _enriched(results, enrich, {k: m for k, m in undecided.items() if k not in from_lock})
     if catalog is not None and (fresh := _worth_keeping(results.values())):
         catalog.upsert(fresh)
     decisions = {
@@ -143,21 +111,117 @@ def resolve(
     return Resolution(results, lock.with_decisions(decisions), failures)
 
 
+def _decide(
+    undecided: Mapping[str, Mention],
+    asked: Asked,
+    lock: Lock,
+    known: Mapping[Ids, Paper],
+    *,
+    offline: bool,
+) -> tuple[dict[str, Match], set[str], dict[str, Decision]]:
+    """Each mention decided on its pooled answers; the ones to ask again next run; and the
+    lock decisions kept because a source failed (or none was online) for an unmatched one."""
+    results: dict[str, Match] = {}
+    retry: set[str] = set()
+    kept: dict[str, Decision] = {}
+    for key, mention in undecided.items():
+        decided = match.decide(mention, _unique(asked.pooled.get(key, ())))
+        failed = asked.failed.get(key)
+        last = _last_good(lock, key)
+        if decided.status is not Status.MATCHED and last is not None and (failed or offline):
+            kept[key] = last  # an outage (or an offline refresh) never undoes a decision
+            results[key] = _from_decision(mention, last, known)
+            continue
+        if failed and decided.status is not Status.MATCHED:
+            retry.add(key)
+            decided = replace(decided, reason=f"source failed ({', '.join(sorted(failed))})")
+        results[key] = decided
+    return results, retry, kept
+
+
+def _reusable(lock: Lock, key: str, refresh: bool) -> Decision | None:
+    """The lock's decision when this run takes it as it is, without asking any source."""
+    decision = lock.decisions.get(key)
+    if decision is None or (refresh and decision.decided_by is not DecidedBy.USER):
+        return None
+    return _last_good(lock, key)
+
+
+def _last_good(lock: Lock, key: str) -> Decision | None:
+    """The lock's decision if it is one worth keeping: a match, not-a-paper, or a person's."""
+    decision = lock.decisions.get(key)
+    if decision is not None and (
+        decision.status in (Status.MATCHED, Status.NOT_A_PAPER)
+        or decision.decided_by is DecidedBy.USER
+    ):
+        return decision
+    return None
+
+
+def _ask(
+    undecided: Mapping[str, Mention],
+    catalog: PaperStore | None,
+    online: Sequence[OnlineSource],
+    lock: Lock,
+    refresh: bool,
+    failures: dict[str, str],
+    progress: Progress | None,
+) -> Asked:
+    """The catalog first (local, all at once), then the online sources side by side for what
+    it did not settle and the lock does not settle either."""
+    pooled: dict[str, tuple[Paper, ...]] = {}
+    failed: dict[str, dict[str, str]] = {key: {} for key in undecided}
+    if catalog is not None and undecided:
+        found = _catalog_candidates(catalog, list(undecided.values()))
+        _note_failures(catalog.name, list(found.failed.values()), failures, "title(s) not answered")
+        for key in undecided:
+            pooled[key] = tuple(found.candidates.get(key, ()))
+            if key in found.failed:
+                failed[key][catalog.name] = found.failed[key]
+    networked = {
+        k: m
+        for k, m in undecided.items()
+        if _may_ask(k, lock, refresh) and not _settles(m, pooled.get(k, ()))
+    }
+    asked = ask_all(networked, online, _settles, progress)
+    for key, reasons in asked.failed.items():
+        failed[key].update(reasons)
+    for source in online:
+        _note_failures(
+            source.name,
+            [r[source.name] for r in asked.failed.values() if source.name in r],
+            failures,
+            "title(s) not answered",
+        )
+    for key, papers in asked.pooled.items():
+        pooled[key] = pooled.get(key, ()) + papers
+    return Asked(pooled, {k: r for k, r in failed.items() if r})
+
+
+def _settles(mention: Mention, candidates: Sequence[Paper]) -> bool:
+    return match.decide(mention, _unique(candidates)).status is Status.MATCHED
+
+
 def _may_ask(key: str, lock: Lock, refresh: bool) -> bool:
     """Network sources are asked only for what the lock file does not already settle."""
     decision = lock.decisions.get(key)
     return refresh or decision is None or not decision.settled
 
 
-def _ask(source: Source, mentions: Sequence[Mention], failures: dict[str, str]) -> Found:
+def _catalog_candidates(catalog: PaperStore, mentions: Sequence[Mention]) -> Found:
     try:
-        found = source.candidates(mentions)
+        return catalog.candidates(mentions)
     except (CatalogError, SourceError) as exc:  # a source that breaks mid-run is a failure
-        found = Found(failed={match.identity(m): str(exc) for m in mentions})
-    if found.failed:
-        reasons = sorted(set(found.failed.values()))
-        failures[source.name] = f"{len(found.failed)} title(s) not answered: {reasons[0]}"
-    return found
+        return Found(failed={match.identity(m): str(exc) for m in mentions})
+
+
+def _note_failures(
+    name: str, reasons: Collection[str], failures: dict[str, str], what: str
+) -> None:
+    """One line per source and kind of question, joined to what it already failed at."""
+    if reasons:
+        line = f"{len(reasons)} {what}: {sorted(set(reasons))[0]}"
+        failures[name] = f"{failures[name]}; {line}" if name in failures else line
 
 
 def _lookup(
@@ -171,9 +235,11 @@ def _lookup(
         if not missing:
             break
         try:
-            known.update(source.lookup(missing))
+            found = source.lookup(missing)
         except (CatalogError, SourceError) as exc:  # one source failing must not stop the rest
-            failures[source.name] = f"lookup by id failed: {exc}"
+            found = Records(failed=dict.fromkeys(missing, str(exc)))
+        known.update(found.papers)
+        _note_failures(source.name, list(found.failed.values()), failures, "id lookup(s) failed")
     return known
 
 
@@ -230,7 +296,7 @@ def _decision(m: Match, *, retry: bool) -> Decision:
     return Decision(
         status=m.status,
         raw=m.mention.raw,
-        ids=Ids(arxiv=paper.ids.arxiv, doi=paper.ids.doi) if paper else Ids(),
+        ids=paper.ids if paper else Ids(),
         title=paper.title if paper else None,
         score=round(m.score, 3),  # as the lock file stores it, so reloading compares equal
         decided_by=DecidedBy.AUTO,

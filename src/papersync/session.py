@@ -11,7 +11,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,15 +25,13 @@ from papersync.model import Mention
 from papersync.resolve import Resolution
 from papersync.resolve import resolve as resolve_groups
 from papersync.sources.catalog import Catalog
+from papersync.sources.schedule import Progress
 
 RUN_LOCK_NAME = ".papersync.run.lock"
 CATALOG_NAME = "catalog.sqlite"
 LAST_GOOD_NAME = ".papersync.notes"
 LAST_GOOD_SUFFIX = ".last-good"
 """Not `.md`: a notes glob such as `**/*.md` must never find papersync's own copies."""
-
-Progress = Callable[[str, int], None]
-"""Told `(source, count)` when a source is asked about `count` titles."""
 
 
 @contextlib.contextmanager
@@ -190,6 +188,7 @@ __all__ = [
     "CATALOG_NAME",
     "RUN_LOCK_NAME",
     "LastGood",
+    "Progress",
     "Session",
     "open_catalog",
     "read_lock",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from papersync import citekey, fingerprint, notes, registry
+from papersync import citekey, fingerprint, parse, registry
 from papersync.config import Config
 from papersync.errors import CommandError, ConfigError, ZoteroError
 from papersync.export import Exporter, Outcome
@@ -24,6 +24,7 @@ from papersync.names import learn, teach
 from papersync.report import Report, statuses
 from papersync.resolve import Resolution
 from papersync.session import LastGood, Progress, Session
+from papersync.sources.schedule import Tick
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class NotesRead:
 
     def groups(self) -> dict[str, tuple[Mention, ...]]:
         """Mentions gathered by identity: the same paper met on several days is one entry."""
-        return notes.group(self.mentions)
+        return parse.group(self.mentions)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class RunOptions:
 
 def read_notes(
     paths: Sequence[Path],
-    patterns: notes.Patterns = notes.DEFAULT_PATTERNS,
+    patterns: parse.Patterns = parse.DEFAULT_PATTERNS,
     base: Path | None = None,
     last_good: LastGood | None = None,
 ) -> NotesRead:
@@ -83,7 +84,7 @@ def read_notes(
         if why is not None:
             problems.append(why)
         if data is not None:
-            mentions.extend(notes.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
+            mentions.extend(parse.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
     return NotesRead(teach(mentions, learn(mentions)), tuple(problems))  # the log teaches names
 
 
@@ -114,7 +115,7 @@ def _label(path: Path, base: Path | None) -> str:
     return str(path)
 
 
-def patterns_of(config: Config) -> notes.Patterns:
+def patterns_of(config: Config) -> parse.Patterns:
     """The parser's patterns from `patterns.*`: each title marker is `OPEN CLOSE`."""
     chosen = config.patterns
     markers = []
@@ -127,9 +128,9 @@ def patterns_of(config: Config) -> notes.Patterns:
             )
         markers.append((pair[0], pair[1]))
     try:
-        return notes.Patterns(
-            title_markers=tuple(markers) or notes.DEFAULT_PATTERNS.title_markers,
-            date_headings=chosen.date_headings or notes.DEFAULT_PATTERNS.date_headings,
+        return parse.Patterns(
+            title_markers=tuple(markers) or parse.DEFAULT_PATTERNS.title_markers,
+            date_headings=chosen.date_headings or parse.DEFAULT_PATTERNS.date_headings,
             infer_bare_titles=chosen.infer_bare_titles,
         )
     except ValueError as exc:
@@ -182,10 +183,11 @@ def build_library(
             if m.status is not Status.NOT_A_PAPER:
                 unresolved.append(m)
             continue
-        papers.setdefault(paper.key, paper)
-        mentions.setdefault(paper.key, []).extend(groups.get(key, (m.mention,)))
-        if m.status is Status.MATCHED or paper.key not in status:
-            status[paper.key] = m.status
+        pinned_key = resolution.lock.key_for(paper.ids) or paper.key
+        papers.setdefault(pinned_key, paper)
+        mentions.setdefault(pinned_key, []).extend(groups.get(key, (m.mention,)))
+        if m.status is Status.MATCHED or pinned_key not in status:
+            status[pinned_key] = m.status
     current = resolution.lock
     pinned = {k: p.citekey for k, p in current.papers.items() if p.citekey}
     first_read = {
@@ -401,8 +403,9 @@ def run(
     slow step starts (each source asked, each target written), for a progress display.
     """
 
-    def progress(source: str, count: int) -> None:
-        stage(f"resolving: asking {source} about {count} title(s)")
+    def progress(tick: Tick) -> None:
+        left = f", about {tick.left:.0f} s left" if tick.left else ""
+        stage(f"resolving: {tick.done}/{tick.total} titles, {tick.requests} requests{left}")
 
     with Session.open(config, dry_run=options.dry_run) as session:
         notes_files = require_notes(config, ())

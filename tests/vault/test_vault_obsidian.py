@@ -12,7 +12,7 @@ from papersync.export.vault import DAYS_DIR, PAPERS_DIR, VaultExporter
 from papersync.lock import Lock
 from papersync.match import decide, identity
 from papersync.model import Match, Mention, MentionKind, Paper, Reference, Status
-from papersync.notes import parse
+from papersync.parse import parse
 from papersync.sources.catalog import Catalog
 
 

@@ -7,22 +7,23 @@ their venue, volume, pages and publisher. `mailto` puts our requests in the poli
 from __future__ import annotations
 
 import html
-import logging
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from papersync.errors import SourceError
-from papersync.match import identity
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
-from papersync.sources import Found
+from papersync.sources import Records
+from papersync.sources.answers import Answer
 from papersync.sources.http import Http, MalformedResponse, Response
-
-log = logging.getLogger(__name__)
+from papersync.sources.questions import Asked, QuestionSource
 
 NAME = "crossref"
 INTERVAL = 1.0
+POLITE_WORKERS = 3
+"""Requests in flight at once in Crossref's polite pool (with a `mailto`); one without."""
 ROWS = 5
 
 KINDS = {
@@ -124,10 +125,11 @@ def parse_work_list(body: Any) -> tuple[Paper, ...]:
     return tuple(p for p in papers if p is not None)
 
 
-class CrossrefSource:
+class CrossrefSource(QuestionSource):
     """Candidates by DOI where the log gave one, else by a bibliographic title query."""
 
     name = NAME
+    batch = 1
 
     def __init__(
         self,
@@ -139,68 +141,58 @@ class CrossrefSource:
         rows: int = ROWS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.interval = interval
+        self.workers = POLITE_WORKERS if mailto else 1
         self._http = http
         self._polite = {"mailto": mailto} if mailto else {}
         self._rows = rows
-        http.pace(f"{self.base_url}/works", interval)
+        http.pace(f"{self.base_url}/works", interval, self.workers)
 
-    def candidates(self, mentions: Sequence[Mention]) -> Found:
-        found: dict[str, tuple[Paper, ...]] = {}
-        failed: dict[str, str] = {}
-        for mention in mentions:
-            key = identity(mention)
-            if key in found or key in failed:
-                continue
+    def lookup(self, ids: Sequence[Ids]) -> Records:
+        """Records for ids carrying a DOI; an unknown DOI is absent, a failed one in `failed`."""
+        return self._records({i: f"doi:{i.doi.strip().lower()}" for i in ids if i.doi})
+
+    def _question(self, mention: Mention) -> str | None:
+        """`doi:…` where the log gave a DOI, else `title:…`."""
+        if mention.ids.doi:
+            return f"doi:{mention.ids.doi.strip().lower()}"
+        title = " ".join(mention.title.split())
+        return f"title:{title}" if title else None
+
+    def _ask(self, questions: Sequence[str]) -> Asked:
+        answers: dict[str, Answer] = {}
+        errors: dict[str, str] = {}
+        for question in questions:
+            kind, _, value = question.partition(":")
             try:
-                if mention.ids.doi:
-                    paper = self.work(mention.ids.doi)
-                    found[key] = (paper,) if paper else ()
-                elif mention.title.strip():
-                    found[key] = self.search(mention.title)
-                else:
-                    found[key] = ()
+                answers[question] = self._work(value) if kind == "doi" else self._search(value)
             except SourceError as exc:
-                failed[key] = str(exc)
-        return Found(candidates=found, failed=failed)
+                errors[question] = str(exc)
+        return answers, errors
 
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
-        """Records for ids carrying a DOI; a failed or unknown DOI is simply absent."""
-        papers: dict[Ids, Paper] = {}
-        for ids_ in dict.fromkeys(ids):
-            if not ids_.doi:
-                continue
-            try:
-                paper = self.work(ids_.doi)
-            except SourceError as exc:
-                log.warning("Crossref lookup of %s failed: %s", ids_.doi, exc)
-                continue
-            if paper is not None:
-                papers[ids_] = paper
-        return papers
+    def _parse(self, answer: Answer) -> tuple[Paper, ...]:
+        papers = (parse_work(json.loads(record)) for record in answer)
+        return tuple(p for p in papers if p is not None)
 
-    def work(self, doi: str) -> Paper | None:
-        """The work with this DOI, None when Crossref does not know it (404)."""
+    def _work(self, doi: str) -> Answer:
         response = self._http.get(
-            f"{self.base_url}/works/{quote(doi.strip().lower(), safe='/:()')}",
+            f"{self.base_url}/works/{quote(doi, safe='/:()')}",
             params=self._polite,
             accept=(200, 404),
             validate=_validate_work,
         )
         if response.status == 404:
-            return None
-        return parse_work_payload(response.json())
+            return ()
+        return (json.dumps(response.json()["message"]),)
 
-    def search(self, title: str) -> tuple[Paper, ...]:
+    def _search(self, title: str) -> Answer:
         response = self._http.get(
             f"{self.base_url}/works",
-            params={
-                "query.bibliographic": " ".join(title.split()),
-                "rows": self._rows,
-                **self._polite,
-            },
+            params={"query.bibliographic": title, "rows": self._rows, **self._polite},
             validate=_validate_list,
         )
-        return parse_work_list(response.json())
+        items = response.json()["message"]["items"]
+        return tuple(json.dumps(item) for item in items if isinstance(item, Mapping))
 
 
 def _validate_work(response: Response) -> None:

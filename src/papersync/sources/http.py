@@ -1,7 +1,10 @@
-"""The one HTTP layer every online source goes through: timeouts, pacing, retries, a response cache.
+"""The one HTTP layer every online service goes through: timeouts, pacing, retries, one error tree.
 
-Built once per run. Politeness lives here, not in each source: a source registers its service's
-base URL with a minimum interval, and every request to that service waits its turn.
+Built once per run and shared by threads. Politeness lives here, not in each caller: a source
+(or the Zotero exporter) registers its service's base URL with a minimum interval between
+requests and how many may be in flight at once, and every request to that service waits its
+turn; a 429/503 with Retry-After pauses that service alone. The answers sources keep between
+runs live in `answers.AnswerCache` (`Http.answers`), keyed per question, not per request.
 
 Errors, all subclasses of `SourceError` (its message is one line, never containing a secret):
 
@@ -15,12 +18,11 @@ Errors, all subclasses of `SourceError` (its message is one line, never containi
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import json
 import logging
 import random
 import re
-import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
@@ -33,6 +35,8 @@ import requests
 
 from papersync import __version__
 from papersync.errors import SourceError
+from papersync.sources.answers import NEGATIVE_TTL, AnswerCache
+from papersync.sources.pacing import Pace
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +65,12 @@ class MalformedResponse(SourceError):
 
 @dataclass(frozen=True)
 class Response:
-    """A response as the sources see it: status and bytes, whether fresh or from the cache."""
+    """A response as its caller sees it: status, bytes, and the headers (case-insensitive)."""
 
     status: int
     body: bytes
     url: str
-    cached: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         """The body as JSON; a broken body is a `MalformedResponse`, not a crash."""
@@ -77,7 +81,7 @@ class Response:
 
 
 Validator = Callable[[Response], None]
-"""Raises `MalformedResponse` for a body that must not be cached or used."""
+"""Raises `MalformedResponse` for a body that must not be used (and counts as a failure)."""
 
 
 @dataclass(frozen=True)
@@ -94,38 +98,46 @@ class Policy:
     """A Retry-After longer than this ends the request at once instead of stalling the run."""
 
 
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    url: str
+    params: Params | None
+    json_body: Any
+    headers: Mapping[str, str]
+    """May carry secrets: sent, never logged or quoted (so not in the dataclass's repr)."""
+    accept: Collection[int]
+
+    def __repr__(self) -> str:
+        return f"_Request({self.method} {_where(self.url)})"
+
+
 @dataclass
 class _Service:
     base: str
-    interval: float
-    last: float | None = None
+    pace: Pace
     failures: int = 0
     down: str | None = None
     """Why the service was given up on for the rest of the run, once it has been."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass
 class Stats:
-    """What the run did, per service base URL: requests sent and cache hits."""
+    """What the run sent, per service base URL."""
 
     requests: Counter[str] = field(default_factory=Counter)
-    cache_hits: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, base: str) -> None:
+        with self.lock:
+            self.requests[base] += 1
 
 
 def user_agent(contact: str | None) -> str:
     """`papersync/<version> (mailto:<email>)`, the form Crossref's polite pool asks for."""
     base = f"papersync/{__version__}"
     return f"{base} (mailto:{contact})" if contact else base
-
-
-def cache_key(method: str, url: str, params: Params | None, body: Any) -> str:
-    """The identity of a request: method, URL, sorted params and body — never headers (keys)."""
-    material = json.dumps(
-        [method.upper(), url, sorted((k, str(v)) for k, v in (params or {}).items()), body],
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def retry_after(value: str | None, now: float) -> float | None:
@@ -142,74 +154,8 @@ def retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-class ResponseCache:
-    """SQLite store of responses; disposable, so a corrupt file is rebuilt rather than fatal."""
-
-    _SCHEMA = (
-        "CREATE TABLE IF NOT EXISTS responses ("
-        "key TEXT PRIMARY KEY, url TEXT NOT NULL, status INTEGER NOT NULL, "
-        "body BLOB NOT NULL, fetched REAL NOT NULL)"
-    )
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db = self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            return self._connect()
-        except sqlite3.DatabaseError as exc:
-            log.warning("response cache %s is unreadable (%s); rebuilding it", self.path, exc)
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            return self._connect()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(self._SCHEMA)
-            db.execute("SELECT count(*) FROM responses").fetchone()
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
-
-    def get(self, key: str) -> tuple[int, bytes, str] | None:
-        try:
-            row = self._db.execute(
-                "SELECT status, body, url FROM responses WHERE key = ?", (key,)
-            ).fetchone()
-        except sqlite3.DatabaseError as exc:
-            log.warning("response cache read failed (%s); rebuilding it", exc)
-            self._rebuild()
-            return None
-        return None if row is None else (int(row[0]), bytes(row[1]), str(row[2]))
-
-    def put(self, key: str, url: str, status: int, body: bytes) -> None:
-        """Stored and committed at once, so Ctrl-C keeps every answer already received."""
-        try:
-            self._db.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?)",
-                (key, url, status, body, time.time()),
-            )
-        except sqlite3.DatabaseError as exc:
-            log.warning("response cache write failed (%s); rebuilding it", exc)
-            self._rebuild()
-
-    def _rebuild(self) -> None:
-        self._db.close()
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        self._db = self._connect()
-
-    def close(self) -> None:
-        self._db.close()
-
-
 class Http:
-    """One session per run: every request paced per service, retried within bounds, cached."""
+    """One session per run: every request paced per service and retried within bounds."""
 
     def __init__(
         self,
@@ -218,32 +164,40 @@ class Http:
         contact: str | None = None,
         policy: Policy = Policy(),
         refresh: bool = False,
+        negative_ttl: float = NEGATIVE_TTL,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy
-        self.refresh = refresh
         self.stats = Stats()
+        self.answers = (
+            AnswerCache(cache_path, negative_ttl=negative_ttl, refresh=refresh)
+            if cache_path
+            else None
+        )
+        """What sources asked before, per question; None when the run keeps no cache."""
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = user_agent(contact)
-        self._cache = ResponseCache(cache_path) if cache_path else None
         self._services: dict[str, _Service] = {}
+        self._services_lock = threading.Lock()
         self._sleep = sleep
         self._clock = clock
 
-    def pace(self, base_url: str, interval: float) -> None:
-        """Allow at most one request per `interval` seconds to URLs under `base_url`.
+    def pace(self, base_url: str, interval: float, concurrency: int = 1) -> None:
+        """Allow one request per `interval` seconds, `concurrency` at once, under `base_url`.
 
         Sources register their API's own prefix (`…/api/query`, `…/graph/v1`, `…/works`), so
         one local server standing in for several services still paces each on its own.
         """
         base = base_url.rstrip("/")
-        known = self._services.get(base)
-        if known is None:
-            self._services[base] = _Service(base, interval)
-        else:
-            known.interval = max(known.interval, interval)
+        with self._services_lock:
+            known = self._services.get(base)
+            if known is None:
+                pace = Pace(interval, concurrency, sleep=self._sleep, clock=self._clock)
+                self._services[base] = _Service(base, pace)
+            else:
+                known.pace.interval = max(known.pace.interval, interval)
 
     def get(
         self,
@@ -291,128 +245,127 @@ class Http:
     ) -> Response:
         """A response whose status is in `accept` (and which `validate` accepts), or an error.
 
-        `headers` may carry secrets (API keys): they are sent, never cached, logged or quoted.
-        Only accepted, valid responses are cached, so a warm run replays exactly what worked.
+        `headers` may carry secrets (API keys): they are sent, never stored, logged or quoted.
+        After `_BREAKER_LIMIT` given-up requests in a row (or one unreachable), the service is
+        down for the rest of the run and every further request fails at once.
         """
         service = self._service(url)
-        key = cache_key(method, url, params, json_body)
-        if self._cache is not None and not self.refresh:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self.stats.cache_hits[service.base] += 1
-                return Response(status=hit[0], body=hit[1], url=hit[2], cached=True)
         if service.down:
             raise Unreachable(service.down)
         try:
-            response = self._fetch(service, method, url, params, json_body, headers, accept)
+            request = _Request(method, url, params, json_body, headers or {}, accept)
+            response = self._fetch(service, request)
             if validate is not None:
                 validate(response)
         except SourceError as exc:
-            service.failures += 1
-            if isinstance(exc, Unreachable) or service.failures >= _BREAKER_LIMIT:
-                service.down = f"{exc} (giving up on {service.base} for this run)"
+            with service.lock:
+                service.failures += 1
+                if isinstance(exc, Unreachable) or service.failures >= _BREAKER_LIMIT:
+                    service.down = f"{exc} (giving up on {service.base} for this run)"
             raise
-        service.failures = 0
-        if self._cache is not None:
-            self._cache.put(key, response.url, response.status, response.body)
+        with service.lock:
+            service.failures = 0
         return response
 
-    def _fetch(
-        self,
-        service: _Service,
-        method: str,
-        url: str,
-        params: Params | None,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        accept: Collection[int],
-    ) -> Response:
-        policy = self.policy
-        for attempt in range(policy.retries + 1):
-            self._wait_turn(service)
-            self.stats.requests[service.base] += 1
-            log.debug("%s %s %s (try %d)", method, url, dict(params or {}), attempt + 1)
-            wait: float | None = None
+    def _fetch(self, service: _Service, request: _Request) -> Response:
+        """Send until accepted or out of tries; every path returns a response or raises."""
+        attempt = 0
+        while True:
             try:
-                raw = self._session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    headers=dict(headers or {}),
-                    timeout=(policy.connect_timeout, policy.read_timeout),
-                )
-                service.last = self._clock()
-            except requests.Timeout as exc:
-                service.last = self._clock()
-                failure: SourceError = Unreachable(f"{_where(url)} timed out ({_kind(exc)})")
-            except requests.ConnectionError as exc:
-                failure = Unreachable(f"cannot reach {_where(url)} ({_kind(exc)})")
-            except requests.RequestException as exc:
-                raise ServiceError(f"request to {_where(url)} failed ({_kind(exc)})") from exc
-            else:
-                if raw.status_code in accept:
-                    return Response(status=raw.status_code, body=raw.content, url=raw.url)
-                if raw.status_code not in RETRYABLE:
-                    raise ServiceError(
-                        f"{_where(url)} answered HTTP {raw.status_code}: {_snippet(raw.content)}"
-                    )
-                asked = retry_after(raw.headers.get("Retry-After"), time.time())
-                if asked is not None and asked > policy.max_wait:
-                    raise RateLimited(
-                        f"{_where(url)} answered HTTP {raw.status_code} and asked to wait "
-                        f"{asked:.0f} s"
-                    )
-                wait = asked
-                failure = (RateLimited if raw.status_code in (429, 503) else ServiceError)(
-                    f"{_where(url)} answered HTTP {raw.status_code}"
-                )
-            bound = (
-                policy.unreachable_retries if isinstance(failure, Unreachable) else policy.retries
-            )
+                return self._once(service, request)
+            except _Retryable as retry:
+                failure, wait = retry.failure, retry.wait
+            bound = self.policy.retries
+            if isinstance(failure, Unreachable):
+                bound = min(bound, self.policy.unreachable_retries)
             if attempt >= bound:
                 raise type(failure)(f"{failure} after {attempt + 1} tries")
             delay = wait if wait is not None else self._backoff(attempt)
             log.info("%s; retrying in %.1f s", failure, delay)
-            self._sleep(delay)
-        raise AssertionError("unreachable: the loop returns or raises")
+            if wait is not None:
+                service.pace.hold(delay)
+            else:
+                self._sleep(delay)
+            attempt += 1
+
+    def _once(self, service: _Service, request: _Request) -> Response:
+        """One request in its turn: the response, a final error, or `_Retryable`."""
+        url = request.url
+        with service.pace.turn():
+            self.stats.count(service.base)
+            log.debug("%s %s %s", request.method, url, dict(request.params or {}))
+            try:
+                raw = self._session.request(
+                    request.method,
+                    url,
+                    params=request.params,
+                    json=request.json_body,
+                    headers=dict(request.headers),
+                    timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                )
+            except requests.Timeout as exc:
+                raise _Retryable(Unreachable(f"{_where(url)} timed out ({_kind(exc)})")) from exc
+            except requests.ConnectionError as exc:
+                raise _Retryable(Unreachable(f"cannot reach {_where(url)} ({_kind(exc)})")) from exc
+            except requests.RequestException as exc:
+                raise ServiceError(f"request to {_where(url)} failed ({_kind(exc)})") from exc
+        slow_down = retry_after(raw.headers.get("Backoff"), time.time())
+        if slow_down:  # Zotero's way to ask for a pause, on any answer
+            service.pace.hold(min(slow_down, self.policy.max_wait))
+        if raw.status_code in request.accept:
+            return Response(raw.status_code, raw.content, raw.url, raw.headers)
+        if raw.status_code not in RETRYABLE:
+            raise ServiceError(
+                f"{_where(url)} answered HTTP {raw.status_code}: {_snippet(raw.content)}"
+            )
+        asked = retry_after(raw.headers.get("Retry-After"), time.time())
+        if asked is not None and asked > self.policy.max_wait:
+            raise RateLimited(
+                f"{_where(url)} answered HTTP {raw.status_code} and asked to wait {asked:.0f} s"
+            )
+        kind = RateLimited if raw.status_code in (429, 503) else ServiceError
+        raise _Retryable(kind(f"{_where(url)} answered HTTP {raw.status_code}"), asked)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential with full jitter, capped by `max_wait`."""
         ceiling = min(self.policy.max_wait, self.policy.backoff * 2**attempt)
         return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
-    def _wait_turn(self, service: _Service) -> None:
-        if service.last is None:
-            return
-        remaining = service.interval - (self._clock() - service.last)
-        if remaining > 0:
-            self._sleep(remaining)
-
     def _service(self, url: str) -> _Service:
         """The registered service whose base URL is the longest prefix of `url`."""
-        best: _Service | None = None
-        for base, service in self._services.items():
-            if (url == base or url.startswith((base + "/", base + "?"))) and (
-                best is None or len(base) > len(best.base)
-            ):
-                best = service
-        if best is None:
-            parts = urlsplit(url)
-            origin = f"{parts.scheme}://{parts.netloc}"
-            best = self._services.setdefault(origin, _Service(origin, 1.0))
-        return best
+        with self._services_lock:
+            best: _Service | None = None
+            for base, service in self._services.items():
+                if (url == base or url.startswith((base + "/", base + "?"))) and (
+                    best is None or len(base) > len(best.base)
+                ):
+                    best = service
+            if best is None:
+                parts = urlsplit(url)
+                origin = f"{parts.scheme}://{parts.netloc}"
+                pace = Pace(1.0, sleep=self._sleep, clock=self._clock)
+                best = self._services.setdefault(origin, _Service(origin, pace))
+            return best
 
     def close(self) -> None:
         self._session.close()
-        if self._cache is not None:
-            self._cache.close()
+        if self.answers is not None:
+            self.answers.close()
 
     def __enter__(self) -> Http:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Retryable(Exception):
+    """A failed try that may be tried again: the error to raise if not, and the wait asked."""
+
+    def __init__(self, failure: SourceError, wait: float | None = None) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+        self.wait = wait
 
 
 def _where(url: str) -> str:

@@ -8,6 +8,7 @@ no candidate, not a failure); its `matchScore` is not a probability, so `match.p
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -15,11 +16,13 @@ from dataclasses import replace
 from typing import Any
 
 from papersync.errors import SourceError
-from papersync.match import identity
+from papersync.ids import bare_arxiv
 from papersync.model import Ids, Mention, Paper, PaperKind
-from papersync.sources import Found
-from papersync.sources.arxiv import bare_id, split_name
+from papersync.sources import Records
+from papersync.sources.answers import Answer
+from papersync.sources.arxiv_feed import split_name
 from papersync.sources.http import Http, MalformedResponse, Response
+from papersync.sources.questions import Asked, QuestionSource
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ def parse_paper(payload: Mapping[str, Any]) -> Paper | None:
     published = venue is not None
     return Paper(
         ids=Ids(
-            arxiv=bare_id(str(arxiv_id)) if arxiv_id else None,
+            arxiv=bare_arxiv(str(arxiv_id)) if arxiv_id else None,
             doi=str(doi).lower() if doi else None,
             s2=payload.get("paperId"),
             dblp=external.get("DBLP"),
@@ -96,7 +99,7 @@ def parse_paper(payload: Mapping[str, Any]) -> Paper | None:
         venue=venue,
         kind=kind or (PaperKind.PREPRINT if arxiv_id or not published else PaperKind.ARTICLE),
         abstract=payload.get("abstract") or None,
-        url=f"https://arxiv.org/abs/{bare_id(str(arxiv_id))}" if arxiv_id else None,
+        url=f"https://arxiv.org/abs/{bare_arxiv(str(arxiv_id))}" if arxiv_id else None,
         volume=_clean(journal.get("volume")) if published else None,
         pages=_clean(journal.get("pages")) if published else None,
         raw=payload,
@@ -162,10 +165,12 @@ def batch_id(ids: Ids) -> str | None:
     return ids.s2
 
 
-class SemanticScholarSource:
+class SemanticScholarSource(QuestionSource):
     """Candidates by title match; full records by batch; enrichment of papers others found."""
 
     name = NAME
+    batch = 1
+    workers = 1
 
     def __init__(
         self,
@@ -179,85 +184,78 @@ class SemanticScholarSource:
         self._http = http
         self._headers = {"x-api-key": api_key} if api_key else {}
         default = INTERVAL_WITH_KEY if api_key else INTERVAL_WITHOUT_KEY
-        http.pace(f"{self.base_url}/graph/v1", default if interval is None else interval)
+        self.interval = default if interval is None else interval
+        http.pace(f"{self.base_url}/graph/v1", self.interval)
 
-    def candidates(self, mentions: Sequence[Mention]) -> Found:
-        found: dict[str, tuple[Paper, ...]] = {}
-        failed: dict[str, str] = {}
-        by_id: dict[str, Ids] = {}
-        for mention in mentions:
-            key = identity(mention)
-            if key in found or key in failed or key in by_id:
-                continue
-            if mention.ids:
-                by_id[key] = mention.ids
-                continue
-            query = match_query(mention.title)
-            if not query:
-                found[key] = ()
-                continue
-            try:
-                found[key] = self.match(query)
-            except SourceError as exc:
-                failed[key] = str(exc)
-        if by_id:
-            try:
-                papers = self._batch(list(by_id.values()))
-            except SourceError as exc:
-                failed.update((k, str(exc)) for k in by_id)
-            else:
-                found.update((k, (papers[i],) if i in papers else ()) for k, i in by_id.items())
-        return Found(candidates=found, failed=failed)
+    def lookup(self, ids: Sequence[Ids]) -> Records:
+        return self._records({i: f"id:{name}" for i in ids if (name := batch_id(i))})
 
-    def match(self, title: str) -> tuple[Paper, ...]:
-        """The single closest title match, or nothing; raises `SourceError` on failure."""
+    def enrich(self, papers: Sequence[Paper]) -> tuple[Paper, ...]:
+        """Each paper with the DOI, venue, kind and date Semantic Scholar knows; unchanged when
+        it knows nothing or cannot be reached (enrichment is a bonus, never a failure)."""
+        found = self.lookup([p.ids for p in papers])
+        if found.failed:
+            reason = next(iter(found.failed.values()))
+            log.warning("Semantic Scholar enrichment skipped: %s", reason)
+        return tuple(merge(p, found.papers[p.ids]) if p.ids in found.papers else p for p in papers)
+
+    def _question(self, mention: Mention) -> str | None:
+        """`id:ARXIV:…` (or DOI) where the log gave an id, else `title:<match query>`."""
+        if name := batch_id(mention.ids):
+            return f"id:{name}"
+        query = match_query(mention.title)
+        return f"title:{query}" if query else None
+
+    def _ask(self, questions: Sequence[str]) -> Asked:
+        """A title match per title; ids in `/paper/batch` requests of up to `BATCH_LIMIT`."""
+        answers: dict[str, Answer] = {}
+        errors: dict[str, str] = {}
+        for question in questions:
+            if question.startswith("title:"):
+                try:
+                    answers[question] = self._match(question.removeprefix("title:"))
+                except SourceError as exc:
+                    errors[question] = str(exc)
+        names = [q.removeprefix("id:") for q in questions if q.startswith("id:")]
+        for start in range(0, len(names), BATCH_LIMIT):
+            chunk = names[start : start + BATCH_LIMIT]
+            try:
+                answers.update(zip((f"id:{n}" for n in chunk), self._batch(chunk), strict=True))
+            except SourceError as exc:
+                errors.update((f"id:{n}", str(exc)) for n in chunk)
+        return answers, errors
+
+    def _parse(self, answer: Answer) -> tuple[Paper, ...]:
+        papers = (parse_paper(json.loads(record)) for record in answer)
+        return tuple(p for p in papers if p is not None)
+
+    def _match(self, query: str) -> Answer:
+        """`/paper/search/match` for one title: its paper object, or none (a 404 "not found")."""
         response = self._http.get(
             f"{self.base_url}/graph/v1/paper/search/match",
-            params={"query": title, "fields": FIELDS},
+            params={"query": query, "fields": FIELDS},
             headers=self._headers,
             accept=(200, 404),
             validate=_validate_match,
         )
         if response.status == 404:
             return ()
-        return parse_match(response.json())
+        return tuple(
+            json.dumps(item) for item in response.json()["data"] if isinstance(item, Mapping)
+        )
 
-    def lookup(self, ids: Sequence[Ids]) -> Mapping[Ids, Paper]:
-        """Records by id; when the service fails the papers are simply absent (logged)."""
-        try:
-            return self._batch(ids)
-        except SourceError as exc:
-            log.warning("Semantic Scholar lookup failed: %s", exc)
-            return {}
-
-    def _batch(self, ids: Sequence[Ids]) -> dict[Ids, Paper]:
-        """Records by id through `/paper/batch`; raises `SourceError` when a batch fails."""
-        named = {i: batch_id(i) for i in dict.fromkeys(ids)}
-        wanted = list(dict.fromkeys(n for n in named.values() if n))
-        papers: dict[str, Paper] = {}
-        for start in range(0, len(wanted), BATCH_LIMIT):
-            chunk = wanted[start : start + BATCH_LIMIT]
-            response = self._http.post(
-                f"{self.base_url}/graph/v1/paper/batch",
-                params={"fields": FIELDS},
-                json_body={"ids": chunk},
-                headers=self._headers,
-                validate=functools.partial(_validate_batch, expected=len(chunk)),
-            )
-            for name, paper in zip(chunk, parse_batch(response.json(), len(chunk)), strict=True):
-                if paper is not None:
-                    papers[name] = paper
-        return {i: papers[n] for i, n in named.items() if n in papers}
-
-    def enrich(self, papers: Sequence[Paper]) -> tuple[Paper, ...]:
-        """Each paper with the DOI, venue, kind and date Semantic Scholar knows; unchanged when
-        it knows nothing or cannot be reached (enrichment is a bonus, never a failure)."""
-        try:
-            found = self._batch([p.ids for p in papers])
-        except SourceError as exc:
-            log.warning("Semantic Scholar enrichment skipped: %s", exc)
-            return tuple(papers)
-        return tuple(merge(p, found[p.ids]) if p.ids in found else p for p in papers)
+    def _batch(self, names: Sequence[str]) -> list[Answer]:
+        """`/paper/batch` for up to `BATCH_LIMIT` ids: one answer per id, in order."""
+        response = self._http.post(
+            f"{self.base_url}/graph/v1/paper/batch",
+            params={"fields": FIELDS},
+            json_body={"ids": list(names)},
+            headers=self._headers,
+            validate=functools.partial(_validate_batch, expected=len(names)),
+        )
+        return [
+            (json.dumps(item),) if isinstance(item, Mapping) else () for item in response.json()
+        ]
 
 
 def _validate_match(response: Response) -> None:

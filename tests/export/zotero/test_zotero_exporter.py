@@ -1,108 +1,31 @@
-"""Zotero export driven through pyzotero against a fake Web API v3 server on 127.0.0.1."""
+"""The exporter end to end against the fake Web API: create, adopt, update, faults, counts."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-import httpx2
 import pytest
-from pyzotero import zotero
-from pyzotero.errors import PreConditionFailedError
+from zotero_papers import (
+    COLLECTION,
+    SUBSET,
+    exporter,
+    notes_of,
+    published_work,
+    push,
+    reference,
+    sync_folder,
+)
 
 from fake_zotero import FakeZotero, Fault
+from papersync import commands, registry
+from papersync import lock as lockfile
+from papersync.config import load
 from papersync.errors import ZoteroError
-from papersync.export import Outcome
-from papersync.export.zotero import (
-    ITEM_SCHEMA,
-    KEY_ALPHABET,
-    LibraryIndex,
-    ZoteroApi,
-    ZoteroExporter,
-    desired,
-    item_key,
-    item_patch,
-    note_html,
-    schema_from_json,
-)
-from papersync.lock import Lock
-from papersync.model import Author, Ids, Mention, Paper, PaperKind, Reference
-
-SUBSET = Path(__file__).parent / "fixtures" / "zotero" / "schema-subset.json"
-COLLECTION = "Reading log"
-
-
-def reference(
-    n: int,
-    kind: PaperKind = PaperKind.PREPRINT,
-    *,
-    body: str = "",
-    doi: str | None = None,
-    arxiv: bool = True,
-    title: str | None = None,
-) -> Reference:
-    paper = Paper(
-        ids=Ids(arxiv=f"2401.{n:05d}" if arxiv else None, doi=doi),
-        title=title or f"Sparse widgets for problem {n}",
-        source="test",
-        authors=(Author("Lovelace", "Ada"), Author("Widget Consortium", literal=True)),
-        year=2024,
-        date="2024-01-15",
-        venue={PaperKind.ARTICLE: "Journal of Widgets", PaperKind.CONFERENCE: "WidgetConf"}.get(
-            kind
-        ),
-        kind=kind,
-        abstract=f"We study widgets, case {n}.",
-        volume="7" if kind is PaperKind.ARTICLE else None,
-        pages="1-10" if kind in (PaperKind.ARTICLE, PaperKind.CONFERENCE) else None,
-        publisher="Widget Press" if kind in (PaperKind.BOOK, PaperKind.REPORT) else None,
-    )
-    mention = Mention(
-        raw=f"《{paper.title}》",
-        title=paper.title,
-        file="log.md",
-        line=n,
-        date=dt.date(2024, 1, 1 + n % 28),
-        body=body or f"Read it on day {n}. Liked the <widgets> & the proofs.",
-    )
-    key = paper.key or f"title:{n}"
-    return Reference(key=key, paper=paper, citekey=f"lovelace2024widgets{n}", mentions=(mention,))
-
-
-@pytest.fixture
-def server() -> Iterator[FakeZotero]:
-    with FakeZotero(SUBSET) as fake:
-        yield fake
-
-
-def plain_client() -> httpx2.Client:
-    """The fake speaks plain HTTP: skipping the TLS context saves 0.1 s per client."""
-    return httpx2.Client(timeout=10, verify=False, trust_env=False)
-
-
-def exporter(server: FakeZotero, **kwargs: Any) -> ZoteroExporter:
-    return ZoteroExporter(
-        str(server.library_id),
-        "user",
-        server.api_key,
-        url=server.url,
-        collection=kwargs.pop("collection", COLLECTION),
-        tags=kwargs.pop("tags", ("papersync",)),
-        backoff_base=0.01,
-        client=plain_client(),
-        **kwargs,
-    )
-
-
-def push(server: FakeZotero, refs: Sequence[Reference], lock: Lock, **kwargs: Any) -> Outcome:
-    return exporter(server, **kwargs).export(refs, [], lock)
-
-
-def notes_of(server: FakeZotero, key: str) -> list[dict[str, Any]]:
-    return [c for c in server.children(key) if c["itemType"] == "note"]
+from papersync.lock import Lock, lock_path
+from papersync.model import Ids, PaperKind, Reference
+from papersync.report import describe
 
 
 def test_first_push_creates_schema_valid_items_notes_and_collection(server: FakeZotero) -> None:
@@ -156,7 +79,8 @@ def test_second_push_sends_nothing(server: FakeZotero) -> None:
     second = push(server, refs, Lock().with_pins(first.pins))
 
     assert len(server.log) == requests
-    assert second.counts["unchanged"] == 5
+    assert second.unchanged == 5
+    assert second.counts == {"created": 0, "adopted": 0, "updated": 0, "failed": 0}
     assert second.written == ()
     assert second.pins == {}
 
@@ -176,7 +100,8 @@ def test_changed_note_updates_only_that_child_note(server: FakeZotero) -> None:
     assert changed == [lock.pins(refs[1].key).zotero_note_key]
     assert "the bound in §3 is loose" in server.items[changed[0]]["note"]
     assert outcome.counts["updated"] == 1
-    assert outcome.counts["unchanged"] == 2
+    assert outcome.unchanged == 2
+    assert outcome.written == (lock.pins(refs[1].key).zotero_key,)
 
 
 def test_library_holding_some_papers_gets_no_duplicates_and_keeps_their_fields(
@@ -212,7 +137,8 @@ def test_library_holding_some_papers_gets_no_duplicates_and_keeps_their_fields(
     outcome = push(server, refs, Lock())
 
     assert outcome.problems == ()
-    assert outcome.counts == {"created": 1, "adopted": 3, "updated": 0, "unchanged": 0, "failed": 0}
+    assert outcome.counts == {"created": 1, "adopted": 3, "updated": 0, "failed": 0}
+    assert outcome.unchanged == 0
     assert len(server.top_items()) == 150 + 4 + 1
     mine = server.items[by_doi["key"]]
     assert mine["title"] == "Sparse Widgets For Problem 1 (my copy)"
@@ -225,11 +151,10 @@ def test_library_holding_some_papers_gets_no_duplicates_and_keeps_their_fields(
     assert server.items[by_arxiv["key"]]["archiveID"] == "arXiv:2401.00002"
     thesis = server.items[by_title["key"]]
     assert thesis["itemType"] == "thesis"
-    assert (
-        thesis["citationKey"] == ""
-    )  # a type papersync has no fields for: tags and collection only
+    assert thesis["citationKey"] == "lovelace2024widgets3"  # the thesis type's own fields
+    assert thesis["date"] == "January 2024"
     assert [t["tag"] for t in thesis["tags"]] == ["papersync"]
-    assert "archiveID" not in thesis
+    assert "archiveID" not in thesis and "repository" not in thesis
     assert server.items[wrong_year["key"]]["tags"] == []
     for key in (by_doi["key"], by_arxiv["key"], by_title["key"]):
         assert len(notes_of(server, key)) == 1
@@ -321,10 +246,10 @@ def test_server_that_keeps_failing_gives_per_item_problems_not_a_crash(
     refs = [reference(1)]
     server.script(*[Fault(500, method="POST")] * 20)
 
-    outcome = push(server, refs, Lock(), collection=None, attempts=3)
+    outcome = push(server, refs, Lock(), collection=None, retries=2)
 
     assert outcome.counts["failed"] == 1
-    assert "gave up after 3 attempts (HTTP 500)" in outcome.problems[0]
+    assert "answered HTTP 500 after 3 tries" in outcome.problems[0]
     assert server.top_items() == []
     assert refs[0].key not in outcome.pins
 
@@ -373,7 +298,7 @@ def test_dry_run_reads_and_plans_but_writes_nothing(server: FakeZotero) -> None:
     lines = exp.plan(refs, Lock()).lines()
 
     assert server.writes() == 0
-    assert outcome.counts == {"created": 1, "adopted": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert outcome.counts == {"created": 1, "adopted": 1, "updated": 0, "failed": 0}
     assert outcome.pins == {}
     assert lines[0].startswith("create collection ")
     assert any(line.startswith("create ") and "problem 1" in line for line in lines)
@@ -382,10 +307,8 @@ def test_dry_run_reads_and_plans_but_writes_nothing(server: FakeZotero) -> None:
 
 
 def test_wrong_api_key_stops_the_run_with_one_line(server: FakeZotero) -> None:
-    exp = ZoteroExporter(
-        str(server.library_id), "user", "wrong", url=server.url, client=plain_client()
-    )
-    with pytest.raises(ZoteroError, match="Zotero refused reading the library"):
+    exp = exporter(server, api_key="wrong")
+    with pytest.raises(ZoteroError, match=r"Zotero refused reading .* check the API key"):
         exp.export([reference(1)], [], Lock())
 
 
@@ -403,176 +326,156 @@ def test_items_are_valid_against_the_real_schema(shared: Path) -> None:
     assert outcome.problems == ()
 
 
-def test_every_field_written_exists_in_the_real_schema(shared: Path) -> None:
-    real = schema_from_json(json.loads((shared / "zotero" / "schema.json").read_text("utf-8")))
-    for item_type, rules in ITEM_SCHEMA.items():
-        assert rules.fields <= real[item_type].fields, item_type
-        assert rules.creator_types <= real[item_type].creator_types, item_type
+# a lost lock (issue 12, item 2) and every kind of paper key (issue 14)
 
 
-# pure parts
+def every_kind_of_key() -> list[Reference]:
+    """One paper per kind of key: arXiv, DOI, DBLP, Semantic Scholar, a catalog record's own."""
+    return [
+        reference(1),
+        reference(2, PaperKind.ARTICLE, arxiv=False, doi="10.1000/widgets.2"),
+        reference(3, PaperKind.CONFERENCE, ids=Ids(dblp="conf/widget/Lovelace24")),
+        reference(4, ids=Ids(s2="0123456789abcdef0123456789abcdef01234567")),
+        reference(5, PaperKind.BOOK, ids=Ids(record="bib:lovelace2024widgets")),
+        published_work(6, PaperKind.CONFERENCE),
+    ]
 
 
-def test_item_keys_are_deterministic_and_valid() -> None:
-    keys = {item_key(f"arxiv:2401.{n:05d}") for n in range(2000)}
-    assert len(keys) == 2000
-    assert all(len(k) == 8 and set(k) <= set(KEY_ALPHABET) for k in keys)
-    assert item_key("arxiv:1706.03762") == item_key("arxiv:1706.03762")
+def test_every_kind_of_paper_key_gets_its_item(server: FakeZotero) -> None:
+    refs = every_kind_of_key()
+    assert len({r.key.partition(":")[0] for r in refs}) == 5
+
+    outcome = push(server, refs, Lock())
+
+    assert outcome.problems == ()
+    assert outcome.counts["created"] == len(refs)
+    for ref in refs:
+        item = server.items[str(outcome.pins[ref.key].zotero_key)]
+        assert item["citationKey"] == ref.citekey
+        assert len(notes_of(server, item["key"])) == 1
 
 
-def test_index_matches_ids_in_any_field_and_title_only_with_the_same_year() -> None:
-    index = LibraryIndex.build(
-        [
-            {
-                "key": "AAAAAAAA",
-                "itemType": "journalArticle",
-                "title": "T",
-                "extra": "DOI: 10.1234/X",
-            },
-            {
-                "key": "BBBBBBBB",
-                "itemType": "preprint",
-                "title": "U",
-                "DOI": "10.48550/arXiv.2401.00002",
-            },
-            {
-                "key": "CCCCCCCC",
-                "itemType": "book",
-                "title": "Sparse widgets for problem 3",
-                "date": "2023",
-            },
-            {"key": "DDDDDDDD", "itemType": "note", "note": "Sparse widgets for problem 4"},
-            {
-                "key": "EEEEEEEE",
-                "itemType": "preprint",
-                "title": "Sparse widgets for problem 5",
-                "archiveID": "arXiv:2301.99999",
-            },
-            {"key": "FFFFFFFF", "itemType": "book", "DOI": "https://doi.org/10.5555/ABC."},
-            {"key": "GGGGGGGG", "itemType": "thesis", "title": "Sparse widgets for problem 6"},
-        ]
-    )
+@pytest.mark.parametrize("kept", [0, 3], ids=["lock deleted", "lock truncated"])
+def test_a_lost_lock_costs_no_item(server: FakeZotero, kept: int) -> None:
+    refs = every_kind_of_key()
+    first = push(server, refs, Lock())
+    before = {r.key: first.pins[r.key].zotero_key for r in refs}
+    objects = dict(server.items)
+    left = Lock().with_pins({r.key: first.pins[r.key] for r in refs[:kept]})
 
-    def found(ref: Reference, taken: frozenset[str] = frozenset()) -> str | None:
-        item = index.find(ref, taken)
-        return None if item is None else str(item["key"])
+    again = push(server, refs, left)
 
-    assert found(reference(7, doi="10.1234/x", arxiv=False)) == "AAAAAAAA"
-    assert found(reference(2)) == "BBBBBBBB"
-    assert found(reference(2), frozenset({"BBBBBBBB"})) is None
-    assert found(reference(3)) is None  # same title, 2023 ≠ 2024
-    assert found(reference(4)) is None  # notes are not papers
-    assert found(reference(5)) is None  # same title, another arXiv id
-    assert found(reference(8, doi="10.5555/abc", arxiv=False)) == "FFFFFFFF"
-    assert found(reference(6)) == "GGGGGGGG"  # title alone when the item has no year
-
-
-def test_patch_adds_only_what_is_missing() -> None:
-    want = desired(reference(1), ("papersync",), None)
-    existing = {
-        "key": "AAAAAAAA",
-        "itemType": "preprint",
-        "title": "Mine",
-        "abstractNote": "",
-        "creators": [{"creatorType": "editor", "name": "Someone"}],
-        "tags": [{"tag": "papersync"}],
-        "collections": ["COLLAAAA"],
+    assert again.problems == ()
+    assert {r.key: again.pins[r.key].zotero_key for r in refs[kept:]} == {
+        r.key: before[r.key] for r in refs[kept:]
     }
-    patch = item_patch(existing, want, "COLLAAAA")
-    assert "title" not in patch and "creators" not in patch and "tags" not in patch
-    assert "collections" not in patch
-    assert patch["abstractNote"] == "We study widgets, case 1."
-    assert patch["citationKey"] == "lovelace2024widgets1"
+    assert set(server.items) == set(objects)  # no twin item, no second note
+    assert again.counts == {"created": 0, "adopted": len(refs) - kept, "updated": 0, "failed": 0}
+    assert again.unchanged == kept
 
 
-def test_note_groups_by_date_and_escapes() -> None:
-    ref = reference(1, body="<script>alert(1)</script>\n\nsecond paragraph")
-    html = note_html(ref)
-    assert html is not None
-    assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "<h2>2024-01-02</h2>" in html
-    assert html.count("<p>") == 2
-    assert note_html(Reference(ref.key, ref.paper, ref.citekey, ())) is None
+def test_a_work_is_pushed_as_its_published_version_valid_for_the_real_schema(
+    shared: Path,
+) -> None:
+    refs = [published_work(1, PaperKind.CONFERENCE), published_work(2, PaperKind.ARTICLE)]
+    with FakeZotero(shared / "zotero" / "schema.json") as real:
+        outcome = push(real, [*refs, reference(3)], Lock())
+        items = {i["citationKey"]: i for i in real.top_items()}
+    assert outcome.problems == ()
+    conference, article, preprint = (items[f"lovelace2024widgets{n}"] for n in (1, 2, 3))
+    assert (conference["itemType"], conference["proceedingsTitle"]) == (
+        "conferencePaper",
+        "WidgetConf",
+    )
+    assert (article["itemType"], article["publicationTitle"]) == (
+        "journalArticle",
+        "Journal of Widgets",
+    )
+    assert conference["extra"] == "arXiv: 2311.00001" and article["extra"] == "arXiv: 2311.00002"
+    assert (preprint["itemType"], preprint["archiveID"]) == ("preprint", "arXiv:2401.00003")
 
 
-def test_retry_after_and_backoff_are_honoured(server: FakeZotero) -> None:
-    slept: list[float] = []
-    zot = zotero.Zotero(str(server.library_id), "user", server.api_key, client=plain_client())
-    zot.endpoint = server.url
-    api = ZoteroApi(zot, backoff_base=0.01, sleep=slept.append)
-    server.script(Fault(429, retry_after="7", method="POST"))
-    server.backoff = "5"
-
-    first = api.write("collections", [{"name": "A"}])
-    second = api.write("collections", [{"name": "B"}])
-
-    assert slept[0] == 7.0  # Retry-After on the 429
-    assert 4.0 < slept[1] <= 5.0  # Backoff on the answer before the second write
-    assert len(first.versions) == len(second.versions) == 1
-    assert sorted(c["name"] for c in server.collections.values()) == ["A", "B"]
+# this run's counts (issue 17)
 
 
-# the fake itself, through pyzotero's own calls
+def test_counts_are_this_runs_and_unchanged_is_said_once(server: FakeZotero) -> None:
+    refs = [reference(n) for n in range(1, 4)]
+    first = push(server, refs, Lock())
+    lock = Lock().with_pins(first.pins)
+    refs[0] = reference(1, body="A second reading.")
+
+    second = push(server, refs, lock)
+    third = push(server, refs, lock.with_pins(second.pins))
+
+    assert (len(first.written), first.unchanged, first.counts["created"]) == (3, 0, 3)
+    assert (len(second.written), second.unchanged, second.counts["updated"]) == (1, 2, 1)
+    assert (third.written, third.unchanged) == ((), 3)
+    assert third.counts == {"created": 0, "adopted": 0, "updated": 0, "failed": 0}
+    for outcome in (first, second, third):
+        assert "unchanged" not in outcome.counts
 
 
-def pyzotero_on(server: FakeZotero) -> zotero.Zotero:
-    zot = zotero.Zotero(str(server.library_id), "user", server.api_key, client=plain_client())
-    zot.endpoint = server.url
-    return zot
+def test_a_no_op_sync_reports_no_zotero_work(server: FakeZotero, tmp_path: Path) -> None:
+    """A second sync with nothing new says `0 written`, never the first run's `created`."""
+    config = sync_folder(tmp_path, server, papers=2)
+    lines: list[str] = []
 
+    for _ in range(2):
+        report = commands.sync(config, say=lambda _: None)
+        lines += describe(report).splitlines()
 
-def test_fake_pages_like_the_real_api(server: FakeZotero) -> None:
-    for n in range(230):
-        server.add_item({"itemType": "book", "title": f"Book {n}"})
-    zot = pyzotero_on(server)
-
-    everything = zot.everything(zot.top(limit=100))
-
-    assert len(everything) == 230
-    assert len({e["key"] for e in everything}) == 230
-    assert zot.request is not None
-    assert zot.request.headers["Total-Results"] == "230"
-    assert int(zot.request.headers["Last-Modified-Version"]) == server.version
-
-
-def test_fake_enforces_versions_and_write_tokens(server: FakeZotero) -> None:
-    zot = pyzotero_on(server)
-    book = {"itemType": "book", "title": "Mine", "key": "ABCD2345", "version": 0}
-    assert zot.create_items([book])["success"] == {"0": "ABCD2345"}
-
-    again = zot.create_items([book])  # version 0: must not exist yet
-
-    assert again["failed"]["0"]["code"] == 412
-    stale = {**server.items["ABCD2345"], "version": 0, "title": "Changed"}
-    with pytest.raises(PreConditionFailedError):
-        zot.update_item(stale)
-    headers = {**zot.default_headers(), "Zotero-Write-Token": "a" * 32}
-    url = f"{server.url}{server.prefix}/items"
-    first = httpx2.post(url, json=[{"itemType": "book", "title": "T"}], headers=headers)
-    second = httpx2.post(url, json=[{"itemType": "book", "title": "T"}], headers=headers)
-    assert (first.status_code, second.status_code) == (200, 412)
+    zotero = [line for line in lines if line.startswith("zotero:")]
+    assert len(zotero) == 2, lines
+    assert zotero[0].startswith("zotero: 2 written, 0 unchanged") and "2 created" in zotero[0]
+    assert zotero[1].startswith("zotero: 0 written, 2 unchanged") and "0 created" in zotero[1]
+    assert all(line.count("unchanged") == 1 for line in zotero)
     assert len(server.top_items()) == 2
 
 
-def test_fake_refuses_fields_the_type_lacks_and_oversized_writes(server: FakeZotero) -> None:
-    zot = pyzotero_on(server)
+@pytest.mark.parametrize("rekeyed", [False, True], ids=["key kept", "key changed"])
+def test_a_paper_known_by_its_bib_key_then_by_its_doi_keeps_its_item(
+    server: FakeZotero, rekeyed: bool
+) -> None:
+    hand_kept = reference(7, ids=Ids(record="bib:lovelace2024widgets"))
+    first = push(server, [hand_kept], Lock())
+    [item] = server.top_items()
+    work = published_work(7, PaperKind.CONFERENCE)
+    later = work if rekeyed else replace(work, key=hand_kept.key)
 
-    result = zot.create_items(
-        [
-            {"itemType": "preprint", "title": "P", "publisher": "X"},
-            {"itemType": "book", "title": "B"},
-        ]
-    )
+    again = push(server, [later], Lock().with_pins(first.pins))
 
-    assert result["failed"]["0"] == {
-        "key": None,
-        "code": 400,
-        "message": "'publisher' is not a valid field for type 'preprint'",
-    }
-    assert list(result["success"]) == ["1"]
-    response = httpx2.post(
-        f"{server.url}{server.prefix}/items",
-        json=[{"itemType": "book", "title": str(n)} for n in range(51)],
-        headers=zot.default_headers(),
-    )
-    assert response.status_code == 413
+    assert again.problems == ()
+    assert again.pins[later.key].zotero_key == item["key"]
+    assert again.counts["created"] == 0
+    assert [i["key"] for i in server.top_items()] == [item["key"]]
+    assert server.items[item["key"]]["DOI"] == "10.1000/widgets.7"  # filled, as it was empty
+    assert len(notes_of(server, item["key"])) == 1
+
+
+def test_a_sync_after_the_lock_was_deleted_keeps_every_zotero_item(
+    server: FakeZotero, tmp_path: Path
+) -> None:
+    config = sync_folder(tmp_path, server, papers=3)
+    commands.sync(config, say=lambda _: None)
+    path = lock_path(config.state_dir)
+    before = {p.zotero_key for p in lockfile.load(path).papers.values()}
+    objects = set(server.items)
+
+    path.unlink()
+    report = commands.sync(config, say=lambda _: None)
+
+    assert {p.zotero_key for p in lockfile.load(path).papers.values()} == before
+    assert len(before) == 3 and None not in before
+    assert set(server.items) == objects
+    assert report.outcomes["zotero"].counts["adopted"] == 3
+
+
+def test_zotero_shows_the_version_the_bibtex_setting_prefers(tmp_path: Path) -> None:
+    for prefer in ("preprint", "published"):
+        (tmp_path / "papersync.yaml").write_text(
+            f"notes: [log.md]\nexport:\n  bibtex: {{path: refs.bib, prefer: {prefer}}}\n"
+            "  zotero: {library_id: '1234', api_key: k}\n",
+            encoding="utf-8",
+        )
+        built = registry.zotero_exporter(load(tmp_path / "papersync.yaml"))
+        assert built.prefer == prefer

@@ -1,0 +1,229 @@
+"""Records of one work become one Paper: an arXiv preprint and its conference or journal version.
+
+Pure. Two records are linked when a source states it (a shared arXiv id, DOI, DBLP key or S2
+id: the arXiv snapshot's `doi`, Semantic Scholar's `externalIds`, Crossref's relations all
+arrive as ids), or when a preprint and a published record agree on title, authors and year
+so closely that no other record could be meant. A link that is not certain is not made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import fields, replace
+from enum import IntEnum
+
+from papersync import ids as idtools
+from papersync import match
+from papersync.model import Ids, Paper, PaperKind
+
+YEARS_APART = 2
+"""A preprint and its published version appear within this many years of each other."""
+AUTHOR_OVERLAP = 0.5
+"""Share of the shorter author list that must appear in the other (family names)."""
+RETITLE_OVERLAP = 0.8
+"""Share of the longer title's content words a retitled version must share with the other."""
+MIN_STEM = 3
+"""Shortest word that may stand for a longer one (`net` for `networks`)."""
+_LINKING_IDS = ("arxiv", "doi", "dblp", "s2")
+
+
+class Agreement(IntEnum):
+    """How closely two titles agree, weakest first."""
+
+    NONE = 0
+    RETITLE = 1
+    """Most content words kept (a subtitle dropped, a word changed): needs the same authors."""
+    VARIANT = 2
+    """The same words in the same order, some shortened (`Nets` for `Networks`)."""
+    EQUAL = 3
+
+
+def merge(papers: Iterable[Paper]) -> tuple[Paper, ...]:
+    """One Paper per work among `papers`, in the order their first record appears.
+
+    A work's top-level fields are its published record's (kind, venue, pages, DOI, year) when
+    it has one; its ids are all its records' ids; `versions` holds the records themselves.
+    """
+    records = _flatten(papers)
+    groups = _Groups(len(records))
+    for i, j in _id_links(records):
+        groups.join(i, j)
+    for i, j in _title_links(records, groups):
+        groups.join(i, j)
+    members: dict[int, list[int]] = {}
+    for index in range(len(records)):
+        members.setdefault(groups.find(index), []).append(index)
+    return tuple(_work([records[i] for i in group]) for group in members.values())
+
+
+def linked(a: Paper, b: Paper) -> bool:
+    """Whether two records are certainly one work (on their own, with no rival records)."""
+    return len(merge([a, b])) == 1
+
+
+def _flatten(papers: Iterable[Paper]) -> list[Paper]:
+    records: list[Paper] = []
+    for paper in papers:
+        for record in paper.versions or (paper,):
+            if record not in records:
+                records.append(record)
+    return records
+
+
+class _Groups:
+    """Union-find over record indexes."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, index: int) -> int:
+        while self.parent[index] != index:
+            self.parent[index] = self.parent[self.parent[index]]
+            index = self.parent[index]
+        return index
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[max(self.find(a), self.find(b))] = min(self.find(a), self.find(b))
+
+
+def stated_ids(paper: Paper) -> set[str]:
+    """The ids a record states, as `kind:value`; an arXiv DOI (10.48550/arXiv.…) is its arXiv id."""
+    stated = {f"{name}:{value}" for name in _LINKING_IDS if (value := getattr(paper.ids, name))}
+    if paper.ids.doi and (arxiv := idtools.find_arxiv(paper.ids.doi)):
+        stated.discard(f"doi:{paper.ids.doi}")
+        stated.add(f"arxiv:{idtools.bare_arxiv(arxiv)}")
+    return stated
+
+
+def _id_links(records: Sequence[Paper]) -> Iterable[tuple[int, int]]:
+    first: dict[str, int] = {}
+    for index, record in enumerate(records):
+        for stated in sorted(stated_ids(record)):
+            if stated in first:
+                yield first[stated], index
+            else:
+                first[stated] = index
+
+
+def _title_links(records: Sequence[Paper], groups: _Groups) -> list[tuple[int, int]]:
+    """Preprint–published pairs that agree, kept only where neither side has a rival."""
+    pairs = [
+        (i, j)
+        for i, a in enumerate(records)
+        for j, b in enumerate(records)
+        if a.kind is PaperKind.PREPRINT
+        and b.kind is not PaperKind.PREPRINT
+        and groups.find(i) != groups.find(j)
+        and _same_work(a, b)
+    ]
+    partners: dict[int, set[int]] = {}
+    for i, j in pairs:
+        partners.setdefault(groups.find(i), set()).add(groups.find(j))
+        partners.setdefault(groups.find(j), set()).add(groups.find(i))
+    return [
+        (i, j)
+        for i, j in pairs
+        if len(partners[groups.find(i)]) == 1 and len(partners[groups.find(j)]) == 1
+    ]
+
+
+def _same_work(preprint: Paper, published: Paper) -> bool:
+    """Title, authors and year all agree; a retitle needs both author lists to agree."""
+    agreement = title_agreement(preprint.title, published.title)
+    if agreement is Agreement.NONE or not _years_agree(preprint, published):
+        return False
+    overlap = author_overlap(preprint, published)
+    if agreement is Agreement.RETITLE:
+        return (
+            overlap is not None
+            and overlap >= AUTHOR_OVERLAP
+            and _first_author_same(preprint, published)
+        )
+    return overlap is None or overlap >= AUTHOR_OVERLAP
+
+
+def title_agreement(a: str, b: str) -> Agreement:
+    left, right = match.normalise(a), match.normalise(b)
+    if not left or not right or match.markers(left) != match.markers(right):
+        return Agreement.NONE
+    if left == right:
+        return Agreement.EQUAL
+    lwords, rwords = left.split(), right.split()
+    if len(lwords) == len(rwords) and all(map(_same_word, lwords, rwords)):
+        return Agreement.VARIANT
+    lcontent = [w for w in lwords if w not in match.STOPWORDS]
+    rcontent = [w for w in rwords if w not in match.STOPWORDS]
+    shorter, longer = sorted((lcontent, rcontent), key=len)
+    if len(shorter) < MIN_STEM:
+        return Agreement.NONE
+    kept = sum(any(_same_word(w, other) for other in longer) for w in shorter)
+    return Agreement.RETITLE if kept / len(longer) >= RETITLE_OVERLAP else Agreement.NONE
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or one a shortening of the other (`nets`/`networks`, `model`/`models`)."""
+    if a == b:
+        return True
+    a, b = a.rstrip("s"), b.rstrip("s")
+    short, long = sorted((a, b), key=len)
+    return len(short) >= MIN_STEM and short not in match.STOPWORDS and long.startswith(short)
+
+
+def _years_agree(a: Paper, b: Paper) -> bool:
+    return a.year is None or b.year is None or abs(a.year - b.year) <= YEARS_APART
+
+
+def _families(paper: Paper) -> list[str]:
+    return [match.normalise(author.family) for author in paper.authors if author.family.strip()]
+
+
+def author_overlap(a: Paper, b: Paper) -> float | None:
+    """Share of the shorter author list found in the other; None when either has no authors."""
+    left, right = _families(a), _families(b)
+    if not left or not right:
+        return None
+    shorter, longer = sorted((left, right), key=len)
+    return sum(name in longer for name in shorter) / len(shorter)
+
+
+def _first_author_same(a: Paper, b: Paper) -> bool:
+    left, right = _families(a), _families(b)
+    return bool(left and right and left[0] == right[0])
+
+
+def _published_first(record: Paper) -> tuple[bool, bool, bool]:
+    return (
+        record.kind is PaperKind.PREPRINT,
+        record.kind not in (PaperKind.CONFERENCE, PaperKind.ARTICLE),
+        record.ids.doi is None,
+    )
+
+
+def _work(records: list[Paper]) -> Paper:
+    if len(records) == 1:
+        return records[0]
+    ordered = sorted(records, key=_published_first)
+    primary = ordered[0]
+    preprints = [r for r in ordered if r.kind is PaperKind.PREPRINT]
+    values = {
+        f.name: next((v for r in ordered if (v := _own_id(r, f.name))), None) for f in fields(Ids)
+    }
+    if preprints and preprints[0].ids.arxiv:
+        values["arxiv"] = preprints[0].ids.arxiv
+    return replace(
+        primary,
+        ids=Ids(**values),
+        authors=next((r.authors for r in ordered if r.authors), ()),
+        year=next((r.year for r in ordered if r.year), None),
+        abstract=next((r.abstract for r in ordered if r.abstract), None),
+        names=tuple(dict.fromkeys(n for r in ordered for n in r.names)),
+        versions=tuple(records),
+    )
+
+
+def _own_id(record: Paper, name: str) -> str | None:
+    """An id of the record, leaving out an arXiv DOI as a work's DOI (it names the preprint)."""
+    value: str | None = getattr(record.ids, name)
+    if name == "doi" and value and idtools.find_arxiv(value):
+        return None
+    return value
