@@ -24,7 +24,7 @@ from papersync.model import Ids, Match, Mention, Paper
 from papersync.parse import parse
 from papersync.sources.catalog import Catalog
 
-VAULT_ALIAS = names.Alias("DETR", "arxiv:2005.12872", "vault")
+VAULT_ALIAS = names.Alias("DETR", Ids(arxiv="2005.12872"), "vault")
 """What a person does by hand in the vault: `DETR` added to that paper note's aliases."""
 
 
@@ -105,6 +105,16 @@ def run(
     return score_rows(parsed), score_rows(every), (right, dated)
 
 
+def with_aliases(catalog: Catalog, search: Search, aliases: Sequence[names.Alias]) -> Search:
+    """As resolve should search: the papers a person gave a name are candidates for it too."""
+
+    def found(mention: Mention) -> list[Paper]:
+        given = names.given(mention.alias or mention.title, aliases)
+        return [*search(mention), *(p for p in map(catalog.get, given) if p is not None)]
+
+    return found
+
+
 def main() -> None:
     shared = shared_dir()
     verbose = "-v" in sys.argv
@@ -122,7 +132,8 @@ def main() -> None:
             ("seed 004, names retrieved by title or abstract (catalog contract)", scan, False, ()),
             ("  the same + the log's own names + vault alias DETR", scan, True, (VAULT_ALIAS,)),
         ):
-            parsed, every, (right, dated) = run(shared, search, taught=taught, aliases=aliases)
+            found = with_aliases(catalog, search, aliases)
+            parsed, every, (right, dated) = run(shared, found, taught=taught, aliases=aliases)
             print(label)
             print(f"  parsed rows   {_figures(parsed)}")
             print(f"  bare names    {_figures(every)}")

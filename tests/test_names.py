@@ -219,7 +219,8 @@ def test_a_name_taught_two_titles_teaches_nothing() -> None:
 @pytest.mark.parametrize("evidence", ["vault", "review"])
 def test_a_name_the_person_gave_settles_it(evidence: str) -> None:
     claimant = paper("DETR: a Different Detector", "2301.00009")
-    alias = names.Alias("DETR", DETR.key or "", evidence)
+    alias = names.Alias("DETR", DETR.ids, evidence)
+    assert names.given("detr", [alias]) == (DETR.ids,)
     result = match.decide(named("DETR"), [claimant, DETR], [alias])
     assert result.status is Status.MATCHED
     assert result.paper == DETR

@@ -68,7 +68,6 @@ def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
     return catalog.import_file(file, fmt or format_of(file))
 
 
-
 def resolve(
     config: Config,
     notes: Sequence[str] = (),

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from papersync.model import Mention, Name, Paper
+from papersync.model import Ids, Mention, Name, Paper
 from papersync.similarity import STOPWORDS, mention_name, normalise
 
 PERSON = ("vault", "review")
@@ -80,9 +80,16 @@ class Alias:
     """A name a person gave a paper: a note's `aliases` (`vault`) or a choice in `review`."""
 
     name: str
-    key: str
-    """The paper's key (`Ids.key()`, e.g. `arxiv:2005.12872`)."""
+    ids: Ids
+    """The paper's ids as the note or the lock holds them: resolve looks the paper up by them
+    (`given`) so that it is among the candidates."""
     evidence: str = "vault"
+
+
+def given(name: str, aliases: Iterable[Alias]) -> tuple[Ids, ...]:
+    """The ids of the papers a person named `name`: resolve fetches these as candidates."""
+    folded = fold(name)
+    return tuple(dict.fromkeys(a.ids for a in aliases if fold(a.name) == folded))
 
 
 @dataclass(frozen=True)
@@ -218,11 +225,11 @@ def names_of(paper: Paper) -> tuple[Name, ...]:
 def claims(name: str, candidates: Iterable[Paper], aliases: Sequence[Alias] = ()) -> list[Claim]:
     """Each candidate's best evidence for being called `name`, strongest first."""
     folded = fold(name)
-    given = {alias.key: alias.evidence for alias in aliases if fold(alias.name) == folded}
+    person = {a.ids.key(): a.evidence for a in aliases if fold(a.name) == folded}
     best: dict[str, Claim] = {}
     for paper in candidates:
         key = paper.key or f"title:{normalise(paper.title)}"
-        evidence = [given[key]] if key in given else []
+        evidence = [person[key]] if key in person else []
         evidence += [n.evidence for n in names_of(paper) if fold(n.text) == folded]
         evidence += ["title"] if _headed(name, paper) else []
         for kind in evidence:

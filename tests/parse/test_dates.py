@@ -50,8 +50,9 @@ def test_seeds_every_marked_mention_with_its_heading_date(seeds: list[Path], sha
     for path in seeds:
         if path.name[:3] in ("000", "001", "002", "003"):
             text = path.read_text(encoding="utf-8")
-            found = [m for m in parse(text, path.name) if m.kind is MentionKind.READ
-                     and not m.inferred]
+            found = [
+                m for m in parse(text, path.name) if m.kind is MentionKind.READ and not m.inferred
+            ]
             assert len(found) == text.count("《"), path.name
             marked += found
     assert len(marked) == 215
@@ -82,8 +83,18 @@ def _date_of(heading: str) -> dt.date:
 
 @pytest.mark.parametrize(
     "heading",
-    ["2022/05/06", "2022.5.6", "2022-05-06", "2022年5月6日", "May 6, 2022", "6 May 2022",
-     "Friday, May 6th, 2022", "2022-05-06 (Fri)", "**2022.5.6**", "5/6/2022"],
+    [
+        "2022/05/06",
+        "2022.5.6",
+        "2022-05-06",
+        "2022年5月6日",
+        "May 6, 2022",
+        "6 May 2022",
+        "Friday, May 6th, 2022",
+        "2022-05-06 (Fri)",
+        "**2022.5.6**",
+        "5/6/2022",
+    ],
 )
 def test_heading_dates_in_every_common_spelling(heading: str) -> None:
     (mention,) = parse(f"### {heading}\n《Some Paper Title》\n", "m.md")
@@ -92,8 +103,14 @@ def test_heading_dates_in_every_common_spelling(heading: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["- **2022/05/06, Friday.**", "2022.05.06", "* 2022-05-06 (Fri)", "Date: May 6, 2022",
-     "**2022年5月6日 星期五**", "6 May 2022"],
+    [
+        "- **2022/05/06, Friday.**",
+        "2022.05.06",
+        "* 2022-05-06 (Fri)",
+        "Date: May 6, 2022",
+        "**2022年5月6日 星期五**",
+        "6 May 2022",
+    ],
 )
 def test_date_lines_date_the_entries_below_them(line: str) -> None:
     log = f"# log\n{line}\n\n- 《Some Paper Title》\n\n2022.05.07\n- 《Another Paper Title》\n"
@@ -107,15 +124,15 @@ def test_a_parent_heading_gives_the_year_and_month() -> None:
         "# 2023年3月\n## 8日\n《Paper Three Title》\n- 9日\n《Paper Four Title》\n"
     )
     assert [m.date for m in parse(log, "m.md")] == [
-        dt.date(2022, 5, 6), dt.date(2022, 5, 7), dt.date(2023, 3, 8), dt.date(2023, 3, 9),
+        dt.date(2022, 5, 6),
+        dt.date(2022, 5, 7),
+        dt.date(2023, 3, 8),
+        dt.date(2023, 3, 9),
     ]
 
 
 def test_a_date_line_holds_until_a_heading_of_its_section_level() -> None:
-    log = (
-        "## Reading\n2022-05-06\n### Vision\n《Paper One Title》\n"
-        "## Other\n《Paper Two Title》\n"
-    )
+    log = "## Reading\n2022-05-06\n### Vision\n《Paper One Title》\n## Other\n《Paper Two Title》\n"
     one, two = parse(log, "m.md")
     assert (one.date, two.date) == (dt.date(2022, 5, 6), None)
 
@@ -171,19 +188,37 @@ _SPELLINGS = (
     lambda d: f"#### {d.strftime('%B')} {d.day}, {d.year}",
     lambda d: f"{d.day} {d.strftime('%b')} {d.year}",
 )
-_NOISE = st.sampled_from([
-    "", "## Notes", "### 2.1 Method", "- 5.6 is a version", "| a | b |", "3/4 of the data",
-    "《Paper Title Here》", "- [ ] 《Later Paper Title》", "**bold**", "# 2021", "1997年的文章",
-    "| 3/30/23 | [Name] |", "```", "text 2022/13/45 text",
-])
+_NOISE = st.sampled_from(
+    [
+        "",
+        "## Notes",
+        "### 2.1 Method",
+        "- 5.6 is a version",
+        "| a | b |",
+        "3/4 of the data",
+        "《Paper Title Here》",
+        "- [ ] 《Later Paper Title》",
+        "**bold**",
+        "# 2021",
+        "1997年的文章",
+        "| 3/30/23 | [Name] |",
+        "```",
+        "text 2022/13/45 text",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(
-    st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2030, 12, 31)),
-    st.integers(min_value=0, max_value=len(_SPELLINGS) - 1),
-    st.lists(_NOISE, max_size=4),
-), max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2030, 12, 31)),
+            st.integers(min_value=0, max_value=len(_SPELLINGS) - 1),
+            st.lists(_NOISE, max_size=4),
+        ),
+        max_size=6,
+    )
+)
 def test_a_mention_date_is_always_one_the_log_states(
     entries: list[tuple[dt.date, int, list[str]]],
 ) -> None:

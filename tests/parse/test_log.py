@@ -67,8 +67,10 @@ def test_pending_list_keeps_papers_and_drops_todos(log_fixture: Callable[..., An
     mentions = log_fixture("daily.md")
     todo = [m for m in mentions if m.section == "pending list"]
     assert [(m.kind, m.title) for m in todo] == [
-        (MentionKind.TO_READ,
-         "Neural machine translation by jointly learning to align and translate"),
+        (
+            MentionKind.TO_READ,
+            "Neural machine translation by jointly learning to align and translate",
+        ),
         (MentionKind.TO_READ, "Deep networks with stochastic depth"),
         (MentionKind.READ, "Layer Normalization for recurrent and convolutional networks"),
     ]
@@ -110,10 +112,14 @@ def test_custom_markers(log_fixture: Callable[..., Any]) -> None:
 @pytest.mark.parametrize(
     ("patterns", "message"),
     [
-        pytest.param(lambda: Patterns(title_markers=(("《", ""),)), r"title_markers\[0\]",
-                     id="empty_marker"),
-        pytest.param(lambda: Patterns(date_headings=("(?P<year>\\d{4}",)), r"date_headings\[0\]",
-                     id="bad_regex"),
+        pytest.param(
+            lambda: Patterns(title_markers=(("《", ""),)), r"title_markers\[0\]", id="empty_marker"
+        ),
+        pytest.param(
+            lambda: Patterns(date_headings=("(?P<year>\\d{4}",)),
+            r"date_headings\[0\]",
+            id="bad_regex",
+        ),
         pytest.param(lambda: Patterns(date_headings=(r"\d{4}",)), "named groups", id="no_groups"),
     ],
 )
@@ -147,9 +153,12 @@ def test_seed_bare_titles_of_older_sections(seed_log: Callable[..., Any]) -> Non
     _, mentions = seed_log("003")
     bare = [m for m in mentions if m.inferred]
     titles = {m.title for m in bare}
-    assert {"Long short-term memory", "Learning convolutional neural networks for graphs",
-            "Graph Convolutional Networks for Text Classification",
-            "Anomaly Detection with Robust Deep Autoencoders"} <= titles
+    assert {
+        "Long short-term memory",
+        "Learning convolutional neural networks for graphs",
+        "Graph Convolutional Networks for Text Classification",
+        "Anomaly Detection with Robust Deep Autoencoders",
+    } <= titles
     assert all(m.date and m.date < dt.date(2023, 5, 1) for m in bare)
     assert all(m.section.startswith("2023.4.") for m in bare)
     assert not titles & {"RNN & LSTM basics", "TBD", "Zero-Shot Text-to-Image Generation"}
@@ -160,8 +169,10 @@ def test_seed_bare_titles_of_older_sections(seed_log: Callable[..., Any]) -> Non
 def test_seed_pending_list(seed_log: Callable[..., Any]) -> None:
     _, mentions = seed_log("003")
     todo = {m.title: m for m in mentions if m.kind is MentionKind.TO_READ}
-    gru = ("Learning phrase representations using rnn encoder-decoder for statistical "
-           "machine translation")
+    gru = (
+        "Learning phrase representations using rnn encoder-decoder for statistical "
+        "machine translation"
+    )
     gradcam = "Visual explanations from deep networks via gradient-based localization"
     assert {
         gru,
@@ -176,12 +187,39 @@ def test_seed_pending_list(seed_log: Callable[..., Any]) -> None:
     assert "写综述：GNN 论文总结" not in raws and "通用内容" not in raws
 
 
-_LOG_PIECES = st.sampled_from([
-    "# 2023.12\n", "## 2024.1.5\n", "## 2024-02-30\n", "### x\n", "《", "》", "《VAE: Auto》",
-    "- [ ] ", "- [x] ", "  ", "\n", "\r\n", "```\n", "| ✅ | 2014 | [GAN](", ") |", "[", "]",
-    "https://arxiv.org/abs/1706.03762v2", "10.1038/", "nature.com/articles/s1", "arXiv:",
-    "Long short-term memory\n    1997年\n", "2016年", "**", "<u>", "</u>", "：", "(X)", "!",
-])
+_LOG_PIECES = st.sampled_from(
+    [
+        "# 2023.12\n",
+        "## 2024.1.5\n",
+        "## 2024-02-30\n",
+        "### x\n",
+        "《",
+        "》",
+        "《VAE: Auto》",
+        "- [ ] ",
+        "- [x] ",
+        "  ",
+        "\n",
+        "\r\n",
+        "```\n",
+        "| ✅ | 2014 | [GAN](",
+        ") |",
+        "[",
+        "]",
+        "https://arxiv.org/abs/1706.03762v2",
+        "10.1038/",
+        "nature.com/articles/s1",
+        "arXiv:",
+        "Long short-term memory\n    1997年\n",
+        "2016年",
+        "**",
+        "<u>",
+        "</u>",
+        "：",
+        "(X)",
+        "!",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -196,6 +234,14 @@ def test_parse_never_raises_and_lines_point_at_raw(text: str) -> None:
 
 def test_module_surface() -> None:
     assert set(papersync.parse.__all__) == {
-        "DEFAULT_PATTERNS", "ParsedLog", "Patterns", "TitleParts", "clean_title", "group",
-        "looks_like_title", "parse", "parse_log", "read_title",
+        "DEFAULT_PATTERNS",
+        "ParsedLog",
+        "Patterns",
+        "TitleParts",
+        "clean_title",
+        "group",
+        "looks_like_title",
+        "parse",
+        "parse_log",
+        "read_title",
     }

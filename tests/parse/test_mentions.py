@@ -93,7 +93,10 @@ def test_checkboxes_done_are_read_and_open_are_to_read() -> None:
         "- [ ] 《Auto-Encoding Variational Bayes》\n"
     )
     assert [m.kind for m in parse(log, "m.md")] == [
-        MentionKind.READ, MentionKind.TO_READ, MentionKind.READ, MentionKind.TO_READ,
+        MentionKind.READ,
+        MentionKind.TO_READ,
+        MentionKind.READ,
+        MentionKind.TO_READ,
     ]
 
 

@@ -9,13 +9,19 @@ import re
 from urllib.parse import urlsplit
 
 _CUE_WORDS = (
-    ("a talk covering several papers", r"串讲|讲座|直播",
-     r"串讲|讲座|直播|\b(?:talk|lecture|keynote|webinar)\b"),
+    (
+        "a talk covering several papers",
+        r"串讲|讲座|直播",
+        r"串讲|讲座|直播|\b(?:talk|lecture|keynote|webinar)\b",
+    ),
     ("a book", r"书籍|图书", r"书籍|图书|\bbook\b"),
     ("a blog post", r"博客|笔记|公众号|\bblog\b", r"博客|公众号|\bblog\b"),
     ("a course", r"课程|公开课", r"课程|公开课|\b(?:course|slides)\b"),
-    ("a survey of many papers", r"论文综述|综述论文",
-     r"论文综述|综述论文|\bsurvey\s+of\s+papers\b"),
+    (
+        "a survey of many papers",
+        r"论文综述|综述论文",
+        r"论文综述|综述论文|\bsurvey\s+of\s+papers\b",
+    ),
 )
 """(why, words that say so in the mention's own text, words that say so beside it in its
 cell). English words count only beside the mention: a title may well contain `Video` or
@@ -26,8 +32,20 @@ _WORDS = tuple(
 )
 _SITES = (
     ("a video", ("bilibili.com", "youtube.com", "youtu.be", "vimeo.com", "b23.tv")),
-    ("a blog post", ("zhihu.com", "csdn.net", "mp.weixin.qq.com", "medium.com", "substack.com",
-                     "jianshu.com", "cnblogs.com", ".blog", "blog.")),
+    (
+        "a blog post",
+        (
+            "zhihu.com",
+            "csdn.net",
+            "mp.weixin.qq.com",
+            "medium.com",
+            "substack.com",
+            "jianshu.com",
+            "cnblogs.com",
+            ".blog",
+            "blog.",
+        ),
+    ),
     ("a book", ("press.", "books.google", "oreilly.com")),
 )
 _BOOK_PATH = re.compile(r"/books?/", re.IGNORECASE)

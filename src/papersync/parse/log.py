@@ -120,9 +120,7 @@ class _Walk:
         return next((f.stated for f in reversed(self.frames) if f.stated and f.stated.year), None)
 
     def _current(self) -> StatedDate | None:
-        return next(
-            (f.stated for f in reversed(self.frames) if f.stated and f.stated.date), None
-        )
+        return next((f.stated for f in reversed(self.frames) if f.stated and f.stated.date), None)
 
     def _push(self, frame: _Frame) -> None:
         while self.frames and self.frames[-1].level >= frame.level:
@@ -186,7 +184,12 @@ class _Walk:
     # --- mentions --------------------------------------------------------------------------
 
     def _scan_line(
-        self, index: int, line: str, row_date: StatedDate | None, *, level: int | None = None,
+        self,
+        index: int,
+        line: str,
+        row_date: StatedDate | None,
+        *,
+        level: int | None = None,
         only_marked: bool = False,
     ) -> None:
         drafts, ends_entry = _line_mentions(index, line, self, only_marked)
@@ -247,7 +250,7 @@ def _table_cues(draft: Draft, line: str) -> None:
     """A mention in a table cell: its body is the rest of the row; its cell may say it is
     a talk, a book, a video…"""
     if draft.body is None:
-        draft.body = rest_of_row(line[draft.body_from:])
+        draft.body = rest_of_row(line[draft.body_from :])
         draft.cuts_body = False
     before = line.rfind("|", 0, draft.start)
     after = line.find("|", draft.body_from)
@@ -300,9 +303,7 @@ def _problems(mentions: tuple[Mention, ...], walk: _Walk, file: str) -> tuple[st
     """A log with mentions and no date at all: say which lines looked like dates."""
     if not mentions or walk.dated_lines or not walk.undated_lines:
         return ()
-    shown = ", ".join(
-        f"line {n + 1} `{walk.lines[n].strip()[:40]}`" for n in walk.undated_lines
-    )
+    shown = ", ".join(f"line {n + 1} `{walk.lines[n].strip()[:40]}`" for n in walk.undated_lines)
     return (
         f"{file}: {len(mentions)} mentions but no date recognised; lines that look like "
         f"dates: {shown}. Add a regular expression with named groups year, month and day "
@@ -330,8 +331,13 @@ def _bare_titles(lines: list[str], section: _Section, walk: _Walk) -> Iterator[D
         raw = line.strip()
         start = line.index(raw)
         yield Draft(
-            line=index, start=start, body_from=start + len(raw), raw=raw,
-            kind=MentionKind.READ, inferred=True, date=walk.date_at(index),
+            line=index,
+            start=start,
+            body_from=start + len(raw),
+            raw=raw,
+            kind=MentionKind.READ,
+            inferred=True,
+            date=walk.date_at(index),
             level=section.level,
         )
 

@@ -45,17 +45,27 @@ def marked(
             continue
         begin = found[number - 1].end() if number else 0
         end = found[number + 1].start() if number + 1 < len(found) else len(line)
-        after = line[match.end():end]
+        after = line[match.end() : end]
         hints = parts.hints
         if not (hints.venue and hints.year):
             around = trailing_hints(after)
-            hints = replace(hints, venue=hints.venue or around.venue,
-                            year=hints.year or around.year)
-        drafts.append(Draft(
-            line=index, start=match.start(), body_from=match.end(), raw=raw, kind=kind,
-            ids=extract_ids(line[begin:end]), title=parts.title, alias=parts.alias,
-            hints=hints, url=_paper_link(after),
-        ))
+            hints = replace(
+                hints, venue=hints.venue or around.venue, year=hints.year or around.year
+            )
+        drafts.append(
+            Draft(
+                line=index,
+                start=match.start(),
+                body_from=match.end(),
+                raw=raw,
+                kind=kind,
+                ids=extract_ids(line[begin:end]),
+                title=parts.title,
+                alias=parts.alias,
+                hints=hints,
+                url=_paper_link(after),
+            )
+        )
     return drafts
 
 
@@ -75,15 +85,21 @@ def checkbox(index: int, found: re.Match[str]) -> Draft | None:
         return None
     start = found.start("item")
     return Draft(
-        line=index, start=start, body_from=start + cut, raw=raw, kind=kind, ids=ids,
-        title=title, alias=parts.alias, hints=parts.hints, url=_paper_link(raw),
+        line=index,
+        start=start,
+        body_from=start + cut,
+        raw=raw,
+        kind=kind,
+        ids=ids,
+        title=title,
+        alias=parts.alias,
+        hints=parts.hints,
+        url=_paper_link(raw),
         year_hint=stated_year(raw[cut:]) if cut < len(raw) else None,
     )
 
 
-def wikilinks(
-    index: int, line: str, kind: MentionKind, ignore: Collection[str]
-) -> Iterator[Draft]:
+def wikilinks(index: int, line: str, kind: MentionKind, ignore: Collection[str]) -> Iterator[Draft]:
     """`[[Title]]`, `[[Title|shown]]` and `[[Title]](url)` whose target is title-shaped and
     is not one of the vault's own notes (`ignore`, case-folded names)."""
     for found in WIKILINK.finditer(line):
@@ -95,9 +111,16 @@ def wikilinks(
         alias = parts.alias or (shown if shown and read_title(shown).is_name else None)
         url = found["url"] or None
         yield Draft(
-            line=index, start=found.start("target"), body_from=found.end(), raw=target,
-            kind=kind, ids=extract_ids(url or ""), title=parts.title, alias=alias,
-            hints=parts.hints, url=url,
+            line=index,
+            start=found.start("target"),
+            body_from=found.end(),
+            raw=target,
+            kind=kind,
+            ids=extract_ids(url or ""),
+            title=parts.title,
+            alias=alias,
+            hints=parts.hints,
+            url=url,
         )
 
 
@@ -113,9 +136,16 @@ def emphasised(index: int, line: str, kind: MentionKind) -> Iterator[Draft]:
             continue
         parts = read_title(text)
         yield Draft(
-            line=index, start=found.start("text"), body_from=link.end(), raw=text, kind=kind,
-            ids=extract_ids(link["url"]), title=parts.title, alias=parts.alias,
-            hints=parts.hints, url=link["url"],
+            line=index,
+            start=found.start("text"),
+            body_from=link.end(),
+            raw=text,
+            kind=kind,
+            ids=extract_ids(link["url"]),
+            title=parts.title,
+            alias=parts.alias,
+            hints=parts.hints,
+            url=link["url"],
         )
 
 

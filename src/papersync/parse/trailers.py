@@ -28,15 +28,15 @@ _AUTHORS = (
     # `K. He, X. Zhang and J. Sun`: initials make a list of names unmistakable
     r"|(?P<initials>(?-i:(?:[A-Z]\.\s*)+[A-Z][a-z]+(?:\s*(?:,|and|&)\s*(?:[A-Z]\.\s*)+[A-Z][a-z]+)*))"
 )
-_UNIT = re.compile(
-    rf"(?:{_VENUE_YEAR}|(?P<presentation>{PRESENTATION})|{_AUTHORS})", re.IGNORECASE
-)
+_UNIT = re.compile(rf"(?:{_VENUE_YEAR}|(?P<presentation>{PRESENTATION})|{_AUTHORS})", re.IGNORECASE)
 _GAP = re.compile(r"[\s,.;:|/()\[\]（）【】<>–—-]*")
 _CUT = re.compile(r"\s*[.,;:|–—]\s+|\s+[-/]\s+|\s*(?=[(\[（【])|\s+")
 """Where a trailer may begin: after sentence or list punctuation, a dash, before a bracket,
 or (for a venue and its year only) after a plain space."""
-_BRACKETED = re.compile(r"\s*(?:\((?P<a>[^()]*)\)|\[(?P<b>[^\[\]]*)\]|（(?P<c>[^（）]*)）"
-                        r"|【(?P<d>[^【】]*)】)\s*[.。]?$")
+_BRACKETED = re.compile(
+    r"\s*(?:\((?P<a>[^()]*)\)|\[(?P<b>[^\[\]]*)\]|（(?P<c>[^（）]*)）"
+    r"|【(?P<d>[^【】]*)】)\s*[.。]?$"
+)
 _LEADING_NUMBER = re.compile(r"^\s*(?:\[\d{1,3}\]|\(\d{1,3}\)|\d{1,3}[.)、]|No\.\s*\d+)\s+")
 _LEADING_TAG = re.compile(r"^\s*(?:\[(?P<a>[^\[\]]+)\]|\((?P<b>[^()]+)\)|【(?P<c>[^【】]+)】)\s*")
 _LEADING_YEAR = re.compile(r"^\s*(?P<year>(?:19|20)\d\d)\s*(?:[-–—:|]|\.(?!\d))\s*")
@@ -93,17 +93,17 @@ def _leading(text: str, hints: Hints) -> tuple[str, Hints]:
     while True:
         number = _LEADING_NUMBER.match(text)
         if number:
-            text = text[number.end():]
+            text = text[number.end() :]
             continue
         tag = _LEADING_TAG.match(text)
         if tag:
             inside = _read_units(tag["a"] or tag["b"] or tag["c"])
-            if inside is not None and text[tag.end():].strip():
-                text, hints = text[tag.end():], _merge(hints, inside)
+            if inside is not None and text[tag.end() :].strip():
+                text, hints = text[tag.end() :], _merge(hints, inside)
                 continue
         year = _LEADING_YEAR.match(text)
-        if year and len(text[year.end():].split()) >= 2:
-            text, hints = text[year.end():], _merge(hints, Hints(year=int(year["year"])))
+        if year and len(text[year.end() :].split()) >= 2:
+            text, hints = text[year.end() :], _merge(hints, Hints(year=int(year["year"])))
             continue
         return text, hints
 
@@ -114,7 +114,7 @@ def _trailer(text: str, hints: Hints) -> tuple[str, Hints]:
     for cut in _CUT.finditer(text):
         if cut.start() == 0:
             continue
-        rest = text[cut.end():]
+        rest = text[cut.end() :]
         if not rest:
             break
         found = _read_units(rest)
