@@ -22,6 +22,7 @@ from papersync import works
 from papersync.errors import CatalogError
 from papersync.match import STOPWORDS, identity, mention_forms
 from papersync.model import Ids, Mention, Paper
+from papersync.names import claims
 from papersync.sources import Found, Records
 from papersync.sources.catalog.arxiv_jsonl import parse_arxiv_record, read_arxiv_jsonl
 from papersync.sources.catalog.bibtex import read_bibtex
@@ -442,7 +443,8 @@ class Catalog:
             elif paper.abstract and as_word.search(fold(paper.abstract)):
                 in_abstract.append(paper)
         in_title.sort(key=lambda paper: len(paper.title))
-        return (in_title + in_abstract)[:SHORTLIST]
+        claimed = [p for p in in_title + in_abstract if claims(name, [p])]  # evidence first
+        return list(dict.fromkeys(claimed + in_title + in_abstract))[:SHORTLIST]
 
     def _records(self, rowids: Sequence[int]) -> list[Paper]:
         """The stored records of these rows, in this order."""
