@@ -255,3 +255,10 @@ def test_a_title_opening_with_the_name_its_abstract_brings_is_called_so() -> Non
 def test_our_quoted_name_is_a_definition() -> None:
     found = names.abstract_names('Our "SimSiam" method achieves competitive results.')
     assert Name("SimSiam", "abstract") in found
+
+
+def test_a_person_named_paper_missing_from_the_candidates_is_said_so() -> None:
+    alias = names.Alias("DETR", DETR.ids, "vault")
+    result = match.decide(named("DETR"), [paper("Other Detectors")], [alias])
+    assert result.status is Status.UNRESOLVED
+    assert "'DETR' names arxiv:2005.12872, which no source returned" in result.reason

@@ -244,6 +244,8 @@ def decide_name(
         vetoed = "; ".join(f"{claim.paper.title!r}: {c.note}" for claim, c in checked)
         near = ", ".join(names.nearest(name, candidates)) or "none"
         why = f"ruled out: {vetoed}" if vetoed else f"no paper is called {name!r} (nearest: {near})"
+        if given := names.given(name, aliases):
+            why = f"{name!r} names {given[0].key()}, which no source returned; {why}"
         return Match(mention, Status.UNRESOLVED, reason=why)
     scored = [Candidate(claim.paper, _name_score(claim) * c.factor) for claim, c in kept]
     shown = tuple(sorted(scored, key=lambda candidate: -candidate.score))

@@ -112,9 +112,15 @@ def fold(name: str) -> str:
 
 
 def is_name_only(mention: Mention) -> bool:
-    """A mention that writes only a short name: marked so by the parser, or a single token."""
+    """A mention that writes only a short name: marked so by the parser, or a single token that
+    is not an id or a link (those are decided by the id they carry)."""
+    title = mention.title.strip()
     return mention.is_name or (
-        not mention.alias and " " not in mention.title.strip() and bool(fold(mention.title))
+        not mention.alias
+        and not mention.ids
+        and " " not in title
+        and bool(fold(title))
+        and "/" not in title
     )
 
 
