@@ -21,9 +21,8 @@ from papersync.similarity import (
     mention_forms,
     mention_name,
     normalise,
-    written_authors,
-    written_year,
 )
+from papersync.trailer import written_authors, written_year
 
 __all__ = ["STOPWORDS", "decide", "identity", "markers", "mention_forms", "normalise", "score"]
 

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
-from papersync import trailer
 from papersync.model import Mention
+from papersync.trailer import without_trailer
 
 _HTML_TAG = re.compile(r"<[^>]+>")
 _EMPHASIS = re.compile(r"[*_`~]+")
@@ -133,39 +133,6 @@ def _form(text: str, factor: float = 1.0) -> Form | None:
     norm = normalise(text)
     truncated = bool(_TRUNCATED.search(text))
     return Form(norm, markers(norm), factor, truncated=truncated) if norm else None
-
-
-def without_trailer(text: str) -> tuple[str, ...]:
-    """The text with a venue, year, date or author list around it cut off (`trailer`); the text
-    itself too when the only cut was a year at its end, which a title may own."""
-    cut = trailer.split(text)
-    if not cut.cut:
-        return (text,)
-    return (cut.title, text) if cut.only_year else (cut.title,)
-
-
-def written_year(mention: Mention) -> int | None:
-    """The year the mention states: the parser's hints, else a year cut from around its title."""
-    if mention.hints.year is not None:
-        return mention.hints.year
-    if mention.year_hint is not None:
-        return mention.year_hint
-    for text in (mention.title, mention.raw):
-        cut = trailer.split(text)
-        if cut.year is not None and not cut.only_year:
-            return cut.year
-    return None
-
-
-def written_authors(mention: Mention) -> tuple[str, ...]:
-    """The authors the mention names: the parser's hints, else an `et al.` list cut from it."""
-    if mention.hints.authors:
-        return mention.hints.authors
-    for text in (mention.title, mention.raw):
-        cut = trailer.split(text)
-        if cut.authors:
-            return cut.authors
-    return ()
 
 
 def _split_name(text: str) -> tuple[str, str] | None:

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from papersync.model import Mention
+
 VENUES = frozenset(
     {"arxiv", "corr", "openreview", "cvpr", "iccv", "eccv", "wacv", "bmvc", "accv", "3dv"}
     | {"neurips", "nips", "icml", "iclr", "aaai", "ijcai", "uai", "aistats", "colt", "tmlr"}
@@ -234,3 +236,36 @@ def _authors(text: str, tokens: list[re.Match[str]]) -> tuple[int, tuple[str, ..
         return len(tokens), ()
     names = [t.group().rstrip(".,") for t in tokens[start:k]]
     return start, tuple(n for n in names if n.casefold() not in ("and", "&"))
+
+
+def without_trailer(text: str) -> tuple[str, ...]:
+    """The text with a venue, year, date or author list around it cut off (`trailer`); the text
+    itself too when the only cut was a year at its end, which a title may own."""
+    cut = split(text)
+    if not cut.cut:
+        return (text,)
+    return (cut.title, text) if cut.only_year else (cut.title,)
+
+
+def written_year(mention: Mention) -> int | None:
+    """The year the mention states: the parser's hints, else a year cut from around its title."""
+    if mention.hints.year is not None:
+        return mention.hints.year
+    if mention.year_hint is not None:
+        return mention.year_hint
+    for text in (mention.title, mention.raw):
+        cut = split(text)
+        if cut.year is not None and not cut.only_year:
+            return cut.year
+    return None
+
+
+def written_authors(mention: Mention) -> tuple[str, ...]:
+    """The authors the mention names: the parser's hints, else an `et al.` list cut from it."""
+    if mention.hints.authors:
+        return mention.hints.authors
+    for text in (mention.title, mention.raw):
+        cut = split(text)
+        if cut.authors:
+            return cut.authors
+    return ()
