@@ -83,6 +83,11 @@ def test_an_ordinary_last_word_is_not_a_name() -> None:
             Name("TimeSformer", "abstract"),
             id="named_in_quotes",
         ),
+        pytest.param(
+            "We propose improvements to the YOLO method. The improved model, YOLOv2, is fast.",
+            Name("YOLOv2", "abstract"),
+            id="the_improved_model_name",
+        ),
         pytest.param(MOCO_V2.abstract, Name("MoCo", "abstract-mention"), id="only_mentioned"),
     ],
 )
@@ -145,6 +150,7 @@ def test_one_spelling_of_a_version_is_another() -> None:
     assert names.fold("MoCo v2") == names.fold("MoCov2")
     assert names.fold("DALL·E 2") == names.fold("DALL.E 2")
     assert names.fold("Mask RCNN") == names.fold("Mask R-CNN")
+    assert names.fold("MoCov1") == names.fold("MoCo") != names.fold("MoCov2")
 
 
 def test_zero_is_not_a_zero_shot_paper() -> None:

@@ -53,7 +53,8 @@ _PRESENT = re.compile(
     + r")[\"”]?[,:]\s+(?:a|an|the)\b"
 )
 _APPOSITION = re.compile(
-    r"(?:\b[Ww]e\s+(?:propose|present|introduce)\w*\s+an?\s|\b[Oo]ur\s)[^,.;]{1,60},\s+[\"“]?"
+    r"(?:\b[Ww]e\s+(?:propose|present|introduce)\w*\s+an?\s|\b[Oo]ur\s"
+    r"|\b[Tt]he\s+(?:improved|resulting|proposed|new)\s)[^,.;]{1,60},\s+[\"“]?"
     r"(?P<name>" + _NAME_SHAPE + r")[\"”]?,"
 )
 _QUOTED = re.compile(r"[\"“](?P<name>[^\"”\s]{2,24}?)[,.]?[\"”]")
@@ -106,9 +107,14 @@ class Claim:
 
 def fold(name: str) -> str:
     """The form two spellings of one name share: `DALL·E 2`/`DALL.E 2`, `Mask RCNN`/`Mask R-CNN`,
-    `MobileNets`/`MobileNet` (a plural `s` after a letter is dropped)."""
-    text = re.sub(r"[^\w+]|_", "", unicodedata.normalize("NFKC", name).casefold())
+    `MobileNets`/`MobileNet` (a plural `s` after a letter is dropped), `MoCov1`/`MoCo`."""
+    text = re.sub(r"[^\w+]|_", "", unicodedata.normalize("NFKC", searchable(name)).casefold())
     return text[:-1] if len(text) > 3 and text.endswith("s") and text[-2].isalpha() else text
+
+
+def searchable(name: str) -> str:
+    """The name as a paper writes it: a first version is unnumbered (`MoCov1` is `MoCo`)."""
+    return re.sub(r"(?<=[A-Za-z])[\s-]?v1$", "", name.strip())
 
 
 def is_name_only(mention: Mention) -> bool:

@@ -22,7 +22,7 @@ from papersync import works
 from papersync.errors import CatalogError
 from papersync.match import STOPWORDS, identity, mention_forms
 from papersync.model import Ids, Mention, Paper
-from papersync.names import claims
+from papersync.names import claims, searchable
 from papersync.sources import Found, Records
 from papersync.sources.catalog.arxiv_jsonl import parse_arxiv_record, read_arxiv_jsonl
 from papersync.sources.catalog.bibtex import read_bibtex
@@ -424,18 +424,18 @@ class Catalog:
     def named(self, name: str) -> list[Paper]:
         """Papers whose title or abstract holds `name` as a word (`DETR`, `Swin Transformer`):
         the evidence a short name needs; `match` judges how strong it is. Title hits first."""
-        folded = fold(name)
+        folded = fold(searchable(name))
         words = _words(folded)
         if not words:
             return []
-        query = " AND ".join(map(_quoted, words))
+        query = " AND ".join(map(_quoted, words)) + "*"  # `MobileNet` finds `MobileNets`
         found = self._query(
             "SELECT rowid FROM titles WHERE titles MATCH ? LIMIT ?", (query, NAMED_RETRIEVED)
         )
         found += self._query(
             "SELECT rowid FROM abstracts WHERE abstracts MATCH ? LIMIT ?", (query, NAMED_RETRIEVED)
         )
-        as_word = re.compile(rf"(?<!\w){re.escape(folded)}(?!\w)")
+        as_word = re.compile(rf"(?<!\w){re.escape(folded)}s?(?!\w)")
         in_title, in_abstract = [], []
         for paper in self._records(list(dict.fromkeys(rowid for (rowid,) in found))):
             if as_word.search(fold(paper.title)):
