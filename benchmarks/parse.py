@@ -1,20 +1,26 @@
-"""Parse a generated 20 MB reading log and print mentions per second and peak memory.
+"""Parse a generated 20 MB reading log and print mentions per second and peak memory; with
+`--shared DIR`, also what parse finds and dates in the real logs there.
 
 The log imitates the real seeds: month and day headings, 《》 entries with Chinese notes,
 alias prefixes, a pending list, bare-title older sections and a Markdown table of links.
-Run: `python benchmarks/parse.py [--mb 20] [--seed 0]`.
+The real logs are the seeds and `eval/logs/*.md`, whose gold rows are their 《》 mentions in
+order, and seed 004's reading-list table, whose gold rows carry the row's date.
+Run: `python benchmarks/parse.py [--mb 20] [--seed 0] [--shared ../shared]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import resource
 import time
 import tracemalloc
+from pathlib import Path
 
-from papersync.parse import parse
+from papersync.model import MentionKind
+from papersync.parse import parse, parse_log
 
 WORDS = (
     "learning",
@@ -120,11 +126,56 @@ def generate(megabytes: float, seed: int) -> str:
     return "".join(parts)
 
 
+def coverage(shared: Path) -> None:
+    """Per real log: mentions found (of the gold 《》 rows), dated, cut into hints, problems."""
+    for path in sorted((shared / "eval" / "logs").glob("*.md")):
+        gold = [json.loads(line) for line in path.with_suffix(".gold.jsonl").open()]
+        result = parse_log(path.read_text(encoding="utf-8"), path.name)
+        marked = [m for m in result.mentions if m.kind is not MentionKind.LINK]
+        written = [m.raw for m in marked]
+        found = sum(1 for row in gold if row["log_title"] in written)
+        print(
+            f"{path.stem[:40]:40} gold {len(gold):3}  found {found:3}  "
+            f"dated {sum(1 for m in marked if m.date):3} (month only "
+            f"{sum(m.month_only for m in marked)})  hints {sum(bool(m.hints) for m in marked):3}"
+            f"  problems {len(result.problems)}"
+        )
+    for path in sorted((shared / "seeds").glob("*.txt")):
+        result = parse_log(path.read_text(encoding="utf-8"), path.name)
+        mentions = result.mentions
+        print(
+            f"seed {path.name[:3]:35} mentions {len(mentions):4}  dated "
+            f"{sum(1 for m in mentions if m.date):4}  names {sum(m.is_name for m in mentions):3}"
+            f"  not a paper {sum(bool(m.not_a_paper) for m in mentions):2}"
+        )
+    table_dates(shared)
+
+
+def table_dates(shared: Path) -> None:
+    """Seed 004: the gold rows with a table date, and how many parse dates right."""
+    gold_path = shared / "eval" / "seed004" / "gold.jsonl"
+    seeds = list((shared / "seeds").glob("004*.txt"))
+    if not gold_path.exists() or not seeds:
+        return
+    mentions = parse(seeds[0].read_text(encoding="utf-8"), seeds[0].name)
+    dated = [json.loads(line) for line in gold_path.open()]
+    dated = [row for row in dated if row["table_date"]]
+    right = 0
+    for row in dated:
+        line = row["lines"][0]
+        found = [m for m in mentions if m.line == line and m.raw.strip() == row["raw"].strip()]
+        right += any(str(m.date) == row["table_date"] for m in found)
+    print(f"seed 004 table rows with a date: {len(dated)}, dated right: {right}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=20.0, help="size of the generated log")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shared", type=Path, help="the shared data folder: real logs too")
     args = parser.parse_args()
+    if args.shared:
+        coverage(args.shared)
 
     text = generate(args.mb, args.seed)
     size = len(text.encode()) / 1_000_000

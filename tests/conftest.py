@@ -66,3 +66,14 @@ def _outputs(root: Path) -> dict[str, bytes]:
 def outputs() -> Callable[[Path], dict[str, bytes]]:
     """Every file papersync wrote under `root/out`, by path relative to `root`."""
     return _outputs
+
+
+def _add_entry(root: Path, line: str, day: str = "2024.3.30") -> None:
+    log = root / "notes" / "log.md"
+    log.write_text(log.read_text(encoding="utf-8") + f"\n## {day}\n\n{line}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def add_entry() -> Callable[..., None]:
+    """Append a dated entry (one line) to the example folder's log, as a person would."""
+    return _add_entry

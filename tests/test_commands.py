@@ -187,3 +187,25 @@ def test_doctor_checks_every_service_and_the_zotero_key(
         )
         assert main(["doctor", "--config", str(config)]) == 1
         assert "FAIL  zotero (API key)" in capsys.readouterr().out
+
+
+def test_doctor_with_every_service_unreachable_is_one_line_per_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = "http://127.0.0.1:9"
+    for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
+        monkeypatch.setenv(var, closed)
+    (tmp_path / "log.md").write_text("## 2024.1.1\n\n《Attention Is All You Need》\n")
+    config = tmp_path / "papersync.yaml"
+    config.write_text(
+        "notes: [log.md, missing.md]\ncache_dir: cache\n"
+        f"export:\n  zotero: {{library_id: '1', api_key: k, url: '{closed}'}}\n"
+    )
+    assert main(["doctor", "--config", str(config)]) == 1
+    captured = capsys.readouterr()
+    assert not captured.err
+    lines = captured.out.splitlines()
+    assert all(line.startswith(("ok   ", "FAIL  ")) for line in lines)
+    failed = [line for line in lines if line.startswith("FAIL")]
+    for name in ("missing.md", "arxiv", "semanticscholar", "crossref", "zotero (API key)"):
+        assert sum(name in line for line in failed) == 1, name

@@ -95,5 +95,5 @@ def test_missing_default_file_is_fine_but_a_named_one_is_not(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert isinstance(load(tmp_path / "papersync.yaml"), Config)
-    with pytest.raises(ConfigError, match="config file not found"):
+    with pytest.raises(ConfigError, match="no config file here"):
         load(tmp_path / "papersync.yaml", required=True)

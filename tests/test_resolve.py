@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from papersync.errors import CommandError
 from papersync.lock import Decision, Lock
 from papersync.match import identity
 from papersync.model import Author, DecidedBy, Ids, Mention, MentionKind, Paper, Status
@@ -281,7 +280,48 @@ def test_sync_refresh_during_an_outage_keeps_every_output(
     assert kept.statuses.get(Status.MATCHED) == 2, "the catalog remembers what was found"
     assert (tmp_path / "refs.bib").read_bytes() == bib
     shutil.rmtree(tmp_path / "cache")
-    with pytest.raises(CommandError, match="nothing was exported"):
-        commands.sync(config, refresh=True, say=lambda _: None)
+    held = commands.sync(config, refresh=True, say=lambda _: None)
+    assert held.partial and any("nothing was exported" in p for p in held.problems)
     assert (tmp_path / "refs.bib").read_bytes() == bib
     assert (tmp_path / "papersync.lock.yaml").read_bytes() == lock
+
+
+def test_an_ambiguous_decision_is_not_undone_by_a_catalog_that_lacks_the_candidates() -> None:
+    """Not asked online (the lock settles it) and no catalog: nothing says "no match"."""
+    m = mention("Long short-term memory")
+    lock = Lock({identity(m): Decision(Status.AMBIGUOUS, raw=m.raw, score=0.8)})
+    source = ListedSource([LSTM])
+    result = resolve(groups(m), lock, catalog=None, online=[source])
+    assert source.asked == []
+    assert result.matches[identity(m)].status is Status.AMBIGUOUS
+    assert result.lock == lock
+
+
+@dataclass
+class AnsweringSource(ListedSource):
+    """Answers each title with exactly the papers listed for it."""
+
+    answers: Mapping[str, tuple[Paper, ...]] = field(default_factory=dict)
+
+    def candidates(self, mentions: Sequence[Mention]) -> Found:
+        self.asked.extend(m.title for m in mentions)
+        return Found({identity(m): self.answers.get(identity(m), ()) for m in mentions})
+
+
+def test_what_the_catalog_kept_from_online_answers_changes_no_decision(catalog: Catalog) -> None:
+    """A warm re-run with the lock removed decides as the cold run did, though the catalog now
+    holds a paper another title's answer brought in that resembles this title."""
+    ffm = Paper(
+        Ids(doi="10.1145/3038912.3052676"),
+        "Field-aware Factorization Machines in a Real-world Online Advertising System",
+        "crossref",
+        year=2017,
+    )
+    x = mention("Field-aware factorization machines for CTR prediction")
+    y = mention(ffm.title, line=2)
+    source = AnsweringSource([], answers={identity(y): (ffm,)})
+    cold = resolve(groups(x, y), Lock(), catalog=catalog, online=[source])
+    assert cold.matches[identity(y)].status is Status.MATCHED
+    assert catalog.search(x), "the catalog now knows a paper resembling x"
+    warm = resolve(groups(x, y), Lock(), catalog=catalog, online=[source])
+    assert warm.matches == cold.matches

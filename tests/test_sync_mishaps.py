@@ -63,12 +63,10 @@ def test_accept_best_records_the_candidates_real_score(example_folder: Path) -> 
     assert decision.score == pytest.approx(candidate.score, abs=1e-3) and decision.score < 1.0
 
 
-def test_an_interrupted_review_keeps_every_answer_already_given(example_folder: Path) -> None:
-    log = example_folder / "notes" / "log.md"
-    log.write_text(
-        log.read_text(encoding="utf-8") + "\n## 2024.3.30\n\n《A Title No Catalog Holds》\n",
-        encoding="utf-8",
-    )
+def test_an_interrupted_review_keeps_every_answer_already_given(
+    example_folder: Path, add_entry: Callable[..., None]
+) -> None:
+    add_entry(example_folder, "《A Title No Catalog Holds》")
     config = load(example_folder / "papersync.yaml")
     asked: list[str] = []
 
@@ -310,3 +308,230 @@ def test_a_lost_lock_is_rebuilt_from_the_outputs_without_duplicates(
     assert {k: (p.citekey, p.note) for k, p in load_lock(lock).papers.items()} == {
         k: (p.citekey, p.note) for k, p in pins_before.items()
     }
+
+
+# --- 3. an outage never wipes outputs -------------------------------------------------------
+
+
+ONLINE_PAPERS = {
+    "Attention Is All You Need": ("1706.03762", ("Ashish Vaswani", "Noam Shazeer"), 2017),
+    "Deep Residual Learning for Image Recognition": ("1512.03385", ("Kaiming He",), 2015),
+}
+
+
+def _online_project(root: Path, extra: str = "") -> Path:
+    """A log of two papers, resolved online (catalog off), with every file target."""
+    (root / "notes").mkdir(parents=True)
+    (root / "notes" / "log.md").write_text(
+        "# 2024\n\n## 2024.2.3\n\n《Attention Is All You Need》\n\n"
+        "## 2024.2.11\n\n《Deep Residual Learning for Image Recognition》\n",
+        encoding="utf-8",
+    )
+    (root / "papersync.yaml").write_text(
+        "notes: [notes/log.md]\ncache_dir: cache\n"
+        "sources:\n  catalog: {enabled: false}\n  retries: 0\n  timeout: 2\n"
+        "  arxiv: {interval: 0.01}\n  semanticscholar: {interval: 0.01}\n"
+        "  crossref: {interval: 0.01}\n"
+        "export:\n  bibtex: {path: out/refs.bib}\n  vault: {path: out/vault}\n"
+        "  csl: {path: out/papers.json}\n" + extra,
+        encoding="utf-8",
+    )
+    return root
+
+
+def _online_records() -> list[object]:
+    from fake_services import Record
+
+    return [Record(title=t, arxiv=a, authors=au, year=y) for t, (a, au, y) in ONLINE_PAPERS.items()]
+
+
+def test_refresh_during_an_outage_keeps_every_decision_and_output(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+) -> None:
+    from fake_services import serve
+
+    root = _online_project(tmp_path / "project")
+    config = ["--config", str(root / "papersync.yaml")]
+    with serve(_online_records()) as services:
+        for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
+            monkeypatch.setenv(var, services.url)
+        assert main(["sync", "--quiet", *config]) == 0
+    before = outputs(root)
+    lock = (root / "papersync.lock.yaml").read_bytes()
+    assert b"1706.03762" in before["out/refs.bib"]
+    capsys.readouterr()
+
+    assert main(["sync", "--refresh", "--quiet", *config]) == 3  # the services are gone
+    out = capsys.readouterr().out
+    assert "failed" in out
+    assert outputs(root) == before
+    assert (root / "papersync.lock.yaml").read_bytes() == lock
+
+
+# --- 9. a full disk during a sync ---------------------------------------------------------
+
+
+class _FullDisk:
+    """`os` as `papersync.atomic` sees it, on a disk with no space left: every rename of a
+    finished temp file fails, as the write before it would."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    @staticmethod
+    def replace(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device", str(dst))
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(
+    example_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+) -> None:
+    import os
+
+    from papersync import atomic
+
+    sync(example_folder)
+    log = example_folder / "notes" / "log.md"
+    log.write_text(log.read_text(encoding="utf-8").replace("第二次读", "第三次读"), "utf-8")
+    before = outputs(example_folder)
+    lock = (example_folder / "papersync.lock.yaml").read_bytes()
+    capsys.readouterr()
+    monkeypatch.setattr(atomic, "os", _FullDisk(os))
+
+    code = sync(example_folder)
+    line = one_line_error(capsys.readouterr().err)
+    assert code != 0 and "No space left on device" in line
+    assert outputs(example_folder) == before
+    assert (example_folder / "papersync.lock.yaml").read_bytes() == lock
+    assert not list(example_folder.rglob(f"*{atomic.TEMP_SUFFIX}"))
+
+
+# --- any sequence of mishaps ends, after one healthy run, where one healthy run ends -------
+
+
+def _killed_mid_run(root: Path, delay: float) -> None:
+    """`papersync sync` in its own process, killed with SIGKILL after `delay` seconds."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "papersync", "sync", "--offline", "--quiet"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+@pytest.mark.skipif(not _can_recover(), reason="the exporters cannot read their pins back yet")
+def test_any_sequence_of_mishaps_ends_where_one_healthy_run_ends(
+    example_folder: Path, tmp_path_factory: pytest.TempPathFactory, outputs: Outputs
+) -> None:
+    import shutil
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    healthy_log = (example_folder / "notes" / "log.md").read_bytes()
+    reference = tmp_path_factory.mktemp("reference") / "project"
+    shutil.copytree(example_folder, reference)
+    sync(reference)
+    expected = outputs(reference)
+    expected_lock = (reference / "papersync.lock.yaml").read_bytes()
+
+    step = st.one_of(
+        st.just(("sync", 0.0)),
+        st.just(("delete lock", 0.0)),
+        st.just(("unreadable note", 0.0)),
+        st.just(("restore note", 0.0)),
+        st.tuples(st.just("kill -9"), st.floats(0.2, 2.0)),
+    )
+
+    @settings(
+        max_examples=8,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.lists(step, max_size=4))
+    def mishaps(steps: list[tuple[str, float]]) -> None:
+        root = tmp_path_factory.mktemp("mishaps") / "project"
+        shutil.copytree(example_folder, root)
+        log, lock = root / "notes" / "log.md", root / "papersync.lock.yaml"
+        for name, delay in steps:
+            if name == "sync":
+                sync(root)
+            elif name == "delete lock":
+                lock.unlink(missing_ok=True)
+            elif name == "unreadable note":
+                log.write_bytes(healthy_log.decode("utf-8").encode("gbk", errors="replace"))
+            elif name == "restore note":
+                log.write_bytes(healthy_log)
+            else:
+                _killed_mid_run(root, delay)
+        log.write_bytes(healthy_log)
+        sync(root)
+        assert outputs(root) == expected
+        assert lock.read_bytes() == expected_lock
+
+    mishaps()
+
+
+@pytest.mark.skipif(not _can_recover(), reason="the exporters cannot read their pins back yet")
+def test_a_lost_lock_keeps_the_zotero_items_bib_keys_and_notes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+) -> None:
+    from fake_services import serve
+    from fake_zotero import FakeZotero
+
+    subset = Path(__file__).parent / "fixtures" / "zotero" / "schema-subset.json"
+    with serve(_online_records()) as services, FakeZotero(subset) as library:
+        for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
+            monkeypatch.setenv(var, services.url)
+        zotero = (
+            f"  zotero: {{library_id: '{library.library_id}', api_key: {library.api_key}, "
+            f"url: '{library.url}'}}\n"
+        )
+        root = _online_project(tmp_path / "project", zotero)
+        config = ["--config", str(root / "papersync.yaml")]
+        assert main(["sync", "--quiet", *config]) == 0
+        items = sorted(i["key"] for i in library.top_items())
+        before = outputs(root)
+        (root / "papersync.lock.yaml").unlink()
+        capsys.readouterr()
+
+        assert main(["sync", "--quiet", *config]) == 0
+        assert "lock rebuilt from outputs" in capsys.readouterr().out
+        assert sorted(i["key"] for i in library.top_items()) == items and len(items) == 2
+        assert set(outputs(root)) == set(before)
+        assert outputs(root)["out/refs.bib"] == before["out/refs.bib"]
+
+
+def test_export_out_onto_a_note_file_is_refused(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = example_folder / "notes" / "log.md"
+    before = log.read_bytes()
+    config = ["--config", str(example_folder / "papersync.yaml")]
+    assert main(["export", "csl", "--out", str(log), *config]) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert "--out" in line and "notes[0]" in line
+    assert log.read_bytes() == before

@@ -28,6 +28,7 @@ from papersync import __version__, commands, registry, report
 from papersync.config import CONFIG_NAME, Config, load
 from papersync.errors import PapersyncError
 from papersync.model import Match
+from papersync.sources.catalog import FORMATS
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -49,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help()
         return EXIT_USAGE
     try:
-        config = load(args.config or Path(CONFIG_NAME), required=args.config is not None)
+        needed = args.config is not None or getattr(args, "needs_config", True)
+        config = load(args.config or Path(CONFIG_NAME), required=needed)
         result: int = args.run(args, config)
         return result
     except PapersyncError as exc:
@@ -58,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # the disk itself failed (full, gone, read-only) mid-run
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"papersync: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("papersync: interrupted; everything already fetched is cached", file=sys.stderr)
         return 130
@@ -65,6 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _one_line(message: str) -> str:
     return " ".join(message.split())
+
+
+Run = Callable[[argparse.Namespace, Config], int]
+AddCommand = Callable[..., Any]
+"""`(name, help, run, *, needs_config=True)` → the new subcommand's parser."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,25 +93,39 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"papersync {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, help_: str, run: Callable[[argparse.Namespace, Config], int]) -> Any:
+    def command(name: str, help_: str, run: Run, *, needs_config: bool = True) -> Any:
         p = sub.add_parser(name, parents=[common], help=help_, description=help_)
-        p.set_defaults(run=run)
+        p.set_defaults(run=run, needs_config=needs_config)
         return p
 
-    p = command("scan", "list the mentions of papers found in reading logs", _scan)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="reading-log files")
+    _reading_commands(command, common)
+    _writing_commands(command, common)
+    return parser
+
+
+def _reading_commands(command: AddCommand, common: argparse.ArgumentParser) -> None:
+    """scan, catalog import, resolve, review: what papersync sees and decides."""
+    p = command(
+        "scan", "list the mentions of papers found in reading logs", _scan, needs_config=False
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="reading logs (default: config notes)")
     p.add_argument("--json", action="store_true", help="print a JSON array of mentions")
 
-    p = command("catalog", "manage the local catalog used for offline resolution", _no_action)
+    p = command(
+        "catalog",
+        "manage the local catalog used for offline resolution",
+        _no_action,
+        needs_config=False,
+    )
     csub = p.add_subparsers(title="actions", metavar="ACTION", parser_class=_Parser)
     ip = csub.add_parser("import", parents=[common], help="add records to the local catalog")
-    ip.set_defaults(run=_catalog_import)
+    ip.set_defaults(run=_catalog_import, needs_config=False)
     ip.add_argument("file", type=Path, help="the file to import")
     ip.add_argument(
         "--format",
-        choices=("arxiv-jsonl", "bibtex", "csl-json"),
+        choices=FORMATS,
         default=None,
-        help="the file's format (default: from its extension)",
+        help="the file's format (default: from its extension and first line)",
     )
 
     p = command("resolve", "decide a paper for each distinct mention", _resolve)
@@ -114,10 +139,14 @@ def _parser() -> argparse.ArgumentParser:
         "--mark-not-a-paper",
         action="append",
         default=[],
-        metavar="RAW",
-        help="mark the mention with this raw text as not a paper (repeatable)",
+        metavar="TEXT",
+        help="mark the mention shown as TEXT (raw line, title or `[alias] title` as `scan` "
+        "shows it) as not a paper (repeatable)",
     )
 
+
+def _writing_commands(command: AddCommand, common: argparse.ArgumentParser) -> None:
+    """export, zotero push, sync, and the helpers around them: status, doctor, init."""
     p = command("export", "write one target from the lock file", _export)
     p.add_argument("target", choices=registry.FILE_TARGETS)
     p.add_argument("--out", type=Path, help="where to write (default: from the config)")
@@ -136,13 +165,15 @@ def _parser() -> argparse.ArgumentParser:
     _network_flags(p)
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     p.add_argument("--quiet", action="store_true", help="print only the final report")
+    p.add_argument("--json", action="store_true", help="print the report as a JSON object")
     p.add_argument("--verbose", action="store_true", help="print every file and item written")
 
     command("status", "counts from the lock file, without running anything", _status)
-    command("doctor", "check the config, the sources and Zotero", _doctor)
-    p = command("init", f"write a commented {CONFIG_NAME} for a notes folder", _init)
+    command("doctor", "check the config, the sources and Zotero", _doctor, needs_config=False)
+    p = command(
+        "init", f"write a {CONFIG_NAME} for the logs in a folder", _init, needs_config=False
+    )
     p.add_argument("folder", nargs="?", type=Path, default=Path("."), help="the notes folder")
-    return parser
 
 
 def _network_flags(p: argparse.ArgumentParser) -> None:
@@ -156,7 +187,7 @@ def _no_action(args: argparse.Namespace, config: Config) -> int:
 
 
 def _scan(args: argparse.Namespace, config: Config) -> int:
-    read = commands.scan(config, [Path(p) for p in args.paths])
+    read = commands.scan(config, args.paths)
     if args.json:
         print(
             json.dumps(
@@ -174,14 +205,17 @@ def _scan(args: argparse.Namespace, config: Config) -> int:
 
 
 def _catalog_import(args: argparse.Namespace, config: Config) -> int:
-    report = commands.catalog_import(config, args.file, args.format)
-    for problem in report.problems:
-        print(f"papersync: {problem}", file=sys.stderr)
+    imported = commands.catalog_import(config, args.file, args.format)
+    for problem in imported.problems:
+        print(
+            f"papersync: {args.file}:{_one_line(str(problem)).removeprefix('line ')}",
+            file=sys.stderr,
+        )
     print(
-        f"{args.file}: {report.imported} imported, {report.updated} updated, "
-        f"{report.skipped} skipped"
+        f"{args.file}: {imported.imported} imported, {imported.updated} updated, "
+        f"{imported.skipped} skipped"
     )
-    return EXIT_OK
+    return EXIT_PARTIAL if imported.skipped else EXIT_OK
 
 
 def _resolve(args: argparse.Namespace, config: Config) -> int:
@@ -253,9 +287,10 @@ def _zotero_push(args: argparse.Namespace, config: Config) -> int:
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:
-    console = Console(highlight=False)
-    say = (lambda line: None) if args.quiet else _plain(console)
-    bar = console.is_terminal and not args.quiet
+    console = Console(highlight=False, stderr=args.json)
+    quiet = args.quiet or args.json
+    say = (lambda line: None) if quiet else _plain(console)
+    bar = console.is_terminal and not quiet
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -285,7 +320,10 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
             verbose=args.verbose,
             stage=stage,
         )
-    print(report.describe(done))
+    if args.json:
+        print(json.dumps(report.report_json(done), ensure_ascii=False, indent=2))
+    else:
+        print(report.describe(done))
     return EXIT_PARTIAL if done.partial else EXIT_OK
 
 
@@ -309,8 +347,8 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
 
 
 def _init(args: argparse.Namespace, config: Config) -> int:
-    path = commands.init(args.folder)
-    print(f"wrote {path}; edit `notes:` and the export paths, then run `papersync sync`")
+    started = commands.init(args.folder)
+    print(report.describe_init(started))
     return EXIT_OK
 
 

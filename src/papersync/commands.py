@@ -7,31 +7,24 @@ tests and scripts can drive papersync without a subprocess.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from papersync import registry
+from papersync import registry, starter
 from papersync import review as reviewing
 from papersync.config import CONFIG_NAME, Config
 from papersync.errors import CommandError, ConfigError, ZoteroError
 from papersync.export import Outcome
 from papersync.lock import Decision
 from papersync.model import Mention, Status
+from papersync.reading import NotesRead, note_files, patterns_of, read_configured, read_notes
 from papersync.report import Report, StatusCounts, statuses
 from papersync.resolve import Resolution
 from papersync.session import Progress, Session, read_lock, require_catalog
 from papersync.sources.catalog import ImportReport, format_of
-from papersync.sync import (
-    NotesRead,
-    RunOptions,
-    library,
-    patterns_of,
-    read_configured,
-    read_notes,
-    run,
-)
+from papersync.starter import Started
+from papersync.sync import RunOptions, library, refuse_stale, run
 
 Ask = reviewing.Ask
 
@@ -57,8 +50,11 @@ class ZoteroPush:
     """What a dry run would do, one line per paper, then the tallies."""
 
 
-def scan(config: Config, paths: Sequence[Path]) -> NotesRead:
-    return read_notes(paths, patterns_of(config))
+def scan(config: Config, paths: Sequence[str | Path] = ()) -> NotesRead:
+    """The mentions in `paths`, else in the configured notes."""
+    if not paths:
+        return read_configured(config)
+    return read_notes([Path(p) for p in paths], patterns_of(config))
 
 
 def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
@@ -99,25 +95,17 @@ def review(
     """
     with Session.open(config) as session:
         read = read_configured(config, (), session.last_good)
-        matches = session.resolve(read.groups(), offline=True).matches
-        marked = reviewing.not_papers(matches, not_papers)
-        session.save(session.lock.with_decisions(marked))
-        recorded = len(marked)
-        for key, m in reviewing.open_matches(matches):
-            if key in marked:
-                continue
-            decision: Decision | None = None
-            if accept_best:
-                decision = reviewing.best(m)
-            elif ask is not None:
-                text = ask(m, f"{m.mention.file}:{m.mention.line}")
-                if text == reviewing.QUIT:
-                    break
-                decision = reviewing.answer(m, text)
-            if decision is not None:
-                session.save(session.lock.with_decisions({key: decision}))
-                recorded += 1
-    return recorded
+        resolution = session.resolve(read.groups(), offline=True)
+        marked = reviewing.not_papers(resolution.matches, not_papers)
+        session.save(resolution.lock.with_decisions(marked))
+
+        def record(key: str, decision: Decision) -> None:
+            session.save(session.lock.with_decisions({key: decision}))
+
+        chooser = reviewing.take_best if accept_best else ask
+        walk = reviewing.open_matches(resolution.matches, skip=marked)
+        answered = reviewing.settle(walk, record, chooser) if chooser is not None else 0
+    return len(marked) + answered
 
 
 def export(
@@ -130,9 +118,12 @@ def export(
 ) -> Outcome:
     """Write one target from the lock file (offline: only decisions already made are used)."""
     options = registry.Options(out, include_ambiguous, include_unresolved)
-    with Session.open(config) as session:
+    with Session.open(config, writes=[("--out", out)] if out else []) as session:
         read = read_configured(config, (), session.last_good)
-        _, built = library(session, read, offline=True, include_ambiguous=include_ambiguous)
+        resolution, built = library(
+            session, read, offline=True, include_ambiguous=include_ambiguous
+        )
+        refuse_stale(config, resolution)
         session.save(built.lock)
         exporter = registry.exporter(config, target, options)
         outcome = exporter.export(built.references, built.unresolved, session.lock)
@@ -144,7 +135,8 @@ def zotero_push(config: Config, *, dry_run: bool = False) -> ZoteroPush:
     """Push matched papers to Zotero; with `dry_run`, only say what a push would do."""
     with Session.open(config, dry_run=dry_run) as session:
         read = read_configured(config, (), session.last_good)
-        _, built = library(session, read, offline=True)
+        resolution, built = library(session, read, offline=True)
+        refuse_stale(config, resolution)
         exporter = registry.zotero_exporter(config, dry_run=dry_run)
         if dry_run:
             try:
@@ -185,10 +177,13 @@ def status(config: Config) -> StatusCounts:
     for decision in current.decisions.values():
         counted[str(decision.status)] += 1
     pins = current.papers.values()
+    open_ = (Status.AMBIGUOUS, Status.UNRESOLVED)
+    found = [current.decisions.get(k) for k in groups or {}]
     return StatusCounts(
         mentions=None if groups is None else sum(len(g) for g in groups.values()),
-        distinct=len(groups or {}),
-        undecided=sum(1 for k in groups or {} if k not in current.decisions),
+        distinct=len(found),
+        never_asked=sum(1 for d in found if d is None),
+        awaiting_review=sum(1 for d in found if d is not None and d.status in open_),
         decisions=counted,
         citekeys=sum(1 for p in pins if p.citekey),
         notes=sum(1 for p in pins if p.note),
@@ -199,7 +194,7 @@ def status(config: Config) -> StatusCounts:
 def doctor(config: Config) -> list[tuple[bool, str]]:
     checks: list[tuple[bool, str]] = [(True, f"config: {config.source_file or 'defaults'}")]
     try:
-        checks += [(note.is_file(), f"notes: {note}") for note in registry.note_files(config)]
+        checks += [(note.is_file(), f"notes: {note}") for note in note_files(config)]
     except ConfigError as exc:
         checks.append((False, str(exc)))
     if not config.notes:
@@ -221,15 +216,17 @@ def _writable(folder: Path, key: str) -> tuple[bool, str]:
         return False, f"{key}: {folder}: {exc.strerror}"
 
 
-def init(folder: Path) -> Path:
-    """Write a commented starter config for a notes folder; never overwrite one."""
+def init(folder: Path) -> Started:
+    """Write a config for the logs found in `folder`; never overwrite one."""
     target = folder / CONFIG_NAME
     if target.exists():
         raise CommandError(f"{target}: already exists; edit it instead")
-    example = Path(__file__).with_name("config.example.yaml")
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(example, target)
-    return target
+    if not folder.is_dir():
+        raise CommandError(f"{folder}: no such folder")
+    found = starter.find_logs(folder)
+    example = Path(__file__).with_name("config.example.yaml").read_text(encoding="utf-8")
+    target.write_text(starter.with_notes(example, found), encoding="utf-8")
+    return Started(target, tuple(found))
 
 
 __all__ = [

@@ -202,7 +202,9 @@ def load(path: Path | None, *, required: bool = False) -> Config:
         config = Config(state_dir=Path.cwd())
         return _apply_environment(config)
     if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+        raise ConfigError(
+            f"{path}: no config file here; run `papersync init` to write one, or pass --config FILE"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -66,7 +66,11 @@ def outputs_state(config: Config) -> dict[str, list[int]]:
 
 
 def remembered(config: Config, digest: str) -> Report | None:
-    """The last run's report, if its inputs and outputs are exactly as they are now."""
+    """The last run's report, if its inputs and outputs are exactly as they are now.
+
+    Its counts of mentions and papers stand; what the last run did (files written, items
+    created) does not repeat: this run did nothing, so each tally reads 0.
+    """
     try:
         saved = json.loads((config.state_dir / FINGERPRINT_NAME).read_text(encoding="utf-8"))
         if saved["inputs"] != digest or saved["outputs"] != outputs_state(config):
@@ -80,6 +84,7 @@ def remembered(config: Config, digest: str) -> Report | None:
             statuses={str(s): int(saved["statuses"].get(str(s), 0)) for s in Status},
             papers=int(saved["papers"]),
             outcomes=outcomes,
+            notices=("nothing changed since the last run: nothing was written or asked",),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -98,8 +103,11 @@ def remember(config: Config, digest: str, report: Report) -> None:
         "statuses": dict(report.statuses),
         "papers": report.papers,
         "outcomes": {
-            name: {"files": len(o.written) + o.unchanged, "counts": dict(o.counts)}
+            name: {"files": len(o.written) + o.unchanged, "counts": sorted(o.counts)}
             for name, o in report.outcomes.items()
         },
     }
-    atomic.write_text(path, json.dumps(saved, sort_keys=True))
+    try:
+        atomic.write_text(path, json.dumps(saved, sort_keys=True))
+    except OSError:  # only the next run's shortcut is lost
+        path.unlink(missing_ok=True)

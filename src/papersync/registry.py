@@ -295,34 +295,6 @@ def outputs(config: Config) -> list[tuple[str, Path]]:
     return [*owned_paths(config), ("state_dir", lock_path(config.state_dir))]
 
 
-def check_paths(config: Config) -> None:
-    """No output is an input, and no two outputs share a place: else a `ConfigError`.
-
-    An output that is (or, for a folder, contains) a configured note file would overwrite
-    the reading log; two targets in one place would overwrite each other.
-    """
-    written = [(key, path.resolve()) for key, path in outputs(config)]
-    for i, (key, path) in enumerate(written):
-        for other, there in written[i + 1 :]:
-            if path == there or path in there.parents or there in path.parents:
-                raise ConfigError(f"{config.where}: {key} and {other} overlap ({path})")
-    state = ("state_dir", config.state_dir.resolve())  # a folder of notes, never a note
-    for index, note, globbed in config.note_entries():
-        found = note.resolve()
-        for key, path in [*written, state]:
-            if found == path or (key != "state_dir" and path in found.parents and not globbed):
-                raise ConfigError(
-                    f"{config.where}: {key} and notes[{index}] name the same file ({note}): "
-                    "an output would overwrite the notes"
-                )
-
-
-def note_files(config: Config) -> list[Path]:
-    """The configured note files, never one of papersync's own outputs (a vault in `**/*.md`)."""
-    check_paths(config)
-    return config.note_files(skip=[path for _, path in outputs(config)])
-
-
 def recover_pins(config: Config, references: Sequence[Reference]) -> dict[str, Pins]:
     """Pins the configured file targets can read back for `references`, merged per paper."""
     found: dict[str, Pins] = {}
@@ -407,12 +379,10 @@ __all__ = [
     "Services",
     "SourceSpec",
     "TargetSpec",
-    "check_paths",
     "check_services",
     "configured_targets",
     "connect",
     "exporter",
-    "note_files",
     "outputs",
     "owned_paths",
     "probes",

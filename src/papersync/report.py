@@ -14,6 +14,7 @@ from typing import Any
 from papersync.export import Outcome
 from papersync.match import identity
 from papersync.model import Match, Mention, Status
+from papersync.starter import Started
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Report:
     problems: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
     """What the person should know that is not a failure (a lock rebuilt from the outputs)."""
+    dry_run: bool = False
+    """Outcomes are what a run would do: files listed are those it would write."""
 
     @property
     def open(self) -> int:
@@ -45,9 +48,16 @@ def statuses(matches: Mapping[str, Match]) -> dict[str, int]:
     return {str(s): counted.get(str(s), 0) for s in Status}
 
 
-def outcome_line(name: str, o: Outcome) -> str:
-    extra = "".join(f", {n} {k}" for k, n in sorted(o.counts.items()))
-    return f"{name}: {len(o.written)} written, {o.unchanged} unchanged{extra}"
+def outcome_line(name: str, o: Outcome, *, dry_run: bool = False) -> str:
+    """One target's line: files (or items) written and unchanged, then its own tallies.
+
+    A target that counts `unchanged` itself (Zotero's items) says it once.
+    """
+    parts = [f"{len(o.written)} {'would be written' if dry_run else 'written'}"]
+    if "unchanged" not in o.counts:
+        parts.append(f"{o.unchanged} unchanged")
+    parts += [f"{n} {k.replace('_', ' ')}" for k, n in sorted(o.counts.items())]
+    return f"{name}: {', '.join(parts)}"
 
 
 def describe(report: Report) -> str:
@@ -58,7 +68,7 @@ def describe(report: Report) -> str:
         "distinct mentions: " + ", ".join(f"{n} {k}" for k, n in s.items()),
         *report.notices,
     ]
-    lines += [outcome_line(name, o) for name, o in report.outcomes.items()]
+    lines += [outcome_line(n, o, dry_run=report.dry_run) for n, o in report.outcomes.items()]
     lines += [f"source {source} failed: {why}" for source, why in sorted(report.failures.items())]
     lines += [f"problem: {p}" for p in report.problems]
     if report.open:
@@ -83,6 +93,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "failures": dict(report.failures),
         "problems": list(report.problems),
         "notices": list(report.notices),
+        "dry_run": report.dry_run,
     }
 
 
@@ -97,8 +108,12 @@ class StatusCounts:
     """What `status` counts: the notes as they are and the lock file as it is."""
 
     mentions: int | None
+    """None: the notes could not be read (see `why`)."""
     distinct: int
-    undecided: int
+    never_asked: int
+    """Distinct mentions the lock holds no decision for: the next run resolves them."""
+    awaiting_review: int
+    """Distinct mentions decided ambiguous or unresolved: `papersync review` settles them."""
     decisions: Mapping[str, int]
     citekeys: int
     notes: int
@@ -109,8 +124,8 @@ def describe_status(s: StatusCounts) -> str:
     lines = []
     if s.mentions is not None:
         lines.append(
-            f"notes: {s.mentions} mentions of {s.distinct} distinct papers, "
-            f"{s.undecided} not yet resolved"
+            f"notes: {s.mentions} mentions of {s.distinct} distinct papers; "
+            f"{s.awaiting_review} awaiting review, {s.never_asked} not resolved yet"
         )
     lines.append("lock: " + ", ".join(f"{n} {k}" for k, n in s.decisions.items()))
     lines.append(
@@ -193,3 +208,19 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
         cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return lines
+
+
+def describe_init(started: Started) -> str:
+    """What `init` found and wrote, and what to do next."""
+    if not started.found:
+        return (
+            f"wrote {started.config}: no Markdown file here mentions a paper yet; "
+            "edit `notes:` to name your reading logs, then run `papersync sync`"
+        )
+    lines = [f"found {len(started.found)} reading log(s):"]
+    lines += [f"  {f.path}  ({f.mentions} mentions)" for f in started.found]
+    lines.append(
+        f"wrote {started.config} with these as `notes:`; check the export paths, "
+        "then run `papersync sync`"
+    )
+    return "\n".join(lines)

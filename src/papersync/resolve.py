@@ -64,9 +64,10 @@ def resolve(
 ) -> Resolution:
     """Decide every identity in `groups`; `online` empty means offline (lock and catalog only).
 
-    A mention some source could not answer about, and that the others do not settle, keeps
-    the decision the lock holds for it (with `--refresh` too): "could not ask" is no answer.
-    So does one refreshed offline: the catalog alone not finding a paper unmatches nothing.
+    A mention this run could not ask about as fully as the run that decided it (a source
+    failed, the run is offline, or the lock kept it from the network) keeps the lock's
+    decision unless the answers it did get match it: "could not ask" is never "no match",
+    with `--refresh` too. Online sources run side by side (`sources.schedule`).
     """
     mentions = {key: representative(group) for key, group in groups.items()}
     failures: dict[str, str] = {}
@@ -90,47 +91,61 @@ def resolve(
         else:
             undecided[key] = mention
 
-    asked = _ask(undecided, catalog, online, lock, refresh, failures, progress)
-    decided, retry, kept = _decide(undecided, asked, lock, known, offline=not online)
+    asked, online_keys = _gather(undecided, catalog, online, lock, refresh, failures, progress)
+    decided, retry, kept = _decide(undecided, asked, online_keys, lock)
     results.update(decided)
-    from_lock.update(kept)
+    if kept:  # the catalog still has the records of what the lock keeps (no request needed)
+        local = [catalog] if catalog is not None else []
+        known.update(_lookup([d.ids for d in kept.values() if d.ids], local, failures))
+        results.update({k: _from_decision(mentions[k], d, known) for k, d in kept.items()})
+        from_lock.update(kept)
 
     results = _enriched(results, enrich, {k: m for k, m in undecided.items() if k not in from_lock})
     if catalog is not None and (fresh := _worth_keeping(results.values())):
         catalog.upsert(fresh)
+    return Resolution(results, _new_lock(lock, results, from_lock, retry, mentions), failures)
+
+
+def _new_lock(
+    lock: Lock,
+    results: Mapping[str, Match],
+    from_lock: Mapping[str, Decision],
+    retry: Collection[str],
+    mentions: Mapping[str, Mention],
+) -> Lock:
+    """The lock with this run's decisions; those it kept show the log's current wording."""
     decisions = {
         key: _decision(m, retry=key in retry) for key, m in results.items() if key not in from_lock
     }
     decisions.update(
-        {  # the lock shows the log's current wording of a mention it settled earlier
+        {
             key: replace(d, raw=mentions[key].raw)
             for key, d in from_lock.items()
             if d.decided_by is DecidedBy.AUTO and d.raw != mentions[key].raw
         }
     )
-    return Resolution(results, lock.with_decisions(decisions), failures)
+    return lock.with_decisions(decisions)
 
 
 def _decide(
     undecided: Mapping[str, Mention],
     asked: Asked,
+    asked_online: Collection[str],
     lock: Lock,
-    known: Mapping[Ids, Paper],
-    *,
-    offline: bool,
 ) -> tuple[dict[str, Match], set[str], dict[str, Decision]]:
-    """Each mention decided on its pooled answers; the ones to ask again next run; and the
-    lock decisions kept because a source failed (or none was online) for an unmatched one."""
+    """Each mention decided on its pooled answers (but those the lock keeps); the ones to ask
+    again next run; and the lock decisions kept because this run could not ask as much as
+    the run that made them."""
     results: dict[str, Match] = {}
     retry: set[str] = set()
     kept: dict[str, Decision] = {}
     for key, mention in undecided.items():
         decided = match.decide(mention, _unique(asked.pooled.get(key, ())))
         failed = asked.failed.get(key)
-        last = _last_good(lock, key)
-        if decided.status is not Status.MATCHED and last is not None and (failed or offline):
-            kept[key] = last  # an outage (or an offline refresh) never undoes a decision
-            results[key] = _from_decision(mention, last, known)
+        last = lock.decisions.get(key)
+        unanswered = bool(failed) or key not in asked_online
+        if unanswered and last is not None and _outranks(last, decided.status):
+            kept[key] = last  # an outage, an offline run or a catalog alone undoes nothing
             continue
         if failed and decided.status is not Status.MATCHED:
             retry.add(key)
@@ -139,26 +154,27 @@ def _decide(
     return results, retry, kept
 
 
+def _outranks(last: Decision, status: Status) -> bool:
+    """Whether the lock's decision says more than a new one reached on fewer answers: a match
+    (or not-a-paper, or a person's word) over anything but a match, ambiguous over nothing."""
+    if status is Status.MATCHED:
+        return False
+    if last.decided_by is DecidedBy.USER or last.status in (Status.MATCHED, Status.NOT_A_PAPER):
+        return True
+    return last.status is Status.AMBIGUOUS and status is Status.UNRESOLVED
+
+
 def _reusable(lock: Lock, key: str, refresh: bool) -> Decision | None:
-    """The lock's decision when this run takes it as it is, without asking any source."""
+    """The lock's decision when this run takes it as it is, without asking any source: a
+    person's, or (unless refreshing) a match or not-a-paper."""
     decision = lock.decisions.get(key)
     if decision is None or (refresh and decision.decided_by is not DecidedBy.USER):
         return None
-    return _last_good(lock, key)
+    good = decision.status in (Status.MATCHED, Status.NOT_A_PAPER)
+    return decision if good or decision.decided_by is DecidedBy.USER else None
 
 
-def _last_good(lock: Lock, key: str) -> Decision | None:
-    """The lock's decision if it is one worth keeping: a match, not-a-paper, or a person's."""
-    decision = lock.decisions.get(key)
-    if decision is not None and (
-        decision.status in (Status.MATCHED, Status.NOT_A_PAPER)
-        or decision.decided_by is DecidedBy.USER
-    ):
-        return decision
-    return None
-
-
-def _ask(
+def _gather(
     undecided: Mapping[str, Mention],
     catalog: PaperStore | None,
     online: Sequence[OnlineSource],
@@ -166,16 +182,23 @@ def _ask(
     refresh: bool,
     failures: dict[str, str],
     progress: Progress | None,
-) -> Asked:
+) -> tuple[Asked, Collection[str]]:
     """The catalog first (local, all at once), then the online sources side by side for what
-    it did not settle and the lock does not settle either."""
+    it did not settle and the lock does not settle either; and which mentions went online.
+
+    With the online sources at hand, the catalog answers with what was imported into it, not
+    with what it remembered of earlier online answers (the answer cache holds those, per
+    question): a title's decision never depends on what other titles' runs left behind.
+    """
     pooled: dict[str, tuple[Paper, ...]] = {}
     failed: dict[str, dict[str, str]] = {key: {} for key in undecided}
     if catalog is not None and undecided:
         found = _catalog_candidates(catalog, list(undecided.values()))
         _note_failures(catalog.name, list(found.failed.values()), failures, "title(s) not answered")
         for key in undecided:
-            pooled[key] = tuple(found.candidates.get(key, ()))
+            pooled[key] = tuple(
+                p for p in found.candidates.get(key, ()) if not online or p.source == catalog.name
+            )
             if key in found.failed:
                 failed[key][catalog.name] = found.failed[key]
     networked = {
@@ -195,7 +218,7 @@ def _ask(
         )
     for key, papers in asked.pooled.items():
         pooled[key] = pooled.get(key, ()) + papers
-    return Asked(pooled, {k: r for k, r in failed.items() if r})
+    return Asked(pooled, {k: r for k, r in failed.items() if r}), networked.keys() if online else ()
 
 
 def _settles(mention: Mention, candidates: Sequence[Paper]) -> bool:

@@ -1,4 +1,4 @@
-"""The whole run: parse → resolve → library → export → remember.
+"""The whole run: parse (`reading`) → resolve → library → export → remember.
 
 The one module where the stages meet. Each step saves the lock file (through the `Session`)
 before the next begins, so a run killed anywhere can simply be run again: decisions already
@@ -7,35 +7,23 @@ made are reused, writes are atomic, Zotero writes idempotent.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from papersync import citekey, fingerprint, parse, registry
+from papersync import citekey, fingerprint, registry
 from papersync.config import Config
-from papersync.errors import CommandError, ConfigError, ZoteroError
+from papersync.errors import CommandError, ZoteroError
 from papersync.export import Exporter, Outcome
 from papersync.lock import Lock
 from papersync.model import DecidedBy, Match, Mention, Paper, Reference, Status
-from papersync.names import learn, teach
+from papersync.reading import NotesRead, patterns_of, read_notes, require_notes
 from papersync.report import Report, statuses
 from papersync.resolve import Resolution
-from papersync.session import LastGood, Progress, Session
+from papersync.session import Progress, Session
 from papersync.sources.schedule import Tick
-
-
-@dataclass(frozen=True)
-class NotesRead:
-    mentions: tuple[Mention, ...]
-    problems: tuple[str, ...] = ()
-    """One line per file that could not be read (missing, empty, not UTF-8)."""
-
-    def groups(self) -> dict[str, tuple[Mention, ...]]:
-        """Mentions gathered by identity: the same paper met on several days is one entry."""
-        return parse.group(self.mentions)
 
 
 @dataclass(frozen=True)
@@ -55,103 +43,6 @@ class RunOptions:
     refresh: bool = False
     dry_run: bool = False
     verbose: bool = False
-
-
-# --- parse -----------------------------------------------------------------------------------
-
-
-def read_notes(
-    paths: Sequence[Path],
-    patterns: parse.Patterns = parse.DEFAULT_PATTERNS,
-    base: Path | None = None,
-    last_good: LastGood | None = None,
-) -> NotesRead:
-    """Parse every file; a file that cannot be read is a problem line, never a stop.
-
-    With `last_good`, a file that cannot be read this time is read as it last could be, so
-    nothing derived from it is removed; each file read is kept there for next time. Files
-    under `base` are named relative to it, so outputs that cite `file:line` read the same
-    wherever the notes folder lives.
-    """
-    mentions: list[Mention] = []
-    problems: list[str] = []
-    for path in paths:
-        data, why = _read(path)
-        if why is not None and last_good is not None and (kept := last_good.recall(path)):
-            data, why = kept, f"{why}; its mentions from the last good read are kept"
-        elif data is not None and last_good is not None:
-            last_good.keep(path, data)
-        if why is not None:
-            problems.append(why)
-        if data is not None:
-            mentions.extend(parse.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
-    return NotesRead(teach(mentions, learn(mentions)), tuple(problems))  # the log teaches names
-
-
-def _read(path: Path) -> tuple[bytes | None, str | None]:
-    """A note file's bytes if they are UTF-8 text, else why not, as a problem line."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None, f"{path}: no such file"
-    except IsADirectoryError:
-        return None, f"{path}: a folder, not a note file"
-    except OSError as exc:
-        return None, f"{path}: cannot read ({exc.strerror})"
-    if not data.strip():
-        return None, f"{path}: empty file, no mentions"
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, f"{path}:{line}: not UTF-8 text (byte {exc.start}); file skipped"
-    return data, None
-
-
-def _label(path: Path, base: Path | None) -> str:
-    if base is not None:
-        with contextlib.suppress(ValueError):
-            return str(path.resolve().relative_to(base.resolve()))
-    return str(path)
-
-
-def patterns_of(config: Config) -> parse.Patterns:
-    """The parser's patterns from `patterns.*`: each title marker is `OPEN CLOSE`."""
-    chosen = config.patterns
-    markers = []
-    for i, marker in enumerate(chosen.title_markers):
-        pair = marker.split()
-        if len(pair) != 2:
-            raise ConfigError(
-                f"{config.where}: patterns.title_markers[{i}]: expected `OPEN CLOSE`, "
-                "e.g. `<u> </u>`"
-            )
-        markers.append((pair[0], pair[1]))
-    try:
-        return parse.Patterns(
-            title_markers=tuple(markers) or parse.DEFAULT_PATTERNS.title_markers,
-            date_headings=chosen.date_headings or parse.DEFAULT_PATTERNS.date_headings,
-            infer_bare_titles=chosen.infer_bare_titles,
-        )
-    except ValueError as exc:
-        raise ConfigError(f"{config.where}: patterns.{exc}") from exc
-
-
-def require_notes(config: Config, given: Sequence[str]) -> list[Path]:
-    """The note files to read: those given on the command line, else the config's `notes`."""
-    if given:
-        return [Path(p) for p in given]
-    files = registry.note_files(config)
-    if not files:
-        raise ConfigError(f"{config.where}: notes: no note files given or configured")
-    return files
-
-
-def read_configured(
-    config: Config, given: Sequence[str] = (), last_good: LastGood | None = None
-) -> NotesRead:
-    """The notes a command works on, parsed with the config's patterns."""
-    return read_notes(require_notes(config, given), patterns_of(config), config.folder, last_good)
 
 
 # --- library ---------------------------------------------------------------------------------
@@ -236,7 +127,6 @@ def library(
     config = session.config
     groups = read.groups()
     resolution = session.resolve(groups, offline=offline, refresh=refresh, progress=progress)
-    _refuse_to_downgrade(config, resolution)
 
     def build(lock: Lock) -> Library:
         return build_library(
@@ -267,23 +157,31 @@ def _hand_written_keys(config: Config, lock: Lock) -> frozenset[str]:
     return bib.hand_written_keys(lock) if isinstance(bib, registry.KeepsHandKeys) else frozenset()
 
 
-def _refuse_to_downgrade(config: Config, resolution: Resolution) -> None:
-    """Stop before exporting when papers matched earlier have lost their metadata.
+def stale(config: Config, resolution: Resolution) -> str | None:
+    """Why exporting now would strip metadata, if it would: else None.
 
-    That happens when the cache was deleted or rebuilt and no source could be asked: writing
-    then would strip authors and years from entries a person already cites.
+    Papers matched earlier come back with only the lock's ids and title when the catalog
+    was deleted or rebuilt and no source could be asked. Writing then would strip authors
+    and years from entries a person already cites, so nothing is exported.
     """
     lost = [
         m
         for m in resolution.matches.values()
         if m.paper is not None and m.paper.source == "lock" and m.decided_by is DecidedBy.LOCK
     ]
-    if lost:
-        raise CommandError(
-            f"{len(lost)} matched paper(s), e.g. {lost[0].mention.raw!r}, are not in the "
-            f"catalog in {config.cache_dir} (deleted or rebuilt?): re-import your catalog or "
-            "run online to fetch them again; nothing was exported"
-        )
+    if not lost:
+        return None
+    return (
+        f"{len(lost)} matched paper(s), e.g. {lost[0].mention.raw!r}, are not in the catalog "
+        f"in {config.cache_dir} and no source could be asked: re-import your catalog or run "
+        "online to fetch them again; nothing was exported, every output kept"
+    )
+
+
+def refuse_stale(config: Config, resolution: Resolution) -> None:
+    """For commands that export one target: a stale library is an error (see `stale`)."""
+    if (why := stale(config, resolution)) is not None:
+        raise CommandError(why)
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -387,6 +285,24 @@ def _write_targets(
     return outcomes
 
 
+def _notices(
+    session: Session, built: Library, options: RunOptions, resolution: Resolution
+) -> tuple[str, ...]:
+    """What the person should know about this run beyond its counts."""
+    notices = []
+    if built.recovered:
+        notices.append(f"lock rebuilt from outputs: names of {built.recovered} paper(s) recovered")
+    open_ = any(
+        m.status in (Status.AMBIGUOUS, Status.UNRESOLVED) for m in resolution.matches.values()
+    )
+    if options.offline and open_ and not session.catalog:
+        notices.append(
+            "the local catalog is empty (or off), so --offline resolved nothing new: "
+            "`papersync catalog import FILE` (arXiv JSONL, .bib or CSL-JSON) fills it"
+        )
+    return tuple(notices)
+
+
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -419,17 +335,19 @@ def run(
             session, read, offline=options.offline, refresh=options.refresh, progress=progress
         )
         session.save(built.lock)
-        outcomes = _write_targets(session, built, options, say, stage)
+        held_back = stale(config, resolution)
+        outcomes = {} if held_back else _write_targets(session, built, options, say, stage)
         report = Report(
             mentions=len(read.mentions),
             statuses=statuses(resolution.matches),
             papers=len(built.references),
             outcomes=outcomes,
             failures=resolution.failures,
-            problems=read.problems + tuple(p for o in outcomes.values() for p in o.problems),
-            notices=(f"lock rebuilt from outputs: names of {built.recovered} paper(s) recovered",)
-            if built.recovered
-            else (),
+            problems=read.problems
+            + tuple(p for o in outcomes.values() for p in o.problems)
+            + ((held_back,) if held_back else ()),
+            notices=_notices(session, built, options, resolution),
+            dry_run=options.dry_run,
         )
         if not options.dry_run:
             after = fingerprint.inputs_digest(config, notes_files, offline=options.offline)

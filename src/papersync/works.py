@@ -24,6 +24,9 @@ RETITLE_OVERLAP = 0.8
 """Share of the longer title's content words a retitled version must share with the other."""
 MIN_STEM = 3
 """Shortest word that may stand for a longer one (`net` for `networks`)."""
+CONTAINED_WORDS = 6
+"""Content words a title needs before "all of them kept, one or two added" is a certain link."""
+CONTAINED_EXTRA = 2
 _LINKING_IDS = ("arxiv", "doi", "dblp", "s2")
 
 
@@ -33,9 +36,11 @@ class Agreement(IntEnum):
     NONE = 0
     RETITLE = 1
     """Most content words kept (a subtitle dropped, a word changed): needs the same authors."""
-    VARIANT = 2
+    CONTAINED = 2
+    """Every word of a long title kept, a word or two added (`CTR` spelt out, `Lifelong`)."""
+    VARIANT = 3
     """The same words in the same order, some shortened (`Nets` for `Networks`)."""
-    EQUAL = 3
+    EQUAL = 4
 
 
 def merge(papers: Iterable[Paper]) -> tuple[Paper, ...]:
@@ -106,40 +111,53 @@ def _id_links(records: Sequence[Paper]) -> Iterable[tuple[int, int]]:
 
 
 def _title_links(records: Sequence[Paper], groups: _Groups) -> list[tuple[int, int]]:
-    """Preprint–published pairs that agree, kept only where neither side has a rival."""
-    pairs = [
-        (i, j)
+    """Preprint–published pairs that agree, each the other's one best partner.
+
+    Where a published record agrees with two preprints (`Deep Interest Network` and `Deep
+    Session Interest Network`), the equal title wins over the one with an added word; a tie
+    at the best level is no link at all.
+    """
+    pairs = {
+        (groups.find(i), groups.find(j)): agreement
         for i, a in enumerate(records)
         for j, b in enumerate(records)
         if a.kind is PaperKind.PREPRINT
         and b.kind is not PaperKind.PREPRINT
         and groups.find(i) != groups.find(j)
-        and _same_work(a, b)
-    ]
-    partners: dict[int, set[int]] = {}
-    for i, j in pairs:
-        partners.setdefault(groups.find(i), set()).add(groups.find(j))
-        partners.setdefault(groups.find(j), set()).add(groups.find(i))
-    return [
-        (i, j)
-        for i, j in pairs
-        if len(partners[groups.find(i)]) == 1 and len(partners[groups.find(j)]) == 1
-    ]
+        and (agreement := _same_work(a, b)) is not Agreement.NONE
+    }
+    best: dict[int, list[tuple[Agreement, int]]] = {}
+    for (i, j), agreement in pairs.items():
+        best.setdefault(i, []).append((agreement, j))
+        best.setdefault(j, []).append((agreement, i))
+    return [(i, j) for i, j in pairs if _only_best(best[i], j) and _only_best(best[j], i)]
 
 
-def _same_work(preprint: Paper, published: Paper) -> bool:
-    """Title, authors and year all agree; a retitle needs both author lists to agree."""
+def _only_best(partners: list[tuple[Agreement, int]], partner: int) -> bool:
+    top = max(agreement for agreement, _ in partners)
+    return [other for agreement, other in partners if agreement == top] == [partner]
+
+
+def _same_work(preprint: Paper, published: Paper) -> Agreement:
+    """How the titles agree, when authors and years agree too; else NONE.
+
+    A retitle needs both author lists to agree. A title with all the other's words and one or
+    two more links without authors only when the published title is the longer one: journals
+    and proceedings spell out acronyms and add words, while a preprint adding a word to a
+    published title is usually a follow-up paper.
+    """
     agreement = title_agreement(preprint.title, published.title)
     if agreement is Agreement.NONE or not _years_agree(preprint, published):
-        return False
+        return Agreement.NONE
     overlap = author_overlap(preprint, published)
+    authors_agree = overlap is not None and overlap >= AUTHOR_OVERLAP
     if agreement is Agreement.RETITLE:
-        return (
-            overlap is not None
-            and overlap >= AUTHOR_OVERLAP
-            and _first_author_same(preprint, published)
-        )
-    return overlap is None or overlap >= AUTHOR_OVERLAP
+        same = authors_agree and _first_author_same(preprint, published)
+    elif agreement is Agreement.CONTAINED and overlap is None:
+        same = len(match.normalise(published.title)) > len(match.normalise(preprint.title))
+    else:
+        same = overlap is None or authors_agree
+    return agreement if same else Agreement.NONE
 
 
 def title_agreement(a: str, b: str) -> Agreement:
@@ -156,8 +174,30 @@ def title_agreement(a: str, b: str) -> Agreement:
     shorter, longer = sorted((lcontent, rcontent), key=len)
     if len(shorter) < MIN_STEM:
         return Agreement.NONE
-    kept = sum(any(_same_word(w, other) for other in longer) for w in shorter)
+    kept, extra = _covered(shorter, longer)
+    if kept == len(shorter) >= CONTAINED_WORDS and extra <= CONTAINED_EXTRA:
+        return Agreement.CONTAINED
     return Agreement.RETITLE if kept / len(longer) >= RETITLE_OVERLAP else Agreement.NONE
+
+
+def _covered(shorter: list[str], longer: list[str]) -> tuple[int, int]:
+    """How many words of `shorter` the longer title has (a word, or an acronym of a run of its
+    words: `ctr` for `click through rate`), and how many of its words are left over."""
+    unused = list(longer)
+    kept = 0
+    for word in shorter:
+        found = next((i for i, other in enumerate(unused) if _same_word(word, other)), None)
+        if found is not None:
+            del unused[found]
+            kept += 1
+            continue
+        for start in range(len(unused) - len(word) + 1):
+            run = unused[start : start + len(word)]
+            if len(word) > 1 and "".join(w[0] for w in run) == word:
+                del unused[start : start + len(word)]
+                kept += 1
+                break
+    return kept, len(unused)
 
 
 def _same_word(a: str, b: str) -> bool:

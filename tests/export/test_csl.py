@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,19 @@ def test_exporter_writes_atomically_and_only_on_change(tmp_path: Path) -> None:
     assert second.written == () and second.unchanged == 1
     assert path.read_text(encoding="utf-8") == render(REFERENCES)
     assert list(path.parent.iterdir()) == [path]
+
+
+def test_the_counts_are_this_runs_items_added_updated_and_removed(tmp_path: Path) -> None:
+    exporter = CslExporter(tmp_path / "papers.json")
+    n = len(REFERENCES)
+    first = exporter.export(REFERENCES, [], Lock())
+    assert first.counts == {"items added": n, "items updated": 0, "items removed": 0}
+    assert exporter.export(REFERENCES, [], Lock()).counts == dict.fromkeys(first.counts, 0)
+    retitled = replace(REFERENCES[0], paper=replace(REFERENCES[0].paper, title="LoRA, again"))
+    changed = exporter.export([retitled, *REFERENCES[2:]], [], Lock())
+    assert changed.counts == {"items added": 0, "items updated": 1, "items removed": 1}
+    (tmp_path / "papers.json").write_text("not JSON, a person's mistake", encoding="utf-8")
+    assert exporter.export(REFERENCES, [], Lock()).counts["items added"] == n
 
 
 def test_a_citation_key_used_twice_is_reported_not_duplicated(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,10 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "notes"
 def log_fixture() -> Callable[..., tuple[Mention, ...]]:
     """Parse one of tests/fixtures/notes by file name."""
 
-    def read(name: str, patterns: Patterns = DEFAULT_PATTERNS) -> tuple[Mention, ...]:
-        return parse((FIXTURES / name).read_text(encoding="utf-8"), name, patterns)
+    def read(
+        name: str, patterns: Patterns = DEFAULT_PATTERNS, ignore: Collection[str] = ()
+    ) -> tuple[Mention, ...]:
+        return parse((FIXTURES / name).read_text(encoding="utf-8"), name, patterns, ignore)
 
     return read
 

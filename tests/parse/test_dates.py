@@ -50,9 +50,8 @@ def test_seeds_every_marked_mention_with_its_heading_date(seeds: list[Path], sha
     for path in seeds:
         if path.name[:3] in ("000", "001", "002", "003"):
             text = path.read_text(encoding="utf-8")
-            found = [
-                m for m in parse(text, path.name) if m.kind is MentionKind.READ and not m.inferred
-            ]
+            found = [m for m in parse(text, path.name) if m.kind is MentionKind.READ
+                     and not m.inferred]
             assert len(found) == text.count("《"), path.name
             marked += found
     assert len(marked) == 215
@@ -83,18 +82,8 @@ def _date_of(heading: str) -> dt.date:
 
 @pytest.mark.parametrize(
     "heading",
-    [
-        "2022/05/06",
-        "2022.5.6",
-        "2022-05-06",
-        "2022年5月6日",
-        "May 6, 2022",
-        "6 May 2022",
-        "Friday, May 6th, 2022",
-        "2022-05-06 (Fri)",
-        "**2022.5.6**",
-        "5/6/2022",
-    ],
+    ["2022/05/06", "2022.5.6", "2022-05-06", "2022年5月6日", "May 6, 2022", "6 May 2022",
+     "Friday, May 6th, 2022", "2022-05-06 (Fri)", "**2022.5.6**", "5/6/2022"],
 )
 def test_heading_dates_in_every_common_spelling(heading: str) -> None:
     (mention,) = parse(f"### {heading}\n《Some Paper Title》\n", "m.md")
@@ -103,19 +92,25 @@ def test_heading_dates_in_every_common_spelling(heading: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    [
-        "- **2022/05/06, Friday.**",
-        "2022.05.06",
-        "* 2022-05-06 (Fri)",
-        "Date: May 6, 2022",
-        "**2022年5月6日 星期五**",
-        "6 May 2022",
-    ],
+    ["- **2022/05/06, Friday.**", "2022.05.06", "* 2022-05-06 (Fri)", "Date: May 6, 2022",
+     "**2022年5月6日 星期五**", "6 May 2022"],
 )
 def test_date_lines_date_the_entries_below_them(line: str) -> None:
     log = f"# log\n{line}\n\n- 《Some Paper Title》\n\n2022.05.07\n- 《Another Paper Title》\n"
     first, second = parse(log, "m.md")
     assert (first.date, second.date) == (dt.date(2022, 5, 6), dt.date(2022, 5, 7))
+
+
+def test_a_line_opening_with_a_date_dates_its_own_mentions_only() -> None:
+    log = (
+        "## 2022.5.1\n- 2022.05.06 《Paper One Title》 notes\n- 《Paper Two Title》\n"
+        "- **May 7, 2022**: 《Paper Three Title》\n- 3. 《Paper Four Title》\n"
+        "2018.10 Google 的文章《Paper Five Title》\n"
+    )
+    assert [m.date for m in parse(log, "m.md")] == [
+        dt.date(2022, 5, 6), dt.date(2022, 5, 1), dt.date(2022, 5, 7), dt.date(2022, 5, 1),
+        dt.date(2022, 5, 1),
+    ]
 
 
 def test_a_parent_heading_gives_the_year_and_month() -> None:
@@ -124,15 +119,15 @@ def test_a_parent_heading_gives_the_year_and_month() -> None:
         "# 2023年3月\n## 8日\n《Paper Three Title》\n- 9日\n《Paper Four Title》\n"
     )
     assert [m.date for m in parse(log, "m.md")] == [
-        dt.date(2022, 5, 6),
-        dt.date(2022, 5, 7),
-        dt.date(2023, 3, 8),
-        dt.date(2023, 3, 9),
+        dt.date(2022, 5, 6), dt.date(2022, 5, 7), dt.date(2023, 3, 8), dt.date(2023, 3, 9),
     ]
 
 
 def test_a_date_line_holds_until_a_heading_of_its_section_level() -> None:
-    log = "## Reading\n2022-05-06\n### Vision\n《Paper One Title》\n## Other\n《Paper Two Title》\n"
+    log = (
+        "## Reading\n2022-05-06\n### Vision\n《Paper One Title》\n"
+        "## Other\n《Paper Two Title》\n"
+    )
     one, two = parse(log, "m.md")
     assert (one.date, two.date) == (dt.date(2022, 5, 6), None)
 
@@ -140,6 +135,19 @@ def test_a_date_line_holds_until_a_heading_of_its_section_level() -> None:
 def test_a_month_heading_gives_the_month_and_says_so() -> None:
     (mention,) = parse("### 2022/05\n《Some Paper Title》\n", "m.md")
     assert mention.date == dt.date(2022, 5, 1) and mention.month_only
+
+
+def test_a_heading_that_names_a_paper_stays_under_the_date_of_its_level() -> None:
+    log = (
+        "### 2022/05\n### 2024 - 《Paper One Title》\nnotes\n### 2024 - 《Paper Two Title》\n"
+        "### 2022/06/02\n### 《Paper Three Title》\n### Undated section\n《Paper Four Title》\n"
+    )
+    mentions = parse(log, "m.md")
+    assert [(m.date, m.month_only) for m in mentions] == [
+        (dt.date(2022, 5, 1), True), (dt.date(2022, 5, 1), True),
+        (dt.date(2022, 6, 2), False), (None, False),
+    ]
+    assert mentions[0].body == "notes"
 
 
 def test_a_year_alone_or_an_unfinished_date_dates_nothing() -> None:
@@ -188,37 +196,19 @@ _SPELLINGS = (
     lambda d: f"#### {d.strftime('%B')} {d.day}, {d.year}",
     lambda d: f"{d.day} {d.strftime('%b')} {d.year}",
 )
-_NOISE = st.sampled_from(
-    [
-        "",
-        "## Notes",
-        "### 2.1 Method",
-        "- 5.6 is a version",
-        "| a | b |",
-        "3/4 of the data",
-        "《Paper Title Here》",
-        "- [ ] 《Later Paper Title》",
-        "**bold**",
-        "# 2021",
-        "1997年的文章",
-        "| 3/30/23 | [Name] |",
-        "```",
-        "text 2022/13/45 text",
-    ]
-)
+_NOISE = st.sampled_from([
+    "", "## Notes", "### 2.1 Method", "- 5.6 is a version", "| a | b |", "3/4 of the data",
+    "《Paper Title Here》", "- [ ] 《Later Paper Title》", "**bold**", "# 2021", "1997年的文章",
+    "| 3/30/23 | [Name] |", "```", "text 2022/13/45 text",
+])
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2030, 12, 31)),
-            st.integers(min_value=0, max_value=len(_SPELLINGS) - 1),
-            st.lists(_NOISE, max_size=4),
-        ),
-        max_size=6,
-    )
-)
+@given(st.lists(st.tuples(
+    st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2030, 12, 31)),
+    st.integers(min_value=0, max_value=len(_SPELLINGS) - 1),
+    st.lists(_NOISE, max_size=4),
+), max_size=6))
 def test_a_mention_date_is_always_one_the_log_states(
     entries: list[tuple[dt.date, int, list[str]]],
 ) -> None:

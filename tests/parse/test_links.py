@@ -25,61 +25,27 @@ def by_raw(mentions: tuple[Mention, ...], raw: str) -> Mention:
         pytest.param("https://arxiv.org/abs/2106.09685v2", "2106.09685", None, id="abs_version"),
         pytest.param("https://arxiv.org/pdf/2106.09685v2.pdf", "2106.09685", None, id="pdf"),
         pytest.param("http://arxiv.org/pdf/1412.6980", "1412.6980", None, id="four_digit"),
-        pytest.param(
-            "https://arxiv.org/abs/hep-th/9901001v1", "hep-th/9901001", None, id="old_style"
-        ),
-        pytest.param(
-            "https://arxiv.org/abs/math.GT/0309136",
-            "math.GT/0309136",
-            None,
-            id="old_style_subject_class",
-        ),
+        pytest.param("https://arxiv.org/abs/hep-th/9901001v1", "hep-th/9901001", None,
+                     id="old_style"),
+        pytest.param("https://arxiv.org/abs/math.GT/0309136", "math.GT/0309136", None,
+                     id="old_style_subject_class"),
         pytest.param("see arXiv:1706.03762v5.", "1706.03762", None, id="arxiv_prefix_text"),
-        pytest.param(
-            "https://doi.org/10.48550/arXiv.2304.07193",
-            "2304.07193",
-            "10.48550/arxiv.2304.07193",
-            id="arxiv_doi",
-        ),
-        pytest.param(
-            "https://doi.org/10.1162/neco.1997.9.8.1735",
-            None,
-            "10.1162/neco.1997.9.8.1735",
-            id="doi_org",
-        ),
-        pytest.param(
-            "doi: 10.1145/3292500.3330919.",
-            None,
-            "10.1145/3292500.3330919",
-            id="bare_doi_trailing_dot",
-        ),
-        pytest.param(
-            "https://dl.acm.org/doi/pdf/10.1145/3292500.3330919?download=true",
-            None,
-            "10.1145/3292500.3330919",
-            id="publisher_query",
-        ),
-        pytest.param(
-            "https://onlinelibrary.wiley.com/doi/10.1111/j.1467-9868.2005.00503.x/abstract",
-            None,
-            "10.1111/j.1467-9868.2005.00503.x",
-            id="publisher_suffix",
-        ),
-        pytest.param(
-            "https://www.nature.com/articles/s41586-021-03819-2.pdf",
-            None,
-            "10.1038/s41586-021-03819-2",
-            id="nature_pdf",
-        ),
-        pytest.param(
-            "https://www.nature.com/articles/nature14539",
-            None,
-            "10.1038/nature14539",
-            id="nature_old",
-        ),
-        pytest.param(
-            "https://papers.nips.cc/paper/2014/file/5ca3e9b1-Paper.pdf", None, None, id="no_id"
-        ),
+        pytest.param("https://doi.org/10.48550/arXiv.2304.07193", "2304.07193",
+                     "10.48550/arxiv.2304.07193", id="arxiv_doi"),
+        pytest.param("https://doi.org/10.1162/neco.1997.9.8.1735", None,
+                     "10.1162/neco.1997.9.8.1735", id="doi_org"),
+        pytest.param("doi: 10.1145/3292500.3330919.", None, "10.1145/3292500.3330919",
+                     id="bare_doi_trailing_dot"),
+        pytest.param("https://dl.acm.org/doi/pdf/10.1145/3292500.3330919?download=true", None,
+                     "10.1145/3292500.3330919", id="publisher_query"),
+        pytest.param("https://onlinelibrary.wiley.com/doi/10.1111/j.1467-9868.2005.00503.x/abstract",
+                     None, "10.1111/j.1467-9868.2005.00503.x", id="publisher_suffix"),
+        pytest.param("https://www.nature.com/articles/s41586-021-03819-2.pdf", None,
+                     "10.1038/s41586-021-03819-2", id="nature_pdf"),
+        pytest.param("https://www.nature.com/articles/nature14539", None, "10.1038/nature14539",
+                     id="nature_old"),
+        pytest.param("https://papers.nips.cc/paper/2014/file/5ca3e9b1-Paper.pdf", None, None,
+                     id="no_id"),
         pytest.param("version 10.5 of the tool", None, None, id="number_is_no_doi"),
     ],
 )
@@ -139,10 +105,7 @@ def test_a_todo_with_an_id_is_kept_whatever_its_shape() -> None:
     log = "- [ ] [LoRA](https://arxiv.org/abs/2106.09685) 之后看\n- [ ] 整理笔记\n"
     (mention,) = parse(log, "m.md")
     assert (mention.kind, mention.title, mention.ids) == (
-        MentionKind.TO_READ,
-        "LoRA",
-        Ids(arxiv="2106.09685"),
-    )
+        MentionKind.TO_READ, "LoRA", Ids(arxiv="2106.09685"))
 
 
 def test_seed_links_carry_every_embedded_id(seed_log: Callable[..., Any]) -> None:

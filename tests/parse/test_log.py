@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import papersync.parse
 from papersync.match import identity
 from papersync.model import Ids, MentionKind
-from papersync.parse import DEFAULT_PATTERNS, Patterns, group, parse
+from papersync.parse import DEFAULT_PATTERNS, Patterns, group, parse, parse_log
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notes"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reading-log.md"
@@ -67,10 +67,8 @@ def test_pending_list_keeps_papers_and_drops_todos(log_fixture: Callable[..., An
     mentions = log_fixture("daily.md")
     todo = [m for m in mentions if m.section == "pending list"]
     assert [(m.kind, m.title) for m in todo] == [
-        (
-            MentionKind.TO_READ,
-            "Neural machine translation by jointly learning to align and translate",
-        ),
+        (MentionKind.TO_READ,
+         "Neural machine translation by jointly learning to align and translate"),
         (MentionKind.TO_READ, "Deep networks with stochastic depth"),
         (MentionKind.READ, "Layer Normalization for recurrent and convolutional networks"),
     ]
@@ -112,14 +110,10 @@ def test_custom_markers(log_fixture: Callable[..., Any]) -> None:
 @pytest.mark.parametrize(
     ("patterns", "message"),
     [
-        pytest.param(
-            lambda: Patterns(title_markers=(("《", ""),)), r"title_markers\[0\]", id="empty_marker"
-        ),
-        pytest.param(
-            lambda: Patterns(date_headings=("(?P<year>\\d{4}",)),
-            r"date_headings\[0\]",
-            id="bad_regex",
-        ),
+        pytest.param(lambda: Patterns(title_markers=(("《", ""),)), r"title_markers\[0\]",
+                     id="empty_marker"),
+        pytest.param(lambda: Patterns(date_headings=("(?P<year>\\d{4}",)), r"date_headings\[0\]",
+                     id="bad_regex"),
         pytest.param(lambda: Patterns(date_headings=(r"\d{4}",)), "named groups", id="no_groups"),
     ],
 )
@@ -153,12 +147,9 @@ def test_seed_bare_titles_of_older_sections(seed_log: Callable[..., Any]) -> Non
     _, mentions = seed_log("003")
     bare = [m for m in mentions if m.inferred]
     titles = {m.title for m in bare}
-    assert {
-        "Long short-term memory",
-        "Learning convolutional neural networks for graphs",
-        "Graph Convolutional Networks for Text Classification",
-        "Anomaly Detection with Robust Deep Autoencoders",
-    } <= titles
+    assert {"Long short-term memory", "Learning convolutional neural networks for graphs",
+            "Graph Convolutional Networks for Text Classification",
+            "Anomaly Detection with Robust Deep Autoencoders"} <= titles
     assert all(m.date and m.date < dt.date(2023, 5, 1) for m in bare)
     assert all(m.section.startswith("2023.4.") for m in bare)
     assert not titles & {"RNN & LSTM basics", "TBD", "Zero-Shot Text-to-Image Generation"}
@@ -169,10 +160,8 @@ def test_seed_bare_titles_of_older_sections(seed_log: Callable[..., Any]) -> Non
 def test_seed_pending_list(seed_log: Callable[..., Any]) -> None:
     _, mentions = seed_log("003")
     todo = {m.title: m for m in mentions if m.kind is MentionKind.TO_READ}
-    gru = (
-        "Learning phrase representations using rnn encoder-decoder for statistical "
-        "machine translation"
-    )
+    gru = ("Learning phrase representations using rnn encoder-decoder for statistical "
+           "machine translation")
     gradcam = "Visual explanations from deep networks via gradient-based localization"
     assert {
         gru,
@@ -187,39 +176,16 @@ def test_seed_pending_list(seed_log: Callable[..., Any]) -> None:
     assert "写综述：GNN 论文总结" not in raws and "通用内容" not in raws
 
 
-_LOG_PIECES = st.sampled_from(
-    [
-        "# 2023.12\n",
-        "## 2024.1.5\n",
-        "## 2024-02-30\n",
-        "### x\n",
-        "《",
-        "》",
-        "《VAE: Auto》",
-        "- [ ] ",
-        "- [x] ",
-        "  ",
-        "\n",
-        "\r\n",
-        "```\n",
-        "| ✅ | 2014 | [GAN](",
-        ") |",
-        "[",
-        "]",
-        "https://arxiv.org/abs/1706.03762v2",
-        "10.1038/",
-        "nature.com/articles/s1",
-        "arXiv:",
-        "Long short-term memory\n    1997年\n",
-        "2016年",
-        "**",
-        "<u>",
-        "</u>",
-        "：",
-        "(X)",
-        "!",
-    ]
-)
+_LOG_PIECES = st.sampled_from([
+    "# 2023.12\n", "## 2024.1.5\n", "## 2024-02-30\n", "### x\n", "《", "》", "《VAE: Auto》",
+    "- [ ] ", "- [x] ", "  ", "\n", "\r\n", "```\n", "| ✅ | 2014 | [GAN](", ") |", "[", "]",
+    "https://arxiv.org/abs/1706.03762v2", "10.1038/", "nature.com/articles/s1", "arXiv:",
+    "Long short-term memory\n    1997年\n", "2016年", "**", "<u>", "</u>", "：", "(X)", "!",
+    "[[", "]]", "[[PDF]](", "|alias", "- **2022/05/06, Friday.**\n", "2018.04.18\n", "## 5.6\n",
+    "| 日期 | 标题 |\n| -- | -- |\n", "| 3/30/23 | [DETR] 逐段精读 |\n", "<kbd>CVPR 2022</kbd>",
+    ". CVPR 2022, Oral.", " (ICCV'21)", "et al.", "$^2$", "...", "…", "串讲", "](#x)", "\t",
+    "http://[", "《Title. arXiv 2022/4/30.》", "### 2024 - ",
+])
 
 
 @settings(max_examples=300, deadline=None)
@@ -227,21 +193,55 @@ _LOG_PIECES = st.sampled_from(
 def test_parse_never_raises_and_lines_point_at_raw(text: str) -> None:
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     for patterns in (DEFAULT_PATTERNS, Patterns(title_markers=(("<u>", "</u>"), ("**", "**")))):
-        for mention in parse(text, "any.md", patterns):
+        result = parse_log(text, "any.md", patterns, ignore={"Notes"})
+        for mention in result.mentions:
             assert 1 <= mention.line <= len(lines)
             assert mention.raw in lines[mention.line - 1]
+            assert mention.year_hint == mention.hints.year
+            assert not mention.month_only or mention.date is not None
+        assert all(problem.startswith("any.md: ") for problem in result.problems)
 
 
 def test_module_surface() -> None:
     assert set(papersync.parse.__all__) == {
-        "DEFAULT_PATTERNS",
-        "ParsedLog",
-        "Patterns",
-        "TitleParts",
-        "clean_title",
-        "group",
-        "looks_like_title",
-        "parse",
-        "parse_log",
-        "read_title",
+        "DEFAULT_PATTERNS", "ParsedLog", "Patterns", "TitleParts", "clean_title", "group",
+        "looks_like_title", "parse", "parse_log", "read_title",
     }
+
+
+def test_a_weekly_log_with_date_lines_and_trailers(log_fixture: Callable[..., Any]) -> None:
+    mentions = log_fixture("weekly.md")
+    assert [(m.title, m.date, m.hints.venue, m.hints.year) for m in mentions] == [
+        ("Masked Autoencoders Are Scalable Vision Learners", dt.date(2022, 5, 6), "CVPR", 2022),
+        ("Swin Transformer V2: Scaling Up Capacity and Resolution", dt.date(2022, 5, 6),
+         "arXiv", 2021),
+        ("Efficient Training of Visual Transformers with Small Datasets", dt.date(2022, 5, 7),
+         "NeurIPS", 2021),
+        ("BERT Pre-Training of Image Transformers", dt.date(2022, 5, 7), None, None),
+        ("A ConvNet for the 2020s…", dt.date(2022, 5, 9), "CVPR", 2022),
+    ]
+    mae, swin, _, beit, convnext = mentions
+    assert mae.hints.remark == "Oral" and mae.body == "- masks 75% of patches\n- asymmetric encoder"
+    assert swin.body == ""
+    assert (beit.alias, beit.hints.authors, beit.ids) == ("BEiT", ("Bao", "Dong"),
+                                                          Ids(arxiv="2106.08254"))
+    assert beit.body == "[PDF](https://arxiv.org/abs/2106.08254)"
+    assert convnext.body == "<kbd>CVPR 2022</kbd>\nConvNeXt, 纯卷积"
+
+
+def test_an_obsidian_log(log_fixture: Callable[..., Any]) -> None:
+    mentions = log_fixture("obsidian.md", ignore={"Reading Log Template.md"})
+    assert [(m.kind, m.title, m.alias, m.date, m.month_only) for m in mentions] == [
+        (MentionKind.READ, "Attention Is All You Need", None, dt.date(2023, 1, 5), False),
+        (MentionKind.TO_READ, "Deep Residual Learning for Image Recognition", "ResNet",
+         dt.date(2023, 1, 5), False),
+        (MentionKind.READ, "Denoising Diffusion Probabilistic Models", None,
+         dt.date(2023, 1, 1), True),
+    ]
+    attention, _, ddpm = mentions
+    assert attention.ids == Ids(arxiv="1706.03762")
+    assert attention.body == (
+        "[PDF](https://arxiv.org/pdf/1706.03762) [Code](https://github.com/example/transformer)\n"
+        "- scaled dot-product attention"
+    )
+    assert ddpm.ids == Ids(arxiv="2006.11239")

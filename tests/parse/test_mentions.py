@@ -43,6 +43,12 @@ def test_trailers_beside_a_marked_title_are_hints() -> None:
     assert (mention.hints.venue, mention.hints.year, mention.year_hint) == ("ICCV", 2019, 2019)
 
 
+def test_a_venue_tag_before_the_first_marked_title_is_a_hint() -> None:
+    first, second = parse(f"1. 【CVPR 2022】《{TITLE}》 和 《Deep Residual Learning》\n", "m.md")
+    assert (first.hints.venue, first.hints.year) == ("CVPR", 2022)
+    assert (second.hints.venue, second.hints.year) == (None, None)
+
+
 def test_wikilinks_to_titles_are_mentions_and_labels_are_not() -> None:
     log = (
         "## 2024-05-06\n"
@@ -56,6 +62,8 @@ def test_wikilinks_to_titles_are_mentions_and_labels_are_not() -> None:
         ("Attention Is All You Need", "Transformer"),
     ]
     assert mentions[0].body == "[PDF](https://arxiv.org/pdf/2111.06377) [[Code]]"
+    assert mentions[0].url == "https://arxiv.org/pdf/2111.06377"
+    assert mentions[0].ids == Ids(arxiv="2111.06377")
 
 
 def test_a_wikilink_with_a_url_takes_its_ids() -> None:
@@ -93,10 +101,7 @@ def test_checkboxes_done_are_read_and_open_are_to_read() -> None:
         "- [ ] 《Auto-Encoding Variational Bayes》\n"
     )
     assert [m.kind for m in parse(log, "m.md")] == [
-        MentionKind.READ,
-        MentionKind.TO_READ,
-        MentionKind.READ,
-        MentionKind.TO_READ,
+        MentionKind.READ, MentionKind.TO_READ, MentionKind.READ, MentionKind.TO_READ,
     ]
 
 

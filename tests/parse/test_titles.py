@@ -11,88 +11,42 @@ from papersync.parse import clean_title, looks_like_title, parse
 @pytest.mark.parametrize(
     ("raw", "title", "alias"),
     [
-        pytest.param(
-            "VAE: Auto-encoding variational bayes",
-            "Auto-encoding variational bayes",
-            "VAE",
-            id="colon_alias",
-        ),
-        pytest.param(
-            "(GenRead)Generate rather than retrieve: Large language models are strong",
-            "Generate rather than retrieve: Large language models are strong",
-            "GenRead",
-            id="parenthesised_alias",
-        ),
-        pytest.param(
-            "T5/Google: Exploring the Limits of Transfer Learning",
-            "Exploring the Limits of Transfer Learning",
-            "T5",
-            id="alias_with_org",
-        ),
-        pytest.param(
-            "FM：Factorization machines", "Factorization machines", "FM", id="full_width_colon"
-        ),
-        pytest.param(
-            "**Toolformer: Language Models Can Teach Themselves to ****Use**** Tools**",
-            "Language Models Can Teach Themselves to Use Tools",
-            "Toolformer",
-            id="bold_runs",
-        ),
-        pytest.param(
-            "**SNR** **: Sub-Network Routing for Flexible Parameter Sharing**",
-            "Sub-Network Routing for Flexible Parameter Sharing",
-            "SNR",
-            id="bold_alias_spaced_colon",
-        ),
-        pytest.param(
-            "**DCN** V2: Improved Deep & Cross Network",
-            "Improved Deep & Cross Network",
-            "DCN V2",
-            id="two_token_coded_alias",
-        ),
-        pytest.param(
-            "Multimodal Foundation Models: From Specialists to General-Purpose Assistants",
-            "Multimodal Foundation Models: From Specialists to General-Purpose Assistants",
-            None,
-            id="long_prefix_is_title",
-        ),
-        pytest.param(
-            "Code Llama: Open Foundation Models for Code",
-            "Code Llama: Open Foundation Models for Code",
-            None,
-            id="plain_two_word_prefix_is_title",
-        ),
-        pytest.param(
-            "ChatGPT’s One-year Anniversary: Are Open-Source LLMs Catching up?",
-            "ChatGPT’s One-year Anniversary: Are Open-Source LLMs Catching up?",
-            None,
-            id="possessive_prefix_is_title",
-        ),
-        pytest.param(
-            "Textbooks Are All You Need II: **phi-1.5 **technical report",
-            "Textbooks Are All You Need II: phi-1.5 technical report",
-            None,
-            id="emphasis_inside",
-        ),
-        pytest.param(
-            "<u>Deep   Residual\tLearning</u> for <br>Image Recognition",
-            "Deep Residual Learning for Image Recognition",
-            None,
-            id="html_and_spaces",
-        ),
-        pytest.param(
-            "[Attention Is All You Need](https://arxiv.org/abs/1706.03762)",
-            "Attention Is All You Need",
-            None,
-            id="markdown_link",
-        ),
+        pytest.param("VAE: Auto-encoding variational bayes", "Auto-encoding variational bayes",
+                     "VAE", id="colon_alias"),
+        pytest.param("(GenRead)Generate rather than retrieve: Large language models are strong",
+                     "Generate rather than retrieve: Large language models are strong",
+                     "GenRead", id="parenthesised_alias"),
+        pytest.param("T5/Google: Exploring the Limits of Transfer Learning",
+                     "Exploring the Limits of Transfer Learning", "T5", id="alias_with_org"),
+        pytest.param("FM：Factorization machines", "Factorization machines", "FM",
+                     id="full_width_colon"),
+        pytest.param("**Toolformer: Language Models Can Teach Themselves to ****Use**** Tools**",
+                     "Language Models Can Teach Themselves to Use Tools", "Toolformer",
+                     id="bold_runs"),
+        pytest.param("**SNR** **: Sub-Network Routing for Flexible Parameter Sharing**",
+                     "Sub-Network Routing for Flexible Parameter Sharing", "SNR",
+                     id="bold_alias_spaced_colon"),
+        pytest.param("**DCN** V2: Improved Deep & Cross Network", "Improved Deep & Cross Network",
+                     "DCN V2", id="two_token_coded_alias"),
+        pytest.param("Multimodal Foundation Models: From Specialists to General-Purpose Assistants",
+                     "Multimodal Foundation Models: From Specialists to General-Purpose Assistants",
+                     None, id="long_prefix_is_title"),
+        pytest.param("Code Llama: Open Foundation Models for Code",
+                     "Code Llama: Open Foundation Models for Code", None,
+                     id="plain_two_word_prefix_is_title"),
+        pytest.param("ChatGPT’s One-year Anniversary: Are Open-Source LLMs Catching up?",
+                     "ChatGPT’s One-year Anniversary: Are Open-Source LLMs Catching up?", None,
+                     id="possessive_prefix_is_title"),
+        pytest.param("Textbooks Are All You Need II: **phi-1.5 **technical report",
+                     "Textbooks Are All You Need II: phi-1.5 technical report", None,
+                     id="emphasis_inside"),
+        pytest.param("<u>Deep   Residual\tLearning</u> for <br>Image Recognition",
+                     "Deep Residual Learning for Image Recognition", None, id="html_and_spaces"),
+        pytest.param("[Attention Is All You Need](https://arxiv.org/abs/1706.03762)",
+                     "Attention Is All You Need", None, id="markdown_link"),
         pytest.param("Mistral 7B", "Mistral 7B", "Mistral 7B", id="a_name_is_its_own_alias"),
-        pytest.param(
-            "snake_case_name in a title",
-            "snake_case_name in a title",
-            None,
-            id="inner_underscores_kept",
-        ),
+        pytest.param("snake_case_name in a title", "snake_case_name in a title", None,
+                     id="inner_underscores_kept"),
     ],
 )
 def test_clean_title(raw: str, title: str, alias: str | None) -> None:
@@ -102,10 +56,8 @@ def test_clean_title(raw: str, title: str, alias: str | None) -> None:
 def test_full_title_keeps_the_alias_prefix() -> None:
     title, alias = clean_title("LoRA: Low-Rank Adaptation of Large Language Models")
     mention = Mention(raw="", title=title, alias=alias, file="f", line=1)
-    assert (mention.title, mention.alias) == (
-        "Low-Rank Adaptation of Large Language Models",
-        "LoRA",
-    )
+    assert (mention.title, mention.alias) == ("Low-Rank Adaptation of Large Language Models",
+                                              "LoRA")
     assert mention.full_title == "LoRA: Low-Rank Adaptation of Large Language Models"
 
 

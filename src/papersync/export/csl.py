@@ -106,10 +106,32 @@ class CslExporter:
                     f"csl: citation key {reference.citekey!r} is used by {first.key} and "
                     f"{reference.key}; only the first is exported"
                 )
-        written = atomic.write_text(self.path, render(list(seen.values()), self.prefer))
+        text = render(list(seen.values()), self.prefer)
+        counts = changes(self._previous(), json.loads(text))
+        written = atomic.write_text(self.path, text)
         return Outcome(
             written=(str(self.path),) if written else (),
             unchanged=0 if written else 1,
             problems=tuple(problems),
-            counts={"papers": len(seen)},
+            counts=counts,
         )
+
+    def _previous(self) -> list[Any]:
+        """The items the file holds now; none when it is missing or not a CSL-JSON list."""
+        try:
+            items = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return []
+        return items if isinstance(items, list) else []
+
+
+def changes(before: list[Any], after: list[dict[str, Any]]) -> dict[str, int]:
+    """This run's items added, updated and removed (by `id`), zeros included, as every target
+    reports what it did: a run that changes nothing says `0` to each."""
+    old = {str(i.get("id")): i for i in before if isinstance(i, dict)}
+    new = {str(i["id"]): i for i in after}
+    return {
+        "items added": sum(1 for k in new if k not in old),
+        "items updated": sum(1 for k, i in new.items() if k in old and old[k] != i),
+        "items removed": sum(1 for k in old if k not in new),
+    }

@@ -41,7 +41,7 @@ def body_text(lines: list[str], line: int, column: int, level: int, stops: list[
         at += 1
     end = stops[at] if at < len(stops) else Stop(len(lines), 0)
     if end.line == line:
-        between = tidy(lines[line][column : end.column], ())
+        between = tidy(lines[line][column:end.column], ())
         return between if len(between) >= _CONNECTIVE else ""  # `《A》和《B》`: no note
     last = min(end.line, _item_end(lines, line))
     return tidy(lines[line][column:], lines[line + 1 : last])

@@ -20,36 +20,34 @@ _MONTH_NAME = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?"
 )
 _ORDINAL = r"(?:st|nd|rd|th)?"
-_NUMERIC_YEAR_LAST = r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d\d|\d\d)"
-_FULL = tuple(
-    re.compile(shape, re.IGNORECASE)
-    for shape in (
-        rf"{_Y}\s*年\s*{_M}\s*月(?:\s*{_D}\s*[日号])?",
-        rf"{_Y}{_SEP}{_M}{_SEP}{_D}(?!\d)",
-        rf"{_Y}{_SEP}{_M}(?!\s*[./-]?\s*\d)",
-        rf"{_MONTH_NAME}\s*{_D}{_ORDINAL},?\s+{_Y}(?!\d)",
-        rf"{_D}{_ORDINAL}\s+{_MONTH_NAME},?\s+{_Y}(?!\d)",
-        rf"{_MONTH_NAME},?\s+{_Y}(?!\d)",
-        rf"{_NUMERIC_YEAR_LAST}(?!\d)",
-    )
+_NUMERIC_YEAR_LAST = (
+    r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d\d|\d\d)"
 )
+_FULL = tuple(re.compile(shape, re.IGNORECASE) for shape in (
+    rf"{_Y}\s*年\s*{_M}\s*月(?:\s*{_D}\s*[日号])?",
+    rf"{_Y}{_SEP}{_M}{_SEP}{_D}(?!\d)",
+    rf"{_Y}{_SEP}{_M}(?!\s*[./-]?\s*\d)",
+    rf"{_MONTH_NAME}\s*{_D}{_ORDINAL},?\s+{_Y}(?!\d)",
+    rf"{_D}{_ORDINAL}\s+{_MONTH_NAME},?\s+{_Y}(?!\d)",
+    rf"{_MONTH_NAME},?\s+{_Y}(?!\d)",
+    rf"{_NUMERIC_YEAR_LAST}(?!\d)",
+))
 """Dates that state their year (day or month precision)."""
-_PARTIAL = tuple(
-    re.compile(shape, re.IGNORECASE)
-    for shape in (
-        rf"{_M}\s*月\s*{_D}\s*[日号]",
-        rf"{_MONTH_NAME}\s*{_D}{_ORDINAL}(?!\d)",
-        rf"{_D}{_ORDINAL}\s+{_MONTH_NAME}",
-        rf"{_M}[./-]{_D}(?![\d./-])",
-        rf"{_D}\s*[日号]",
-        rf"{_M}\s*月",
-        _MONTH_NAME,
-        rf"{_Y}\s*年?(?![\d./-])",
-    )
-)
+_PARTIAL = tuple(re.compile(shape, re.IGNORECASE) for shape in (
+    rf"{_M}\s*月\s*{_D}\s*[日号]",
+    rf"{_MONTH_NAME}\s*{_D}{_ORDINAL}(?!\d)",
+    rf"{_D}{_ORDINAL}\s+{_MONTH_NAME}",
+    rf"{_M}[./-]{_D}(?![\d./-])",
+    rf"{_D}\s*[日号]",
+    rf"{_M}\s*月",
+    _MONTH_NAME,
+    rf"{_Y}\s*年?(?![\d./-])",
+))
 """Parts of a date that a parent heading completes; a year alone dates nothing by itself."""
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|(?:周|星期|礼拜)[一二三四五六日天])"
+_WEEKDAY = (
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|(?:周|星期|礼拜)[一二三四五六日天])"
+)
 _FILLER = r"[\s,.;:()（）\[\]、，。|/*_~-]*"
 _ONLY_WEEKDAY = re.compile(rf"^{_FILLER}(?:{_WEEKDAY})?{_FILLER}$", re.IGNORECASE)
 _LINE_PREFIX = re.compile(
@@ -58,6 +56,12 @@ _LINE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MAY_OPEN_A_DATE = re.compile(
+    r"^\s*(?:[-*+>]\s+)?(?:\*\*|__|\*|_|<b>|<strong>)?\s*"
+    r"(?:\d{1,4}\s*[./年月日号-]?\s*\d|\d{1,2}\s*[日号月]|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3}"
+    r"|[A-Za-z]{3}|日期|时间)"
+)
+"""A cheap look at a line before the date shapes are tried: most note lines are prose."""
 _DATE_LIKE = re.compile(
     rf"(?<!\d)\d{{1,4}}\s*[./年_-]\s*\d{{1,2}}(?!\d)|(?<!\d)(?:19|20)\d\d\s+\d{{1,2}}\s+\d{{1,2}}"
     rf"|\b{_MONTH_WORD}\s+\d{{1,2}}\b|\b\d{{1,2}}{_ORDINAL}\s+(?:of\s+)?{_MONTH_WORD}"
@@ -122,19 +126,34 @@ def line_date(
 ) -> StatedDate | None:
     """The date of a line that is only a date: `2018.04.18`, `- **2022/05/06, Friday.**`,
     `Date: May 6, 2022`; a part of a date counts when `context` completes it to a day."""
+    if not _MAY_OPEN_A_DATE.match(line):
+        return None
     prefix = _LINE_PREFIX.match(line)
-    text = _LEADING_WEEKDAY.sub("", line[prefix.end() :] if prefix else line)
+    text = _LEADING_WEEKDAY.sub("", line[prefix.end():] if prefix else line)
     found = _read(text, custom)
-    if found is None or not _ONLY_WEEKDAY.match(text[found[1] :]):
+    if found is None or not _ONLY_WEEKDAY.match(text[found[1]:]):
         return None
     stated = found[0] if found[2] else found[0].within(context)
     return stated if stated.date is not None else None
 
 
+def opening_date(line: str, custom: tuple[re.Pattern[str], ...] = ()) -> StatedDate | None:
+    """A day, with its year, at the start of a line that goes on (`- 2022.05.06 《T》`); a
+    month there (`2018.10 Google 的文章`) is more often the paper's than the reading's."""
+    if not _MAY_OPEN_A_DATE.match(line):
+        return None
+    prefix = _LINE_PREFIX.match(line)
+    text = _LEADING_WEEKDAY.sub("", line[prefix.end():] if prefix else line)
+    found = _read(text, custom)
+    if found is None or not found[2] or found[0].day is None:
+        return None
+    return found[0] if found[0].date is not None else None
+
+
 def cell_date(cell: str, custom: tuple[re.Pattern[str], ...] = ()) -> StatedDate | None:
     """A table cell that is a date stating its year (`3/30/23`)."""
     found = _read(_strip_emphasis(cell.strip()), custom)
-    if found is None or not found[2] or not _ONLY_WEEKDAY.match(cell.strip()[found[1] :]):
+    if found is None or not found[2] or not _ONLY_WEEKDAY.match(cell.strip()[found[1]:]):
         return None
     return found[0] if found[0].date is not None else None
 
@@ -144,7 +163,9 @@ def looks_dated(line: str) -> bool:
     return _DATE_LIKE.search(line) is not None
 
 
-def _read(text: str, custom: tuple[re.Pattern[str], ...]) -> tuple[StatedDate, int, bool] | None:
+def _read(
+    text: str, custom: tuple[re.Pattern[str], ...]
+) -> tuple[StatedDate, int, bool] | None:
     """(date, where it ends, whether it states its year) for a date opening `text`."""
     for pattern in custom:
         found = pattern.match(text)

@@ -27,8 +27,6 @@ class Draft:
     body: str | None = None  # set for link mentions, whose body is their own line or cell
     cuts_body: bool = True
     reference: str | None = None  # the label of a `[name]` that a `[name]: url` may define
-    names: bool = False
-    """Read `raw` as a place where people name papers (link texts, table cells)."""
     not_a_paper: str | None = None
     date: StatedDate | None = None
     level: int = 0

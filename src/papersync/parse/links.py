@@ -20,75 +20,22 @@ _URL_TAIL = re.compile(r"[.,;:!?'\"*_]+$")
 _TABLE_SEPARATOR = re.compile(r"^\|?[\s:|-]+$")
 _YEAR_CELL = re.compile(r"^\s*(?P<year>(?:19|20)\d\d)\s*$")
 _PAPER_HOSTS = (
-    "arxiv.org",
-    "ar5iv",
-    "openreview.net",
-    "aclanthology.org",
-    "aclweb.org",
-    "doi.org",
-    "papers.nips.cc",
-    "proceedings.neurips.cc",
-    "proceedings.mlr.press",
-    "jmlr.org",
-    "openaccess.thecvf.com",
-    "ecva.net",
-    "dl.acm.org",
-    "ieeexplore.ieee.org",
-    "link.springer.com",
-    "sciencedirect.com",
-    "nature.com",
-    "science.org",
-    "semanticscholar.org",
-    "dblp.org",
-    "researchgate.net",
-    "biorxiv.org",
-    "medrxiv.org",
-    "ojs.aaai.org",
-    "ijcai.org",
-    "usenix.org",
-    "huggingface.co/papers",
-    "paperswithcode.com/paper",
+    "arxiv.org", "ar5iv", "openreview.net", "aclanthology.org", "aclweb.org", "doi.org",
+    "papers.nips.cc", "proceedings.neurips.cc", "proceedings.mlr.press", "jmlr.org",
+    "openaccess.thecvf.com", "ecva.net", "dl.acm.org", "ieeexplore.ieee.org",
+    "link.springer.com", "sciencedirect.com", "nature.com", "science.org", "semanticscholar.org",
+    "dblp.org", "researchgate.net", "biorxiv.org", "medrxiv.org", "ojs.aaai.org", "ijcai.org",
+    "usenix.org", "huggingface.co/papers", "paperswithcode.com/paper",
 )
 """Sites whose pages are papers: a title linked to one of them names that paper."""
 PAPER_LABELS = frozenset(("pdf", "paper", "arxiv", "abs", "html", "doi", "openreview", "论文"))
 """Link texts that say the link is the paper itself."""
-LABELS = PAPER_LABELS | frozenset(
-    (
-        "code",
-        "github",
-        "website",
-        "project",
-        "page",
-        "project page",
-        "homepage",
-        "home",
-        "video",
-        "slides",
-        "poster",
-        "blog",
-        "notes",
-        "note",
-        "demo",
-        "data",
-        "dataset",
-        "link",
-        "url",
-        "supp",
-        "supplementary",
-        "bib",
-        "bibtex",
-        "review",
-        "talk",
-        "model",
-        "models",
-        "weights",
-        "代码",
-        "视频",
-        "主页",
-        "链接",
-        "笔记",
-    )
-)
+LABELS = PAPER_LABELS | frozenset((
+    "code", "github", "website", "project", "page", "project page",
+    "homepage", "home", "video", "slides", "poster", "blog", "notes", "note", "demo", "data",
+    "dataset", "link", "url", "supp", "supplementary", "bib", "bibtex", "review", "talk",
+    "model", "models", "weights", "代码", "视频", "主页", "链接", "笔记",
+))
 """Link texts that label a link (`[PDF]`, `[[Code]]`) rather than name a paper."""
 
 
@@ -96,7 +43,10 @@ def is_paper_url(url: str) -> bool:
     """A URL that points at a paper: it carries an id, is on a paper site, or is a PDF."""
     if extract_ids(url):
         return True
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # `http://[oops`: not a URL at all
+        return False
     where = f"{parts.netloc}{parts.path}".lower()
     return any(host in where for host in _PAPER_HOSTS) or parts.path.lower().endswith(".pdf")
 
@@ -146,20 +96,11 @@ def _link(
     if not ids and not titled and (not in_table or is_url or TEMPLATE_TAG.search(text)):
         return None
     start = found.start("text")
-    rest = line[found.end() :]
+    rest = line[found.end():]
     draft = Draft(
-        line=index,
-        start=start,
-        body_from=found.end(),
-        raw=text,
-        kind=MentionKind.LINK,
-        ids=ids,
-        year_hint=year,
-        url=target or None,
-        body=rest_of_row(rest),
-        cuts_body=False,
+        line=index, start=start, body_from=found.end(), raw=text, kind=MentionKind.LINK,
+        ids=ids, year_hint=year, url=target or None, body=rest_of_row(rest), cuts_body=False,
         reference=None if found["target"] is not None else text,
-        names=in_table,
     )
     if is_url or is_label(text):
         draft.title = ""
@@ -177,18 +118,9 @@ def reference(index: int, found: re.Match[str]) -> Draft | None:
     parts = read_title(found["label"], names=True)
     start = found.start("label")
     return Draft(
-        line=index,
-        start=start,
-        body_from=found.end(),
-        raw=found["label"],
-        kind=MentionKind.LINK,
-        ids=ids,
-        title=parts.title,
-        alias=parts.alias,
-        hints=parts.hints,
-        url=found["url"],
-        body="",
-        cuts_body=False,
+        line=index, start=start, body_from=found.end(), raw=found["label"],
+        kind=MentionKind.LINK, ids=ids, title=parts.title, alias=parts.alias, hints=parts.hints,
+        url=found["url"], body="", cuts_body=False,
     )
 
 
@@ -200,15 +132,8 @@ def label(text: str) -> str:
 def _id_only(index: int, line: str, start: int, raw: str, ids: Ids) -> Draft:
     end = start + len(raw)
     return Draft(
-        line=index,
-        start=start,
-        body_from=end,
-        raw=raw,
-        kind=MentionKind.LINK,
-        ids=ids,
-        title="",
-        url=raw if "://" in raw else None,
-        body=rest_of_row(line[end:]),
+        line=index, start=start, body_from=end, raw=raw, kind=MentionKind.LINK, ids=ids,
+        title="", url=raw if "://" in raw else None, body=rest_of_row(line[end:]),
         cuts_body=False,
     )
 

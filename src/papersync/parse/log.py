@@ -10,14 +10,22 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from papersync import match  # a module import: match itself reads parse.trailers
-from papersync.model import Hints, Ids, Mention, MentionKind
-from papersync.parse.bodies import TEMPLATE_TAG, Stop, body_text, opening_line, rest_of_row
-from papersync.parse.cues import not_a_paper
-from papersync.parse.dates import StatedDate, cell_date, heading_date, line_date, looks_dated
+from papersync.model import Ids, Mention, MentionKind
+from papersync.parse.bodies import Stop, body_text, opening_line
+from papersync.parse.cues import in_table_cell
+from papersync.parse.dates import (
+    StatedDate,
+    cell_date,
+    heading_date,
+    line_date,
+    looks_dated,
+    opening_date,
+)
 from papersync.parse.draft import Draft
 from papersync.parse.links import REFERENCE, is_table_row, label, links, reference
 from papersync.parse.mentions import (
     CHECKBOX,
+    WIKILINK,
     checkbox,
     checkbox_kind,
     emphasised,
@@ -30,7 +38,7 @@ from papersync.parse.patterns import (
     Patterns,
     compile_patterns,
 )
-from papersync.parse.titles import looks_like_title, plain_text, read_title
+from papersync.parse.titles import looks_like_title, read_title
 from papersync.parse.titles import year_hint as stated_year
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")
@@ -38,6 +46,7 @@ _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _DATE_HEADER = re.compile(r"date|day|when|日期|时间|时期", re.IGNORECASE)
 _MAX_DATE_LINE = 60
+_DIGIT = re.compile(r"\d")
 _EXAMPLES = 3
 
 
@@ -85,6 +94,8 @@ class _Walk:
     undated_lines: list[int] = field(default_factory=list)
     dates: list[StatedDate | None] = field(default_factory=list)
     """The date in force at each line, for mentions found after the walk."""
+    current: StatedDate | None = None
+    """The date in force now: the nearest frame's that states a day or a month."""
 
     def date_at(self, index: int) -> StatedDate | None:
         return self.dates[index] if index < len(self.dates) else None
@@ -99,7 +110,7 @@ class _Walk:
                 self.sections[-1].fenced.add(index)
             else:
                 self._line(index, line)
-            self.dates.append(self._current())
+            self.dates.append(self.current)
         self.sections[-1].last_line = len(self.lines)
 
     def _line(self, index: int, line: str) -> None:
@@ -115,38 +126,56 @@ class _Walk:
 
     # --- dates -----------------------------------------------------------------------------
 
-    def _context(self) -> StatedDate | None:
-        """The nearest year (and month) stated above: what completes `5.6` or `6日`."""
-        return next((f.stated for f in reversed(self.frames) if f.stated and f.stated.year), None)
+    def _context(self, below: float = 7) -> StatedDate | None:
+        """The nearest year (and month) stated by a heading or date line shallower than
+        `below`: what completes `5.6` or `6日`; a sibling heading's year is no parent's."""
+        return next(
+            (f.stated for f in reversed(self.frames)
+             if f.level < below and f.stated and f.stated.year),
+            None,
+        )
 
-    def _current(self) -> StatedDate | None:
-        return next((f.stated for f in reversed(self.frames) if f.stated and f.stated.date), None)
+    def _pop_to(self, level: float) -> None:
+        while self.frames and self.frames[-1].level >= level:
+            self.frames.pop()
+        self.current = next(
+            (f.stated for f in reversed(self.frames) if f.stated and f.stated.date), None
+        )
 
     def _push(self, frame: _Frame) -> None:
-        while self.frames and self.frames[-1].level >= frame.level:
-            self.frames.pop()
+        self._pop_to(frame.level)
         self.frames.append(frame)
+        if frame.stated is not None and frame.stated.date is not None:
+            self.current = frame.stated
         if frame.stated is not None and frame.stated.date is not None:
             self.dated_lines += 1
             self.sections[-1].dated = True
 
     def _heading(self, index: int, level: int, text: str, found: re.Match[str]) -> None:
+        """A heading states a date, or names a paper (an entry: `### 2024 - 《Title》`, which
+        the date of a heading of its own level still covers), or starts an undated section."""
         self.date_column = None
-        while self.frames and self.frames[-1].level >= level:
-            self.frames.pop()
-        stated = heading_date(text, self.compiled.date_headings, self._context())
+        self._pop_to(level + 0.5)
+        stated = heading_date(text, self.compiled.date_headings, self._context(below=level))
         if stated is None and len(self.undated_lines) < _EXAMPLES and looks_dated(text):
             self.undated_lines.append(index)
         self.sections[-1].last_line = index
         self.sections.append(_Section(heading=text, level=level, first_line=index + 1))
-        self._push(_Frame(level, stated))
-        self.sections[-1].dated = self._current() is not None
+        if stated is not None or not self._names_a_paper(text):
+            self._push(_Frame(level, stated))
+        self.sections[-1].dated = self.current is not None
         new_day = stated is not None and stated.date is not None
         self.stops.append(Stop(index, 0, 0 if new_day else level))
         self._scan_line(index, found.string, None, level=level, only_marked=True)
 
+    def _names_a_paper(self, text: str) -> bool:
+        marker = self.compiled.marker
+        return (marker is not None and marker.search(text) is not None) or (
+            "[[" in text and WIKILINK.search(text) is not None
+        )
+
     def _date_line(self, index: int, line: str) -> bool:
-        if len(line) > _MAX_DATE_LINE or not any(ch.isdigit() for ch in line):
+        if len(line) > _MAX_DATE_LINE or not _DIGIT.search(line):
             return False
         stated = line_date(line, self.compiled.date_headings, self._context())
         if stated is None:
@@ -184,22 +213,19 @@ class _Walk:
     # --- mentions --------------------------------------------------------------------------
 
     def _scan_line(
-        self,
-        index: int,
-        line: str,
-        row_date: StatedDate | None,
-        *,
-        level: int | None = None,
+        self, index: int, line: str, row_date: StatedDate | None, *, level: int | None = None,
         only_marked: bool = False,
     ) -> None:
         drafts, ends_entry = _line_mentions(index, line, self, only_marked)
-        in_table = is_table_row(line.strip())
+        in_table = bool(drafts) and is_table_row(line.strip())
+        if drafts and row_date is None and level is None:
+            row_date = opening_date(line, self.compiled.date_headings)  # `- 2022.5.6 《T》`
         section = self.sections[-1]
         for draft in drafts:
-            draft.date = row_date or self._current()
+            draft.date = row_date or self.current
             draft.level = section.level if level is None else level
             if in_table:
-                _table_cues(draft, line)
+                in_table_cell(draft, line)
             if draft.cuts_body:
                 self.stops.append(Stop(index, draft.start))
             self.drafts.append((draft, section))
@@ -246,19 +272,6 @@ def _line_mentions(
     return list(links(index, line)), False
 
 
-def _table_cues(draft: Draft, line: str) -> None:
-    """A mention in a table cell: its body is the rest of the row; its cell may say it is
-    a talk, a book, a video…"""
-    if draft.body is None:
-        draft.body = rest_of_row(line[draft.body_from :])
-        draft.cuts_body = False
-    before = line.rfind("|", 0, draft.start)
-    after = line.find("|", draft.body_from)
-    cell = line[before + 1 : after if after >= 0 else len(line)]
-    beside = plain_text(TEMPLATE_TAG.sub(" ", cell)).replace(plain_text(draft.raw), " ")
-    draft.not_a_paper = not_a_paper(draft.raw, beside, draft.url)
-
-
 def _cells(row: str) -> list[str]:
     return [cell.strip() for cell in row.strip().strip("|").split("|")]
 
@@ -303,7 +316,9 @@ def _problems(mentions: tuple[Mention, ...], walk: _Walk, file: str) -> tuple[st
     """A log with mentions and no date at all: say which lines looked like dates."""
     if not mentions or walk.dated_lines or not walk.undated_lines:
         return ()
-    shown = ", ".join(f"line {n + 1} `{walk.lines[n].strip()[:40]}`" for n in walk.undated_lines)
+    shown = ", ".join(
+        f"line {n + 1} `{walk.lines[n].strip()[:40]}`" for n in walk.undated_lines
+    )
     return (
         f"{file}: {len(mentions)} mentions but no date recognised; lines that look like "
         f"dates: {shown}. Add a regular expression with named groups year, month and day "
@@ -331,20 +346,15 @@ def _bare_titles(lines: list[str], section: _Section, walk: _Walk) -> Iterator[D
         raw = line.strip()
         start = line.index(raw)
         yield Draft(
-            line=index,
-            start=start,
-            body_from=start + len(raw),
-            raw=raw,
-            kind=MentionKind.READ,
-            inferred=True,
-            date=walk.date_at(index),
+            line=index, start=start, body_from=start + len(raw), raw=raw,
+            kind=MentionKind.READ, inferred=True, date=walk.date_at(index),
             level=section.level,
         )
 
 
 def _finish(draft: Draft, section: _Section, walk: _Walk, file: str) -> Mention:
     if draft.title is None:
-        parts = read_title(draft.raw, names=draft.names)
+        parts = read_title(draft.raw)
         title, alias, hints = parts.title, parts.alias, parts.hints
     else:
         title, alias, hints = draft.title, draft.alias, draft.hints
@@ -370,7 +380,7 @@ def _finish(draft: Draft, section: _Section, walk: _Walk, file: str) -> Mention:
         body=body,
         year_hint=year_hint,
         inferred=draft.inferred,
-        hints=hints if hints else Hints(),
+        hints=hints,
         url=draft.url if draft.url and "://" in draft.url else None,
         month_only=stated.month_only if stated else False,
         not_a_paper=draft.not_a_paper,

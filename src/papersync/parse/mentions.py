@@ -34,7 +34,7 @@ def marked(
     index: int, line: str, marker: re.Pattern[str], checkbox: re.Match[str] | None
 ) -> list[Draft]:
     """Every title between markers on a line, each with the ids, link and venue/year written
-    in its own stretch of the line (up to the next marker)."""
+    in its own stretch of the line (up to the next marker; the first also before it)."""
     kind = checkbox_kind(checkbox) if checkbox else MentionKind.READ
     found = list(marker.finditer(line))
     drafts: list[Draft] = []
@@ -45,27 +45,21 @@ def marked(
             continue
         begin = found[number - 1].end() if number else 0
         end = found[number + 1].start() if number + 1 < len(found) else len(line)
-        after = line[match.end() : end]
+        after = line[match.end():end]
         hints = parts.hints
-        if not (hints.venue and hints.year):
+        around = None
+        if not (hints.venue and hints.year):  # `《T》 <kbd>CVPR 2022</kbd>`, `【CVPR 2022】《T》`
             around = trailing_hints(after)
-            hints = replace(
-                hints, venue=hints.venue or around.venue, year=hints.year or around.year
-            )
-        drafts.append(
-            Draft(
-                line=index,
-                start=match.start(),
-                body_from=match.end(),
-                raw=raw,
-                kind=kind,
-                ids=extract_ids(line[begin:end]),
-                title=parts.title,
-                alias=parts.alias,
-                hints=hints,
-                url=_paper_link(after),
-            )
-        )
+            if not around and number == 0:
+                around = trailing_hints(line[: match.start()])
+        if around:
+            hints = replace(hints, venue=hints.venue or around.venue,
+                            year=hints.year or around.year)
+        drafts.append(Draft(
+            line=index, start=match.start(), body_from=match.end(), raw=raw, kind=kind,
+            ids=extract_ids(line[begin:end]), title=parts.title, alias=parts.alias,
+            hints=hints, url=_paper_link(after),
+        ))
     return drafts
 
 
@@ -85,42 +79,34 @@ def checkbox(index: int, found: re.Match[str]) -> Draft | None:
         return None
     start = found.start("item")
     return Draft(
-        line=index,
-        start=start,
-        body_from=start + cut,
-        raw=raw,
-        kind=kind,
-        ids=ids,
-        title=title,
-        alias=parts.alias,
-        hints=parts.hints,
-        url=_paper_link(raw),
+        line=index, start=start, body_from=start + cut, raw=raw, kind=kind, ids=ids,
+        title=title, alias=parts.alias, hints=parts.hints, url=_paper_link(raw),
         year_hint=stated_year(raw[cut:]) if cut < len(raw) else None,
     )
 
 
-def wikilinks(index: int, line: str, kind: MentionKind, ignore: Collection[str]) -> Iterator[Draft]:
+def wikilinks(
+    index: int, line: str, kind: MentionKind, ignore: Collection[str]
+) -> Iterator[Draft]:
     """`[[Title]]`, `[[Title|shown]]` and `[[Title]](url)` whose target is title-shaped and
-    is not one of the vault's own notes (`ignore`, case-folded names)."""
-    for found in WIKILINK.finditer(line):
-        target = found["target"].strip()
-        if is_label(target) or target.casefold() in ignore or not looks_like_title(target):
-            continue
-        parts = read_title(target)
+    is not one of the vault's own notes (`ignore`, case-folded names); a link to the paper
+    after it (`[[PDF]](url)`) gives its URL and ids."""
+    titled = [
+        found for found in WIKILINK.finditer(line)
+        if not is_label(target := found["target"].strip())
+        and target.casefold() not in ignore and looks_like_title(target)
+    ]
+    for number, found in enumerate(titled):
+        parts = read_title(found["target"].strip())
         shown = (found["shown"] or "").strip()
         alias = parts.alias or (shown if shown and read_title(shown).is_name else None)
-        url = found["url"] or None
+        end = titled[number + 1].start() if number + 1 < len(titled) else len(line)
+        url = found["url"] or _paper_link(line[found.end():end])
         yield Draft(
-            line=index,
-            start=found.start("target"),
-            body_from=found.end(),
-            raw=target,
-            kind=kind,
-            ids=extract_ids(url or ""),
-            title=parts.title,
-            alias=alias,
-            hints=parts.hints,
-            url=url,
+            line=index, start=found.start("target"), body_from=found.end(),
+            raw=found["target"].strip(),
+            kind=kind, ids=extract_ids(url or ""), title=parts.title, alias=alias,
+            hints=parts.hints, url=url,
         )
 
 
@@ -136,16 +122,9 @@ def emphasised(index: int, line: str, kind: MentionKind) -> Iterator[Draft]:
             continue
         parts = read_title(text)
         yield Draft(
-            line=index,
-            start=found.start("text"),
-            body_from=link.end(),
-            raw=text,
-            kind=kind,
-            ids=extract_ids(link["url"]),
-            title=parts.title,
-            alias=parts.alias,
-            hints=parts.hints,
-            url=link["url"],
+            line=index, start=found.start("text"), body_from=link.end(), raw=text, kind=kind,
+            ids=extract_ids(link["url"]), title=parts.title, alias=parts.alias,
+            hints=parts.hints, url=link["url"],
         )
 
 

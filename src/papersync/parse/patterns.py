@@ -6,11 +6,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-DEFAULT_DATE_HEADINGS: tuple[str, ...] = (
-    r"(?P<year>\d{4})\s*[./-]\s*(?P<month>\d{1,2})(?:\s*[./-]\s*(?P<day>\d{1,2}))?(?!\d)",
-    r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?",
-)
-
 LINK_HINT = re.compile(r"\[|https?:|10\.\d|[aA][rR][xX][iI][vV]")
 """Something on a line that may be a link, a URL or an id."""
 
@@ -20,13 +15,14 @@ class Patterns:
     """The configurable parts of a log's shape (config key `notes_patterns`).
 
     `title_markers`: (open, close) literal pairs around a title, e.g. ("《", "》"),
-    ("<u>", "</u>"), ("**", "**"). `date_headings`: regexes matched at the start of a
-    heading's text, with named groups `year`, `month` and optionally `day`.
+    ("<u>", "</u>"), ("**", "**"). `date_headings`: regexes for dates the built-in
+    recognisers (`dates.py`) do not know, tried before them at the start of a heading, a
+    date line or a table cell, with named groups `year`, `month` and optionally `day`.
     `infer_bare_titles`: whether to look for bare-title entries at all.
     """
 
     title_markers: tuple[tuple[str, str], ...] = (("《", "》"),)
-    date_headings: tuple[str, ...] = DEFAULT_DATE_HEADINGS
+    date_headings: tuple[str, ...] = ()
     infer_bare_titles: bool = True
 
     def __post_init__(self) -> None:

@@ -189,7 +189,8 @@ class ArxivSource(QuestionSource):
             answers[f"title:{query}"] = tuple(mine[: self._results_per_title])
             full = feed.total > len(feed.entries)
             if full and len(queries) > 1 and len(mine) < self._results_per_title:
-                crowded.append(query)
+                crowded.append(query)  # its own request answers it; until then, no answer
+                del answers[f"title:{query}"]
         return crowded
 
     def _feed(self, params: Mapping[str, str | int]) -> Feed:

@@ -251,7 +251,10 @@ class Http:
         """
         service = self._service(url)
         if service.down:
-            raise Unreachable(service.down)
+            raise Unreachable(
+                f"{_where(url)} not asked: giving up on {service.base} for this run "
+                f"({service.down})"
+            )
         try:
             request = _Request(method, url, params, json_body, headers or {}, accept)
             response = self._fetch(service, request)
@@ -261,7 +264,7 @@ class Http:
             with service.lock:
                 service.failures += 1
                 if isinstance(exc, Unreachable) or service.failures >= _BREAKER_LIMIT:
-                    service.down = f"{exc} (giving up on {service.base} for this run)"
+                    service.down = str(exc)
             raise
         with service.lock:
             service.failures = 0

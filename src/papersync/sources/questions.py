@@ -35,7 +35,7 @@ class Plan:
 
 
 class QuestionSource:
-    """The shared half of the online sources: `cached` and `candidates` over `_plan`, `_ask`
+    """The shared half of the online sources: `cached` and `candidates` over `_question`, `_ask`
     and `_parse`, which each source defines for its own service."""
 
     name: str

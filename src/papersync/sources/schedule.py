@@ -32,9 +32,9 @@ class Tick:
     """Titles no source needs to be asked about any more."""
     total: int
     requests: int
-    """Requests sent so far, over every service."""
-    left: float | None
-    """Estimated seconds left, from the services' pacing and what waits for each; None at 0."""
+    """Requests sent so far, over every service (one batch counts once)."""
+    left: float
+    """Estimated seconds left, from the services' pacing and what waits for each; 0 when done."""
 
 
 Progress = Callable[[Tick], None]
@@ -127,8 +127,8 @@ class _Run:
                     keys = [stage.pending.popleft() for _ in range(size)]
                     stage.busy += len(keys)
                     return keys, True
-                if not any(s.waiting() for s in self.stages[:index]):
-                    return None
+                if not stage.busy and not any(s.waiting() for s in self.stages[:index]):
+                    return None  # nothing upstream, nor a cache look-up here, can bring more
                 self.lock.wait()
 
     def _answered(self, index: int, keys: Sequence[str], found: Found, asked: bool) -> None:
@@ -144,6 +144,8 @@ class _Run:
                 elif not asked:
                     stage.pending.append(key)
                     continue
+                else:  # a source that leaves a mention out has not answered about it
+                    self.failed[key][stage.source.name] = "no answer from the source"
                 self._move_on(index, key)
             self.lock.notify_all()
             tick = Tick(self.done, len(self.mentions), self.requests, self._left())
@@ -164,7 +166,7 @@ class _Run:
         answers = self.answers[key]
         return tuple(p for index in sorted(answers) for p in answers[index])
 
-    def _left(self) -> float | None:
+    def _left(self) -> float:
         """The slowest stage's remaining pacing: titles that wait for it (those still
         upstream weighted by the share that has gone on so far) over its batch and workers."""
         left = 0.0

@@ -30,11 +30,15 @@ from bib_papers import (
 )
 from tex_build import compile_with_biber, compile_with_bibtex
 
+from papersync import fingerprint, registry
 from papersync.citekey import assign
-from papersync.errors import ExportError
+from papersync.config import load
+from papersync.errors import ConfigError, ExportError
 from papersync.export.bibtex import BibtexExporter, entry_keys, merge, render
+from papersync.export.csl import CslExporter
 from papersync.lock import Lock, Pins
 from papersync.model import Ids, Paper, Reference
+from papersync.report import Report, outcome_line
 
 
 def test_second_run_writes_nothing_and_keeps_mtime(tmp_path: Path) -> None:
@@ -43,13 +47,13 @@ def test_second_run_writes_nothing_and_keeps_mtime(tmp_path: Path) -> None:
     exporter = BibtexExporter(path, dialect="biblatex")
     first = exporter.export(refs, UNRESOLVED, Lock())
     assert first.written == (str(path),)
-    assert first.counts == {"entries added": len(refs), "not exported": 2}
+    assert first.counts == {"entries added": len(refs), "entries updated": 0, "entries removed": 0}
     assert {k: p.citekey for k, p in first.pins.items()} == {r.key: r.citekey for r in refs}
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     lock = Lock().with_pins(first.pins)
     second = exporter.export(refs, UNRESOLVED, lock)
     assert second.written == () and second.unchanged == 1 and not second.pins
-    assert second.counts == {"entries unchanged": len(refs), "not exported": 2}
+    assert set(second.counts.values()) == {0}
     assert path.stat().st_mtime_ns == 1_000_000_000
     assert not list(tmp_path.glob("out/.*"))  # no temp file left behind
 
@@ -124,7 +128,7 @@ def test_a_lost_lock_is_recovered_from_the_bib_without_a_duplicate_entry(
     assert recovered.papers == {k: Pins(citekey=p.citekey) for k, p in first.pins.items()}
     again = exporter.export(_keyed(papers, recovered, exporter), (), recovered)
     assert again.written == () and path.read_bytes() == written
-    assert again.counts == {"entries unchanged": len(papers), "entries of yours kept": 3}
+    assert set(again.counts.values()) == {0}
 
 
 def test_a_full_disk_fails_the_export_in_one_line_and_keeps_the_file(
@@ -227,3 +231,51 @@ def test_a_work_is_one_published_entry_with_its_eprint_and_compiles(
                 assert warnings == [] and "Deep residual learning" in bbl
         else:
             assert "Deep Residual Learning" in compile_with_biber(tmp_path / "biber", text)
+
+
+def test_the_preferred_version_is_a_config_key_both_file_targets_follow(tmp_path: Path) -> None:
+    config_file = tmp_path / "papersync.yaml"
+    config_file.write_text(
+        "export:\n  bibtex: {path: refs.bib, prefer: preprint}\n  csl: {path: papers.json}\n",
+        encoding="utf-8",
+    )
+    config = load(config_file)
+    bib, csl = registry.exporter(config, "bibtex"), registry.exporter(config, "csl")
+    assert isinstance(bib, BibtexExporter) and isinstance(csl, CslExporter)
+    assert (bib.prefer, csl.prefer) == ("preprint", "preprint")
+    config_file.write_text("export:\n  bibtex: {prefer: journal}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"papersync.yaml: export.bibtex.prefer: expected"):
+        load(config_file)
+
+
+def test_a_byte_order_mark_before_the_first_entry_hides_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    refs = hostile_references()[:3]
+    lock = Lock(papers={r.key: Pins(citekey=r.citekey) for r in refs})
+    notepad = "\ufeff" + render("", refs, (), lock).replace("\n", "\r\n")  # Windows Notepad
+    path.write_bytes(notepad.encode())
+    exporter = BibtexExporter(path)
+    assert exporter.recover_pins() == lock.papers
+    assert exporter.hand_written_keys(lock) == frozenset()
+    assert exporter.export(refs, (), lock).written == ()
+    assert path.read_bytes() == notepad.encode()
+
+
+def test_a_no_op_run_and_a_remembered_one_report_the_same_line(tmp_path: Path) -> None:
+    config_file = tmp_path / "papersync.yaml"
+    config_file.write_text("export:\n  bibtex: {path: refs.bib}\n", encoding="utf-8")
+    config = load(config_file)
+    refs = hostile_references()
+    exporter = BibtexExporter(tmp_path / "refs.bib")
+    first = exporter.export(refs, UNRESOLVED, Lock())
+    assert outcome_line("bibtex", first) == (
+        f"bibtex: 1 written, 0 unchanged, {len(refs)} entries added, 0 entries removed, "
+        "0 entries updated"
+    )
+    fingerprint.remember(config, "inputs", Report(outcomes={"bibtex": first}))
+    remembered = fingerprint.remembered(config, "inputs")
+    assert remembered is not None
+    again = exporter.export(refs, UNRESOLVED, Lock().with_pins(first.pins))
+    line = "bibtex: 0 written, 1 unchanged, 0 entries added, 0 entries removed, 0 entries updated"
+    assert outcome_line("bibtex", again) == line
+    assert outcome_line("bibtex", remembered.outcomes["bibtex"]) == line

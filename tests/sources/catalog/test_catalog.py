@@ -337,3 +337,83 @@ def test_dev_set_precision_and_recall(shared: Path) -> None:
     score = _eval_script().evaluate(shared)  # type: ignore[attr-defined]
     assert score.precision == 1.0, score.wrong
     assert score.recall >= 0.97, score.missed
+
+
+def test_a_catalog_damaged_inside_is_moved_aside_and_rebuilt_on_import(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    records = [
+        dict(SPARSE, id=f"2101.{n:05d}", title=f"Paper number {n} on codes") for n in range(3000)
+    ]
+    dump = write_jsonl(tmp_path / "a.jsonl", records)
+    with Catalog(path) as full:
+        full.import_file(dump, "arxiv-jsonl")
+    data = bytearray(path.read_bytes())
+    page, middle = 16384, len(data) // 16384 // 2  # a data page: the schema still reads
+    data[middle * page + 100 : (middle + 1) * page] = b"\xff" * (page - 100)
+    path.write_bytes(bytes(data))
+    with Catalog(path) as damaged:
+        report = damaged.import_file(dump, "arxiv-jsonl")
+        assert report.imported == 3000 and len(damaged) == 3000
+        assert damaged.get(Ids(arxiv="2101.02999")) is not None
+    (note,) = [p for p in report.problems if "damaged" in p.message]
+    assert "moved aside" in note.message and "\n" not in note.message
+    assert (tmp_path / "catalog.sqlite.corrupt").exists()
+
+
+ABSTRACTS = [
+    dict(
+        SPARSE,
+        id="2005.12872",
+        title="End-to-End Object Detection with Transformers",
+        abstract="We present a new method... called DEtection TRansformer or DETR.",
+    ),
+    dict(SPARSE, id="2010.04159", title="Deformable DETR: Deformable Transformers for Detection"),
+    dict(
+        SPARSE,
+        id="2106.99999",
+        title="DETReg: Unsupervised Pretraining for Detection",
+        abstract="DETReg pretrains the whole DETR-like detector.",
+    ),
+    dict(
+        SPARSE,
+        id="1911.05722",
+        title="Momentum Contrast for Unsupervised Learning",
+        abstract="We present Momentum Contrast (MoCo) for unsupervised learning.",
+    ),
+]
+
+
+def test_a_short_name_finds_papers_that_write_it_as_a_word(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    catalog.import_file(write_jsonl(tmp_path / "a.jsonl", ABSTRACTS), "arxiv-jsonl")
+    found = [p.ids.arxiv for p in catalog.named("DETR")]
+    assert found == ["2010.04159", "2005.12872", "2106.99999"]  # title first; then abstracts
+    assert [p.ids.arxiv for p in catalog.named("MoCo")] == ["1911.05722"]
+    assert catalog.named("Moco v3") == [] and catalog.named("   ") == []
+    name = Mention("[DETR]", "DETR", "l", 1, alias="DETR")
+    assert "2005.12872" in {p.ids.arxiv for p in catalog.search(name)}
+
+
+def test_a_retitled_version_is_found_and_merged_into_one_work(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    gan = dict(SPARSE, id="1406.2661", title="Generative Adversarial Networks")
+    others = [
+        dict(SPARSE, id=f"17{n:02d}.00001", title=f"{word} Generative Adversarial Nets")
+        for n, word in enumerate(["Triple", "Dual", "Wasserstein", "Sequence", "Graph"])
+    ]
+    catalog.import_file(write_jsonl(tmp_path / "a.jsonl", [gan, *others]), "arxiv-jsonl")
+    nips = Paper(
+        ids=Ids(dblp="conf/nips/GoodfellowPMXWOCB14"),
+        title="Generative Adversarial Nets",
+        source="catalog",
+        year=2014,
+        venue="NIPS",
+        kind=PaperKind.CONFERENCE,
+    )
+    catalog.upsert([nips])
+    wanted = mention("GAN: Generative Adversarial Nets")
+    decided = match.decide(wanted, catalog.search(wanted))
+    assert decided.status is Status.MATCHED and decided.paper is not None
+    assert (decided.paper.ids.arxiv, decided.paper.kind) == ("1406.2661", PaperKind.CONFERENCE)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
 
 from papersync.citekey import is_valid
 from papersync.export.bibtex.entry import (
@@ -43,7 +42,8 @@ BEGIN_MARK = (
 END_MARK = "% papersync: end of the not-exported list"
 
 _SPACE = re.compile(r"\s+")
-_BLOCK_START = re.compile(r"^[ \t]*@", re.MULTILINE)
+_BLOCK_START = re.compile(r"^\ufeff?[ \t]*@", re.MULTILINE)
+"""A block starts at a line's first `@`: after blanks, or the byte-order mark Notepad writes."""
 _BLOCK_HEAD = re.compile(r"@[ \t\r\n]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
 _KEY = re.compile(r"[ \t\r\n]*([^,\s{}()\"#%'=]*)")
 _TRAILING_BLANKS = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
@@ -153,9 +153,12 @@ def _listing(references: Iterable[Reference], unresolved: Iterable[Match]) -> st
 
 @dataclass(frozen=True)
 class Merged:
+    """A merge's result: the new file text and what the report says about it."""
+
     text: str
     problems: tuple[str, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
+    """Entries added, updated and removed by this merge."""
     exported: frozenset[str] = frozenset()
     """Paper keys of the references written as entries."""
 
@@ -202,13 +205,12 @@ def merge(
         if b.key and b.key.casefold() in ours and not written_by_papersync(text[b.start : b.end])
     }
     papers = set(lock.papers) | {i for r, _ in entries.written.values() for i in _id_keys(r)}
-    owned = {b for b in blocks if _owned(text, b, ours - by_hand, papers)}
+    keys = ours - by_hand
+    owned = {b for b in blocks if _owned(text, b, keys, papers)}
     written = {k: e for k, e in entries.written.items() if k not in by_hand}
     listing = _listing(entries.left_out, unresolved)
     body = _splice(text, blocks, owned, [written[k][1] for k in sorted(written)], listing)
-    counts = _counts(text, blocks, owned, {k: entry for k, (_, entry) in written.items()})
-    if listing is not None:
-        counts["not exported"] = listing.count("\n") - 1
+    counts = _changes(owned, text, {k: e for k, (_, e) in written.items()})
     problems = entries.problems + _block_problems(text, blocks, by_hand, owned, name)
     exported = frozenset(reference.key for reference, _ in written.values())
     body = body.replace("\n", "\r\n") if crlf else body
@@ -234,24 +236,20 @@ def _owned(text: str, block: Block, keys: set[str], papers: set[str]) -> bool:
     )
 
 
-def _counts(
-    text: str, blocks: Sequence[Block], owned: Set[Block], written: Mapping[str, str]
-) -> dict[str, int]:
-    """Entries added, updated (their text changed), unchanged and removed; the person's kept.
+def _changes(owned: Set[Block], text: str, written: Mapping[str, str]) -> dict[str, int]:
+    """This run's entries added, updated (their text changed) and removed, zeros included.
 
-    Zero counts are left out, so the report says only what happened.
+    Counts of what the run did, as every target reports them: a run that changes nothing
+    says `0` to each, and so does the report a no-op run remembers.
     """
     before: dict[str, str] = {}
     for block in sorted(owned, key=lambda b: b.start):
         before.setdefault((block.key or "").casefold(), text[block.start : block.end])
-    counts = {
+    return {
         "entries added": sum(1 for k in written if k not in before),
         "entries updated": sum(1 for k, e in written.items() if k in before and before[k] != e),
-        "entries unchanged": sum(1 for k, e in written.items() if before.get(k) == e),
         "entries removed": sum(1 for k in before if k not in written),
-        "entries of yours kept": sum(1 for b in blocks if b.key and b not in owned),
     }
-    return {k: n for k, n in counts.items() if n}
 
 
 def _entries(
@@ -343,8 +341,9 @@ def _block_problems(
     """One line per block kept for the person: hand-made under our key, unclosed, duplicate."""
     problems = []
     seen: set[str] = set()
+    line, counted = 1, 0
     for block in blocks:
-        line = text.count("\n", 0, block.start) + 1
+        line, counted = line + text.count("\n", counted, block.start), block.start
         key = block.key.casefold() if block.key else None
         if key in by_hand:
             problems.append(
@@ -365,7 +364,20 @@ def render(
     references: Sequence[Reference],
     unresolved: Sequence[Match],
     lock: Lock,
-    **options: Any,
+    *,
+    dialect: str = "bibtex",
+    ascii: bool = True,
+    include_ambiguous: bool = False,
+    prefer: str = "published",
 ) -> str:
     """`merge` without the report: just the new file text."""
-    return merge(existing, references, unresolved, lock, **options).text
+    return merge(
+        existing,
+        references,
+        unresolved,
+        lock,
+        dialect=dialect,
+        ascii=ascii,
+        include_ambiguous=include_ambiguous,
+        prefer=prefer,
+    ).text

@@ -40,10 +40,11 @@ def is_inside(path: str) -> bool:
     """Whether a vault-relative path names a file inside the vault: relative, no `..`, no
     empty or hidden part. Decided on the text alone, so a symlinked folder the person made
     inside their vault is still theirs to use."""
-    pure = PurePosixPath(path)
-    return (
-        bool(pure.parts)
-        and not pure.is_absolute()
-        and "\\" not in path
-        and all(part not in ("", ".", "..") and not part.startswith(".") for part in pure.parts)
-    )
+    parts = path.split("/")
+    return "\\" not in path and all(part and not part.startswith(".") for part in parts)
+
+
+def note_stem(path: str) -> str:
+    """`Papers/X.md` → `X`: a note's name, as links use it (string work: this runs for every
+    link of every note, where `PurePosixPath` was most of a warm export)."""
+    return path.rpartition("/")[2].removesuffix(".md")

@@ -1,15 +1,16 @@
-"""Wikilinks: how a note is linked (Obsidian's "shortest path when possible"), and the words in
-a person's reading notes that name another paper, linked to its note.
+"""Wikilinks: how a note is linked (Obsidian's "shortest path when possible"), the wikilinks a
+person's reading notes carry (each lands on a note of this vault or becomes its text), and
+the words in those notes that name another paper, linked to its note.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
+from papersync.export.vault.layout import note_stem
 from papersync.export.vault.names import fold
 
 _WORD = r"A-Za-z0-9_\-\u00c0-\u024f"
@@ -20,6 +21,10 @@ _WORD_CHAR = re.compile(rf"[{_WORD}]", re.IGNORECASE)
 _PROTECTED = re.compile(r"`[^`\n]*`|\[\[[^\]\n]*\]\]|\[[^\]\n]*\]\([^)\n]*\)|<?https?://\S+")
 LINKABLE = re.compile(r"[\w.+\- ]+")
 """An alias safe as a wikilink's display text: no `|`, `]` or `#`."""
+_WIKILINK = re.compile(
+    r"(?P<embed>!?)\[\[(?P<target>[^\[\]\n|#^]*)(?P<sub>[#^][^\[\]\n|]*)?(?:\|(?P<text>[^\[\]\n]*))?\]\]"
+)
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.S)
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,11 @@ class WikiLinks:
 
     @classmethod
     def of(cls, files: Iterable[str], titles: Mapping[str, str] | None = None) -> WikiLinks:
-        """For a vault holding `files` (relative paths) after this run."""
+        """For a vault holding `files` (relative paths of `.md` notes) after this run."""
         files = sorted(set(files))
-        stems = Counter(fold(PurePosixPath(p).stem) for p in files)
-        notes = {fold(PurePosixPath(p).stem): p for p in files}
-        notes |= {fold(str(PurePosixPath(p).with_suffix(""))): p for p in files}
+        stems = Counter(fold(note_stem(p)) for p in files)
+        notes = {fold(note_stem(p)): p for p in files}
+        notes |= {fold(p.removesuffix(".md")): p for p in files}
         return cls(stems, notes, {fold(" ".join(t.split())): p for t, p in (titles or {}).items()})
 
     def resolve(self, written: str) -> str | None:
@@ -52,11 +57,11 @@ class WikiLinks:
 
     def target(self, path: str) -> str:
         """The bare name, unless another file shares it: then the path without `.md`."""
-        pure = PurePosixPath(path)
-        return pure.stem if self.stems.get(fold(pure.stem), 0) <= 1 else str(pure.with_suffix(""))
+        stem = note_stem(path)
+        return stem if self.stems.get(fold(stem), 0) <= 1 else path.removesuffix(".md")
 
     def to(self, path: str) -> str:
-        stem, target = PurePosixPath(path).stem, self.target(path)
+        stem, target = note_stem(path), self.target(path)
         return f"[[{target}]]" if target == stem else f"[[{target}|{stem}]]"
 
 
@@ -164,3 +169,30 @@ def link_words(
         last = protected.end()
     out.extend(_link_span(text[last:], aliases, exclude, linked))
     return "".join(out), linked
+
+
+def settle_wikilinks(text: str, resolve: Callable[[str], str | None]) -> str:
+    """Every wikilink lands: `resolve` gives a target for a written one (a note in the vault,
+    or the note of a paper the log names by that title) or None, and then its text stays
+    as plain text. Embeds of files other than notes (`![[fig.png]]`) are left as written."""
+
+    def settle(found: re.Match[str]) -> str:
+        target = found["target"].strip()
+        if found["embed"] and "." in target.rpartition("/")[2]:
+            return found[0]
+        shown = found["text"] if found["text"] is not None else target
+        landed = resolve(target) if target else None
+        if landed is None:
+            return shown
+        if landed == target:
+            return found[0]
+        return f"{found['embed']}[[{landed}{found['sub'] or ''}|{shown}]]"
+
+    out: list[str] = []
+    last = 0
+    for code in _CODE.finditer(text):
+        out.append(_WIKILINK.sub(settle, text[last : code.start()]))
+        out.append(code[0])
+        last = code.end()
+    out.append(_WIKILINK.sub(settle, text[last:]))
+    return "".join(out)

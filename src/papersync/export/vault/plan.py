@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import PurePosixPath
 
 from papersync.export.vault.content import (
     Entry,
@@ -21,11 +20,13 @@ from papersync.export.vault.content import (
     read_dates,
 )
 from papersync.export.vault.layout import (
+    CONFLICT_SUFFIX,
     DAYS_DIR,
     INDEX_NOTE,
     PAPERS_DIR,
     UNRESOLVED_DIR,
     day_path,
+    note_stem,
     paper_path,
 )
 from papersync.export.vault.links import LINKABLE, Aliases, WikiLinks
@@ -63,7 +64,7 @@ def _vault_names(existing: Sequence[str], ours: Iterable[str]) -> tuple[list[str
     others: list[str] = []
     unresolved: list[str] = []
     for path in existing:
-        stem = PurePosixPath(path).stem
+        stem = note_stem(path)
         if path.startswith(f"{UNRESOLVED_DIR}/"):
             unresolved.append(stem)
         elif stem not in our_names:
@@ -86,8 +87,8 @@ def place(
     papers = [e for e in entries if e.reference]
     titles = [e for e in entries if not e.reference]
     pinned = {e.key: n for e in papers if (n := pinned_note(lock, e.key))}
-    pinned |= {k: PurePosixPath(p).stem for k, p in located.items()}
-    ours = {PurePosixPath(located.get(k, paper_path(n))).stem for k, n in pinned.items()}
+    pinned |= {k: note_stem(p) for k, p in located.items()}
+    ours = {note_stem(located.get(k, paper_path(n))) for k, n in pinned.items()}
     others, unresolved_files = _vault_names(existing, ours)
     reserved = [
         n for key in lock.papers if (n := pinned_note(lock, key)) and n not in pinned.values()
@@ -104,7 +105,7 @@ def place(
     paths: dict[str, str] = {}
     for entry in entries:
         moved = located.get(entry.key)
-        if moved and PurePosixPath(moved).stem == names[entry.key]:
+        if moved and note_stem(moved) == names[entry.key]:
             paths[entry.key] = moved
         else:
             folder = PAPERS_DIR if entry.reference else UNRESOLVED_DIR
@@ -147,11 +148,11 @@ def plan(
     unresolved = [m for m in unresolved if m.status != Status.NOT_A_PAPER]
     entries = entries_of(references, unresolved if include_unresolved else ())
     days = sorted({d for e in entries for d in read_dates(e.mentions)})
-    fixed = [str(d) for d in days] + [PurePosixPath(INDEX_NOTE).stem]
+    fixed = [str(d) for d in days] + [note_stem(INDEX_NOTE)]
     paths = place(entries, lock, existing, located or {}, fixed)
     planned = [*paths.values(), *(day_path(d) for d in days), INDEX_NOTE]
     links = WikiLinks.of([*existing, *planned], _titles(entries, paths))
-    names = {key: PurePosixPath(path).stem for key, path in paths.items()}
+    names = {key: note_stem(path) for key, path in paths.items()}
     aliases = note_aliases(entries, names)
     word_targets = Aliases.of(
         {
@@ -184,11 +185,17 @@ def _titles(entries: Sequence[Entry], paths: Mapping[str, str]) -> dict[str, str
 
 def stale_paths(lock: Lock, paths: Mapping[str, str], files: Sequence[str]) -> list[str]:
     """Notes papersync wrote that no paper or title wants now: pinned paper notes of papers
-    gone from the log, and every unresolved-title and day note on disk (re-planned each run)."""
+    gone from the log, and every unresolved-title and day note on disk (re-planned each run)
+    but the conflict notes, which are the person's to delete."""
     stale = [
         paper_path(name)
         for key in sorted(lock.papers)
         if key not in paths and (name := pinned_note(lock, key))
     ]
-    stale += [f for f in files if f.startswith((f"{UNRESOLVED_DIR}/", f"{DAYS_DIR}/"))]
+    stale += [
+        f
+        for f in files
+        if f.startswith((f"{UNRESOLVED_DIR}/", f"{DAYS_DIR}/"))
+        and not note_stem(f).endswith(CONFLICT_SUFFIX)
+    ]
     return stale

@@ -8,19 +8,21 @@ teaches the resolver the names a person gave a paper (its `aliases`).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from papersync.errors import VaultError
 from papersync.export.vault.frontmatter import read_properties, split_frontmatter
-from papersync.export.vault.layout import DAYS_DIR, ID_KEYS, INDEX_NOTE, UNRESOLVED_DIR
+from papersync.export.vault.layout import DAYS_DIR, ID_KEYS, INDEX_NOTE, UNRESOLVED_DIR, note_stem
 from papersync.export.vault.names import fold
 from papersync.export.vault.regions import find_region
 from papersync.ids import bare_arxiv, normalise_doi
-from papersync.model import Ids, Reference
+from papersync.lock import Decision
+from papersync.model import Ids, Reference, Status
 
 _READ_KEYS = (*ID_KEYS, "citekey", "title", "aliases")
 
@@ -75,7 +77,7 @@ class PaperNote:
 
     @property
     def name(self) -> str:
-        return PurePosixPath(self.path).stem
+        return note_stem(self.path)
 
     @property
     def ids(self) -> Ids:
@@ -155,13 +157,37 @@ def locate(
     return located
 
 
-def note_aliases_by_key(notes: Sequence[PaperNote], keys: Mapping[str, str]) -> dict[str, str]:
-    """Alias → paper key, from every paper note's `aliases` (its citekey aside).
+def _logged(decisions: Iterable[Decision]) -> dict[tuple[str, str], list[str]]:
+    """Each id of a matched paper → the log texts decided for it: where the log's own names
+    for the paper are written, which papersync copied into its note's aliases."""
+    logged: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for decision in decisions:
+        if decision.status is Status.MATCHED and decision.raw:
+            for kind, value in decision.ids.ranked():
+                if value:
+                    logged[(kind, value)].append(decision.raw)
+    return logged
 
-    `keys` maps a note name to its paper key (from the lock); a note the lock does not name
-    is keyed by the ids in its properties. A name two papers' notes claim says nothing and
-    is left out, so every alias returned is consistent.
+
+def _written_in(alias: str, texts: Iterable[str]) -> bool:
+    word = re.compile(rf"(?<!\w){re.escape(alias)}(?!\w)", re.IGNORECASE)
+    return any(word.search(text) for text in texts)
+
+
+def person_aliases(
+    notes: Sequence[PaperNote], keys: Mapping[str, str], decisions: Iterable[Decision] = ()
+) -> dict[str, str]:
+    """Alias → paper key: the names a person gave papers in their notes' `aliases`.
+
+    Left out: the note's citekey, and the names papersync wrote there itself — the log's own
+    name for the paper, found written in a mention the lock decided for it (the log teaches
+    that name anyway; fed back as the person's word it would vouch for its own guess).
+    Without a lock every alias counts: papersync wrote each for the paper its mention was
+    decided for, so they agree. A name two papers' notes claim says nothing and is left out.
+    `keys` maps a folded note name to its paper key (from the lock); a note the lock does
+    not name is keyed by the ids in its properties.
     """
+    logged = _logged(decisions)
     claims: dict[str, set[str]] = defaultdict(set)
     spelling: dict[str, str] = {}
     for note in notes:
@@ -169,8 +195,11 @@ def note_aliases_by_key(notes: Sequence[PaperNote], keys: Mapping[str, str]) -> 
         aliases = note.properties.get("aliases")
         if key is None or not isinstance(aliases, list):
             continue
+        raws = [raw for kind, value in note.ids.ranked() if value for raw in logged[(kind, value)]]
         for alias in aliases:
-            if isinstance(alias, str) and alias.strip() and alias != note.citekey:
+            if not isinstance(alias, str) or not alias.strip() or alias == note.citekey:
+                continue
+            if not _written_in(alias, raws):
                 claims[fold(alias)].add(key)
                 spelling.setdefault(fold(alias), alias)
     return {spelling[f]: next(iter(k)) for f, k in sorted(claims.items()) if len(k) == 1}

@@ -98,8 +98,8 @@ def _arxiv_rows(start: int, lines: Sequence[str]) -> list[tuple[int, tuple[Any, 
             rows.append((number, f"{arxiv or 'record'}: no {'title' if arxiv else 'id'}"))
             continue
         key = f"arxiv:{ids.bare_arxiv(arxiv)}"
-        abstract = clean(record.get("abstract"))
-        text = fold(abstract) if abstract else ""
+        abstract = record.get("abstract")
+        text = abstract if isinstance(abstract, str) else ""
         rows.append((number, (key, _doi(record), fold(title), "arxiv", line.strip(), (), text)))
     return rows
 

@@ -40,7 +40,7 @@ class Row(NamedTuple):
     aliases: tuple[str, ...] = ()
     """The record's other ids (`dblp:…`, `record:bib:…`), each a way to find it."""
     text: str = ""
-    """The abstract, folded as titles are, for finding a short name where it is defined."""
+    """The abstract, for finding a short name it defines; SQLite's tokenizer folds it."""
 
 
 Read = Iterator[tuple[int, Row | str]]
@@ -71,15 +71,19 @@ def clean(value: Any) -> str | None:
 
 
 def row(paper: Paper) -> Row:
-    """A paper as stored, under its record key when it has one: a `.bib` entry that gains a DOI
-    later is the same row, updated, not a second one."""
+    """A record as stored, under the id that names this record rather than its work: a `.bib`
+    entry's key, a DBLP key, else its best id. So a DBLP record that states its arXiv id is a
+    row beside the arXiv record (found by that id, linked by `works`), not in its place, and a
+    `.bib` entry that gains a DOI later is the same row, updated."""
     named = [f"{prefix}:{value}" for prefix, value in paper.ids.ranked() if value]
     if paper.ids.record:
         key = f"record:{paper.ids.record}"
+    elif paper.ids.dblp:
+        key = f"dblp:{paper.ids.dblp}"
     else:
         key = named[0] if named else f"title:{normalise(paper.title)}"
     aliases = tuple(name for name in named if name != key)
-    text = fold(paper.abstract) if paper.abstract else ""
+    text = paper.abstract or ""
     return Row(key, paper.ids.doi, fold(paper.title), "paper", dumps(paper), aliases, text)
 
 

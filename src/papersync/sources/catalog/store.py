@@ -1,4 +1,4 @@
-"""The local catalog: papers from an arXiv snapshot, a BibTeX library or CSL-JSON, in SQLite.
+"""The catalog's SQLite file: its schema, importing records into it, finding them (`search`).
 
 Offline resolution asks it for candidates; an FTS5 index over normalised titles keeps that fast
 on a full arXiv dump. Deleting the file loses nothing but the time to import again.
@@ -8,53 +8,34 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import Indel
-
-from papersync import works
 from papersync.errors import CatalogError
-from papersync.match import STOPWORDS, identity, mention_forms
+from papersync.match import identity
 from papersync.model import Ids, Mention, Paper
-from papersync.names import claims, searchable
 from papersync.sources import Found, Records
-from papersync.sources.catalog.arxiv_jsonl import parse_arxiv_record, read_arxiv_jsonl
+from papersync.sources.catalog.arxiv_jsonl import read_arxiv_jsonl
 from papersync.sources.catalog.bibtex import read_bibtex
 from papersync.sources.catalog.csl import read_csl_json
 from papersync.sources.catalog.records import (
     Problem,
     Read,
     Row,
-    clean,
-    fold,
-    loads_paper,
     open_text,
     row,
 )
+from papersync.sources.catalog.search import Finder
 
 FORMATS = ("arxiv-jsonl", "bibtex", "csl-json")
 SCHEMA_VERSION = "5"
 BATCH = 5000
 """Records written per transaction: big enough to amortise SQLite, small enough for flat memory."""
-RETRIEVED = 1000
-"""Rows fetched from the index per mention before the cheap re-rank."""
-SHORTLIST = 20
-"""Candidates handed to `match.decide` per mention after re-ranking by title similarity."""
-NAMED_RETRIEVED = 200
-"""Rows fetched per index (titles, abstracts) for a short name before checking it is a word."""
 CACHE_KIB = 262_144
 """SQLite page cache while importing: the title and key indexes of a full dump stay in memory."""
-CLOSE_ENOUGH = 0.9
-"""A title this similar (characters) found by the cheap queries ends the search."""
-QUERY_WORDS = 5
-"""The rarest words of a title that the index is asked about, in pairs: any two of them suffice,
-so one misspelt or extra word cannot hide the right paper."""
 READERS: dict[str, Callable[[Path], Read]] = {
     "arxiv-jsonl": read_arxiv_jsonl,
     "bibtex": read_bibtex,
@@ -122,12 +103,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5vocab (titles, row);
 CREATE INDEX IF NOT EXISTS papers_norm ON papers (norm);
 CREATE INDEX IF NOT EXISTS papers_doi ON papers (doi) WHERE doi IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS titles USING fts5 (
-    norm, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 0'
+    norm, content='', detail=none, columnsize=0, prefix='3',
+    tokenize='unicode61 remove_diacritics 0'
 );
 CREATE TABLE IF NOT EXISTS ids (name TEXT NOT NULL, paper INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ids_name ON ids (name);
 CREATE VIRTUAL TABLE IF NOT EXISTS abstracts USING fts5 (
-    text, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 0'
+    text, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 2'
 );
 """
 
@@ -141,10 +123,6 @@ def _is_damage(exc: sqlite3.DatabaseError) -> bool:
     return "malformed" in text or "not a database" in text or "corrupt" in text
 
 
-def _words(folded: str) -> list[str]:
-    return re.findall(r"[^\W_]+", folded)
-
-
 class Catalog:
     """A `Source` over a SQLite file; open it once per run and close it (or use `with`)."""
 
@@ -154,6 +132,7 @@ class Catalog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = self._connect()
+        self._find = Finder(self._query)
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -236,6 +215,14 @@ class Catalog:
             except sqlite3.DatabaseError as exc:
                 raise CatalogError(f"{self.path}: cannot index the catalog ({exc})") from exc
 
+    def _intact(self) -> bool:
+        """SQLite's own check of the file, asked only after a write failed: an index that
+        disagrees with its table shows up as a constraint failure, not as "malformed"."""
+        try:
+            return [tuple(r) for r in self._db.execute("PRAGMA quick_check")] == [("ok",)]
+        except sqlite3.DatabaseError:
+            return False
+
     def _move_aside(self) -> Path:
         """Close, rename the damaged file (`…sqlite.corrupt`) and open a new, empty catalog."""
         self._db.close()
@@ -246,7 +233,8 @@ class Catalog:
 
     def upsert(self, papers: Iterable[Paper]) -> ImportReport:
         """Keep papers found online, so later offline runs and exports find them by id or title."""
-        return self._write((0, row(paper)) for paper in papers)
+        records = (record for paper in papers for record in paper.versions or (paper,))
+        return self._write((0, row(record)) for record in records)
 
     def _write(self, records: Iterable[tuple[int, Row | str]]) -> ImportReport:
         counts = {"imported": 0, "updated": 0, "unchanged": 0, "skipped": 0}
@@ -274,7 +262,7 @@ class Catalog:
                 self._db.execute("INSERT INTO terms SELECT term, doc FROM words")
         except sqlite3.DatabaseError as exc:
             self._db.rollback()
-            if _is_damage(exc):
+            if _is_damage(exc) or not self._intact():
                 raise _Damaged(str(exc)) from exc
             raise CatalogError(f"{self.path}: cannot write the catalog ({exc})") from exc
         finally:
@@ -360,25 +348,8 @@ class Catalog:
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, ids: Ids) -> Paper | None:
-        """The stored work with any of these ids: its records merged, so a paper known by its
-        arXiv id comes with its published version when the catalog holds one by a stated id."""
-        names = [f"{prefix}:{value}" for prefix, value in ids.ranked() if value]
-        if not names:
-            return None
-        marks = ",".join("?" * len(names))
-        doi = ids.doi.lower() if ids.doi else None
-        rows = self._query(
-            "SELECT r.format, r.record FROM records r WHERE r.id IN ("
-            f" SELECT id FROM papers WHERE key IN ({marks})"
-            f" UNION SELECT paper FROM ids WHERE name IN ({marks})"
-            " UNION SELECT id FROM papers WHERE doi = ?) ORDER BY r.id",
-            [*names, *names, doi],
-        )
-        wanted = set(names)
-        for work in works.merge(_loads(fmt, record) for fmt, record in rows):
-            if wanted & {f"{p}:{v}" for p, v in work.ids.ranked() if v}:
-                return work
-        return None
+        """The stored work with any of these ids (its records merged), if any."""
+        return self._find.get(ids)
 
     def lookup(self, ids: Sequence[Ids]) -> Records:
         found = {}
@@ -397,114 +368,13 @@ class Catalog:
         return Found(candidates=found)
 
     def search(self, mention: Mention) -> tuple[Paper, ...]:
-        """Up to `SHORTLIST` papers whose titles resemble the mention's, closest first.
-
-        Cheap questions first: the exact normalised title, then titles holding all its words;
-        only when neither gives a close title is the index asked for any two rare words.
-        """
-        by_id = self.get(mention.ids) if mention.ids else None
-        forms = [fold(form.text) for form in mention_forms(mention)]
-        forms = [form for form in dict.fromkeys(forms) if form]
-        rows: dict[int, str] = {}
-        for form in forms:
-            rows.update(self._query("SELECT id, norm FROM papers WHERE norm = ?", (form,)))
-        strict, loose = self._match_queries(forms)
-        rows.update(self._titles_matching(strict))
-        best = _closest(forms, rows)
-        if not best or max(best.values()) < CLOSE_ENOUGH:
-            rows.update(self._titles_matching(loose))
-            best = _closest(forms, rows)
-        chosen = sorted(best, key=lambda r: -best[r])[:SHORTLIST]
-        papers = [by_id] if by_id else []
-        if mention.is_name:
-            papers += self.named(mention.title)
-        papers += self._records(chosen)
-        return tuple(dict.fromkeys(papers))
+        """Up to `SHORTLIST` works whose titles resemble the mention's (or, for a short name,
+        that write the name), closest first."""
+        return self._find.search(mention)
 
     def named(self, name: str) -> list[Paper]:
-        """Papers whose title or abstract holds `name` as a word (`DETR`, `Swin Transformer`):
-        the evidence a short name needs; `match` judges how strong it is. Title hits first."""
-        folded = fold(searchable(name))
-        words = _words(folded)
-        if not words:
-            return []
-        query = " AND ".join(map(_quoted, words)) + "*"  # `MobileNet` finds `MobileNets`
-        found = self._query(
-            "SELECT rowid FROM titles WHERE titles MATCH ? LIMIT ?", (query, NAMED_RETRIEVED)
-        )
-        found += self._query(
-            "SELECT rowid FROM abstracts WHERE abstracts MATCH ? LIMIT ?", (query, NAMED_RETRIEVED)
-        )
-        as_word = re.compile(rf"(?<!\w){re.escape(folded)}s?(?!\w)")
-        in_title, in_abstract = [], []
-        for paper in self._records(list(dict.fromkeys(rowid for (rowid,) in found))):
-            if as_word.search(fold(paper.title)):
-                in_title.append(paper)
-            elif paper.abstract and as_word.search(fold(paper.abstract)):
-                in_abstract.append(paper)
-        in_title.sort(key=lambda paper: len(paper.title))
-        claimed = [p for p in in_title + in_abstract if claims(name, [p])]  # evidence first
-        return list(dict.fromkeys(claimed + in_title + in_abstract))[:SHORTLIST]
-
-    def _records(self, rowids: Sequence[int]) -> list[Paper]:
-        """The stored records of these rows, in this order."""
-        if not rowids:
-            return []
-        marks = ",".join("?" * len(rowids))
-        records = {
-            rowid: (fmt, record)
-            for rowid, fmt, record in self._query(
-                f"SELECT id, format, record FROM records WHERE id IN ({marks})", list(rowids)
-            )
-        }
-        return [_loads(*records[rowid]) for rowid in rowids if rowid in records]
-
-    def _titles_matching(self, query: str) -> list[tuple[int, str]]:
-        if not query:
-            return []
-        return self._query(
-            "SELECT p.id, p.norm FROM titles JOIN papers p ON p.id = titles.rowid"
-            " WHERE titles MATCH ? LIMIT ?",
-            (query, RETRIEVED),
-        )
-
-    def _match_queries(self, forms: Sequence[str]) -> tuple[str, str]:
-        """Two FTS5 queries: titles with every word of a form, and titles with two rare words.
-
-        Function words are left out (they are in every other title); each word is quoted, so
-        none can act as an FTS operator.
-        """
-        per_form = [
-            [w for w in _words(form) if w not in STOPWORDS] or _words(form) for form in forms
-        ]
-        words = list(dict.fromkeys(w for found in per_form for w in found))
-        if not words:
-            return "", ""
-        marks = ",".join("?" * len(words))
-        counts = dict(self._query(f"SELECT term, docs FROM terms WHERE term IN ({marks})", words))
-        strict = [
-            "(" + " AND ".join(map(_quoted, found)) + ")"
-            for found in per_form
-            if all(counts.get(w) for w in found)
-        ]
-        rare = sorted((w for w in words if counts.get(w)), key=lambda w: counts[w])[:QUERY_WORDS]
-        pairs = [f"({_quoted(a)} AND {_quoted(b)})" for a, b in itertools.combinations(rare, 2)]
-        return " OR ".join(strict), " OR ".join(pairs) or "".join(map(_quoted, rare))
-
-
-def _quoted(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def _closest(forms: Sequence[str], rows: Mapping[int, str]) -> dict[int, float]:
-    """Each row's best character similarity to any form, for the `SHORTLIST` closest rows."""
-    best: dict[int, float] = {}
-    for form in forms:
-        for _, value, rowid in process.extract(
-            form, rows, scorer=Indel.normalized_similarity, limit=SHORTLIST
-        ):
-            best[rowid] = max(value, best.get(rowid, 0.0))
-    return best
+        """Records whose title or abstract holds `name` as a word (`DETR`), title hits first."""
+        return self._find.named(name)
 
 
 def _chunks(
@@ -517,15 +387,5 @@ def _chunks(
 
 def _abstract_text(fmt: str, record: str) -> str:
     """A stored row's abstract as the index holds it."""
-    abstract = clean(json.loads(record).get("abstract"))
-    return fold(abstract) if abstract else ""
-
-
-def _loads(fmt: str, text: str) -> Paper:
-    """A stored row back as a Paper; arXiv lines are read only now, when someone asks for them."""
-    if fmt == "arxiv":
-        paper = parse_arxiv_record(json.loads(text))
-        if isinstance(paper, str):
-            raise CatalogError(f"stored arXiv record unreadable: {paper}")
-        return paper
-    return loads_paper(text)
+    abstract = json.loads(record).get("abstract")
+    return abstract if isinstance(abstract, str) else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,20 +50,10 @@ LORA = Record(
 PREPRINT = Record("Textbooks Are All You Need", arxiv="2306.11644", year=2023)
 
 
-def mention(title: str, ids: Ids | None = None) -> Mention:
-    return Mention(raw=title, title=title, file="log.md", line=1, ids=ids or Ids())
-
-
 @pytest.fixture
 def services() -> Iterator[FakeServices]:
     with serve([YOUTUBE, LORA, PREPRINT]) as state:
         yield state
-
-
-@pytest.fixture
-def http(tmp_path: Path) -> Iterator[Http]:
-    with Http(tmp_path / "responses.sqlite", policy=POLICY) as client:
-        yield client
 
 
 def source(http: Http, services: FakeServices) -> SemanticScholarSource:
@@ -176,7 +166,9 @@ def test_batch_id_prefers_arxiv_then_doi() -> None:
     assert batch_id(Ids()) is None
 
 
-def test_title_match_and_no_match(services: FakeServices, http: Http) -> None:
+def test_title_match_and_no_match(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     youtube = mention("Deep neural networks for YouTube recommendations")
     nothing = mention("Zyxwv Qutsr Ponml Kjihg")
     found = source(http, services).candidates([youtube, nothing])
@@ -192,7 +184,9 @@ def test_title_match_and_no_match(services: FakeServices, http: Http) -> None:
     assert min(services.gaps(S2)) >= INTERVAL
 
 
-def test_the_api_key_never_reaches_the_cache(services: FakeServices, tmp_path: Path) -> None:
+def test_the_api_key_never_reaches_the_cache(
+    services: FakeServices, tmp_path: Path, mention: Callable[..., Mention]
+) -> None:
     cache = tmp_path / "answers.sqlite"
     with Http(cache, policy=POLICY) as http:
         source(http, services).candidates([mention("Visual Instruction Tuning")])
@@ -224,16 +218,20 @@ def test_batches_hold_at_most_500_ids(services: FakeServices, http: Http) -> Non
     assert [h.status for h in services.requests(f"{S2}/paper/batch")] == [200, 200]
 
 
-def test_mentions_with_ids_are_looked_up_in_one_batch(services: FakeServices, http: Http) -> None:
-    linked = mention("", Ids(arxiv="2306.11644"))
-    by_doi = mention("", Ids(doi="10.1145/2959100.2959190"))
+def test_mentions_with_ids_are_looked_up_in_one_batch(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
+    linked = mention("", ids=Ids(arxiv="2306.11644"))
+    by_doi = mention("", ids=Ids(doi="10.1145/2959100.2959190"))
     found = source(http, services).candidates([linked, by_doi])
     assert found.candidates[identity(linked)][0].title == PREPRINT.title
     assert found.candidates[identity(by_doi)][0].title == YOUTUBE.title
     assert len(services.requests(S2)) == 1
 
 
-def test_broken_json_is_a_recorded_failure(services: FakeServices, http: Http) -> None:
+def test_broken_json_is_a_recorded_failure(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     services.plan(f"{S2}/paper/search/match", Fault(body=b'{"data": [{"paperId": "6fe8'))
     broken = mention("Visual Instruction Tuning")
     found = source(http, services).candidates([broken])
@@ -241,7 +239,9 @@ def test_broken_json_is_a_recorded_failure(services: FakeServices, http: Http) -
     assert KEY not in found.failed[identity(broken)]
 
 
-def test_429_storm_then_recovery(services: FakeServices, http: Http) -> None:
+def test_429_storm_then_recovery(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     services.plan(S2, Fault(status=429, headers=(("Retry-After", "0"),)))
     found = source(http, services).candidates([mention(YOUTUBE.title)])
     assert not found.failed
@@ -257,7 +257,9 @@ def test_enrichment_failure_leaves_papers_unchanged(tmp_path: Path) -> None:
     assert not found.papers and "cannot reach" in found.failed[paper.ids]
 
 
-def test_a_404_from_something_else_is_not_a_no_match(services: FakeServices, http: Http) -> None:
+def test_a_404_from_something_else_is_not_a_no_match(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     services.plan(S2, Fault(status=404, body=b"<html>Not Found</html>"))
     wanted = mention(YOUTUBE.title)
     found = source(http, services).candidates([wanted])
@@ -266,6 +268,7 @@ def test_a_404_from_something_else_is_not_a_no_match(services: FakeServices, htt
 
 def test_a_slow_service_is_a_recorded_failure_within_bounded_time(
     services: FakeServices,
+    mention: Callable[..., Mention],
 ) -> None:
     services.plan(S2, Fault(delay=1.0), Fault(delay=1.0))
     wanted = mention(YOUTUBE.title)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,13 +44,10 @@ CROSSREF_ONLY = [
 UNKNOWN = [f"Quantum Gardening Methods Volume {n}" for n in range(3)]
 
 
-def mention(title: str, line: int = 1) -> Mention:
-    return Mention(raw=title, title=title, file="log.md", line=line)
-
-
 def seed_groups() -> dict[str, list[Mention]]:
     titles = [r.title for r in ON_ARXIV + S2_ONLY + CROSSREF_ONLY] + UNKNOWN
-    return {identity(m): [m] for m in (mention(t, n) for n, t in enumerate(titles))}
+    mentions = (Mention(raw=t, title=t, file="log.md", line=n) for n, t in enumerate(titles))
+    return {identity(m): [m] for m in mentions}
 
 
 def resolve_online(services: FakeServices, cache: Path | None, ticks: list[Tick]) -> Resolution:
@@ -139,7 +136,9 @@ def paper(arxiv: str, title: str) -> Paper:
     return Paper(Ids(arxiv=arxiv), title, "test", year=2020)
 
 
-def test_the_same_answers_give_the_same_decisions_whatever_their_order() -> None:
+def test_the_same_answers_give_the_same_decisions_whatever_their_order(
+    mention: Callable[..., Mention],
+) -> None:
     """Each title's answers differ per source: a near miss first, the right paper later, a
     rival that makes it ambiguous, a failure; shuffled input and random arrival, same result."""
     titles = [f"Graph Networks for Topic {n}" for n in range(24)]
@@ -179,7 +178,9 @@ def test_the_same_answers_give_the_same_decisions_whatever_their_order() -> None
     assert {status for _, status, _ in decided} >= {"matched", "ambiguous"}
 
 
-def test_a_title_goes_on_only_while_unsettled_and_pools_in_source_order() -> None:
+def test_a_title_goes_on_only_while_unsettled_and_pools_in_source_order(
+    mention: Callable[..., Mention],
+) -> None:
     m = mention("Graph Networks for Topic X")
     key = identity(m)
     near = paper("2002.00001", "Graph Networks for Topic X and Beyond the Horizon of Things")
@@ -195,3 +196,13 @@ def test_a_title_goes_on_only_while_unsettled_and_pools_in_source_order() -> Non
 
     asked = ask_all({key: m}, sources, settled)
     assert asked.pooled[key] == (near, right), "c is never asked once b settled it"
+
+
+def test_a_mention_a_source_leaves_out_is_not_answered(mention: Callable[..., Mention]) -> None:
+    class Silent(ShuffledSource):
+        def candidates(self, mentions: Sequence[Mention]) -> Found:
+            return Found()
+
+    m = mention("Graph Networks for Topic Y")
+    asked = ask_all({identity(m): m}, [Silent("silent", {}, 1)], lambda *_: False)
+    assert asked.failed[identity(m)] == {"silent": "no answer from the source"}

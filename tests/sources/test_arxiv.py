@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from papersync.sources.arxiv import ArxivSource, Clause, title_clause, title_que
 from papersync.sources.arxiv_feed import parse_feed, split_name
 from papersync.sources.http import Http, MalformedResponse, Policy
 
-FEED = Path(__file__).parent / "fixtures" / "sources" / "arxiv_feed.xml"
+FEED = Path(__file__).parents[1] / "fixtures" / "sources" / "arxiv_feed.xml"
 INTERVAL = 0.2
 POLICY = Policy(connect_timeout=1.0, read_timeout=1.0, retries=2, backoff=0.05)
 
@@ -46,20 +46,10 @@ RECORDS = [
 ]
 
 
-def mention(title: str, line: int = 1, ids: Ids | None = None) -> Mention:
-    return Mention(raw=title, title=title, file="log.md", line=line, ids=ids or Ids())
-
-
 @pytest.fixture
 def services() -> Iterator[FakeServices]:
     with serve(RECORDS) as state:
         yield state
-
-
-@pytest.fixture
-def http(tmp_path: Path) -> Iterator[Http]:
-    with Http(tmp_path / "responses.sqlite", policy=POLICY) as client:
-        yield client
 
 
 @pytest.mark.parametrize(
@@ -108,7 +98,9 @@ def test_clause_covers_what_arxiv_would_return(clause: Clause, title: str, cover
     assert clause.covers(title) is covered
 
 
-def test_a_title_crowded_off_a_full_page_is_asked_again(tmp_path: Path) -> None:
+def test_a_title_crowded_off_a_full_page_is_asked_again(
+    tmp_path: Path, mention: Callable[..., Mention]
+) -> None:
     crowd = [Record(f"Segment Anything {n}", arxiv=f"2304.{n:05d}") for n in range(6)]
     target = Record(
         "Emerging Properties of Rather Long Titles Nobody Else Shares", arxiv="2104.14294"
@@ -164,7 +156,9 @@ def test_parse_feed_rejects_malformed_bodies(body: bytes) -> None:
         parse_feed(body)
 
 
-def test_titles_are_searched_several_per_request(services: FakeServices, http: Http) -> None:
+def test_titles_are_searched_several_per_request(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     titles = [r.title for r in RECORDS[:10]]
     source = ArxivSource(http, services.url, interval=INTERVAL, titles_per_query=5)
     found = source.candidates([mention(t, n) for n, t in enumerate(titles)])
@@ -178,7 +172,9 @@ def test_titles_are_searched_several_per_request(services: FakeServices, http: H
     assert min(services.gaps(ARXIV)) >= INTERVAL
 
 
-def test_requests_send_our_user_agent(services: FakeServices, http: Http) -> None:
+def test_requests_send_our_user_agent(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     ArxivSource(http, services.url, interval=INTERVAL).candidates([mention("Segment Anything")])
     assert services.requests(ARXIV)[0].headers["User-Agent"].startswith(f"papersync/{__version__}")
 
@@ -197,7 +193,9 @@ def test_ids_are_fetched_in_batches(services: FakeServices, http: Http) -> None:
     assert INTERVAL <= services.gaps(ARXIV)[0] < INTERVAL + 0.5, "paced, and no slower"
 
 
-def test_mentions_with_ids_get_their_paper(services: FakeServices, http: Http) -> None:
+def test_mentions_with_ids_get_their_paper(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     source = ArxivSource(http, services.url, interval=INTERVAL)
     linked = mention("", ids=Ids(arxiv="1512.03385"))
     bogus = mention("", ids=Ids(arxiv="not-an-id"))
@@ -207,7 +205,9 @@ def test_mentions_with_ids_get_their_paper(services: FakeServices, http: Http) -
     assert len(services.requests(ARXIV)) == 1
 
 
-def test_a_warm_run_makes_no_requests(services: FakeServices, tmp_path: Path) -> None:
+def test_a_warm_run_makes_no_requests(
+    services: FakeServices, tmp_path: Path, mention: Callable[..., Mention]
+) -> None:
     mentions = [mention(r.title, n) for n, r in enumerate(RECORDS[:4])]
     results = []
     for _ in range(2):
@@ -217,7 +217,9 @@ def test_a_warm_run_makes_no_requests(services: FakeServices, tmp_path: Path) ->
     assert len(services.requests(ARXIV)) == 1
 
 
-def test_a_truncated_feed_is_a_failure_not_a_crash(services: FakeServices, http: Http) -> None:
+def test_a_truncated_feed_is_a_failure_not_a_crash(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     services.plan(ARXIV, Fault(body=FEED.read_bytes()[:900]))
     source = ArxivSource(http, services.url, interval=INTERVAL, titles_per_query=2)
     mentions = [mention(r.title, n) for n, r in enumerate(RECORDS[:4])]
@@ -229,7 +231,9 @@ def test_a_truncated_feed_is_a_failure_not_a_crash(services: FakeServices, http:
     assert not again.failed, "the broken answer was not cached"
 
 
-def test_503_then_success(services: FakeServices, http: Http) -> None:
+def test_503_then_success(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     services.plan(ARXIV, Fault(status=503, headers=(("Retry-After", "0"),)))
     found = ArxivSource(http, services.url, interval=INTERVAL).candidates(
         [mention("Segment Anything")]
@@ -238,7 +242,9 @@ def test_503_then_success(services: FakeServices, http: Http) -> None:
     assert [hit.status for hit in services.requests(ARXIV)] == [503, 200]
 
 
-def test_an_unreachable_arxiv_fails_every_batch_fast(tmp_path: Path) -> None:
+def test_an_unreachable_arxiv_fails_every_batch_fast(
+    tmp_path: Path, mention: Callable[..., Mention]
+) -> None:
     started = time.monotonic()
     with Http(policy=POLICY) as http:
         source = ArxivSource(http, "http://127.0.0.1:9", interval=0.01, titles_per_query=1)
@@ -249,7 +255,9 @@ def test_an_unreachable_arxiv_fails_every_batch_fast(tmp_path: Path) -> None:
 
 
 def test_a_title_gets_the_same_answer_whatever_shares_its_request(
-    services: FakeServices, http: Http
+    services: FakeServices,
+    http: Http,
+    mention: Callable[..., Mention],
 ) -> None:
     wanted = mention("Visual Instruction Tuning")
     others = [mention(r.title, n) for n, r in enumerate(RECORDS[:6], start=2)]
@@ -262,7 +270,9 @@ def test_a_title_gets_the_same_answer_whatever_shares_its_request(
 
 
 def test_the_cache_answers_per_title_whatever_the_batches(
-    services: FakeServices, tmp_path: Path
+    services: FakeServices,
+    tmp_path: Path,
+    mention: Callable[..., Mention],
 ) -> None:
     """Asked in batches of 4, then in one batch of 8 with the order reversed: no request,
     the unknown title included ("asked, no match" is an answer too)."""
@@ -281,7 +291,9 @@ def test_the_cache_answers_per_title_whatever_the_batches(
     assert len(services.requests(ARXIV)) == sent
 
 
-def test_only_what_the_cache_cannot_answer_is_asked(services: FakeServices, tmp_path: Path) -> None:
+def test_only_what_the_cache_cannot_answer_is_asked(
+    services: FakeServices, tmp_path: Path, mention: Callable[..., Mention]
+) -> None:
     known = [mention(r.title, n) for n, r in enumerate(RECORDS[:3])]
     new = [mention(r.title, n) for n, r in enumerate(RECORDS[3:5], start=3)]
     with Http(tmp_path / "cache.sqlite", policy=POLICY) as http:

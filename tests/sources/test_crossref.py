@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -67,20 +66,10 @@ WORK: dict[str, Any] = {
 }
 
 
-def mention(title: str, ids: Ids | None = None) -> Mention:
-    return Mention(raw=title, title=title, file="log.md", line=1, ids=ids or Ids())
-
-
 @pytest.fixture
 def services() -> Iterator[FakeServices]:
     with serve([FM, WDL, DATASET]) as state:
         yield state
-
-
-@pytest.fixture
-def http(tmp_path: Path) -> Iterator[Http]:
-    with Http(tmp_path / "responses.sqlite", policy=POLICY) as client:
-        yield client
 
 
 def source(http: Http, services: FakeServices) -> CrossrefSource:
@@ -158,9 +147,9 @@ def test_unexpected_payloads_are_malformed(body: Any) -> None:
         parse_work_list(body)
 
 
-def test_work_by_doi(services: FakeServices, http: Http) -> None:
-    linked = mention("", Ids(doi="10.1109/icdm.2010.127"))
-    unknown = mention("", Ids(doi="10.9999/nope"))
+def test_work_by_doi(services: FakeServices, http: Http, mention: Callable[..., Mention]) -> None:
+    linked = mention("", ids=Ids(doi="10.1109/icdm.2010.127"))
+    unknown = mention("", ids=Ids(doi="10.9999/nope"))
     found = source(http, services).candidates([linked, unknown])
     assert not found.failed
     (paper,) = found.candidates[identity(linked)]
@@ -180,7 +169,9 @@ def test_lookup_by_doi(services: FakeServices, http: Http) -> None:
     assert papers[ids[0]].authors[1] == Author("Google Inc.", literal=True)
 
 
-def test_bibliographic_query(services: FakeServices, http: Http) -> None:
+def test_bibliographic_query(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     wanted = mention("Wide & deep learning for recommender systems")
     found = source(http, services).candidates([wanted])
     titles = [p.title for p in found.candidates[identity(wanted)]]
@@ -191,14 +182,18 @@ def test_bibliographic_query(services: FakeServices, http: Http) -> None:
     assert hit.query["rows"] == ["5"]
 
 
-def test_broken_json_is_a_recorded_failure(services: FakeServices, http: Http) -> None:
+def test_broken_json_is_a_recorded_failure(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     services.plan(CROSSREF, Fault(body=b'{"status":"ok","message-type":"work-list","mes'))
     wanted = mention("Factorization machines")
     found = source(http, services).candidates([wanted])
     assert "malformed JSON" in found.failed[identity(wanted)]
 
 
-def test_500_then_success(services: FakeServices, http: Http) -> None:
+def test_500_then_success(
+    services: FakeServices, http: Http, mention: Callable[..., Mention]
+) -> None:
     services.plan(CROSSREF, Fault(status=500))
     wanted = mention("Factorization machines")
     found = source(http, services).candidates([wanted])
@@ -207,9 +202,11 @@ def test_500_then_success(services: FakeServices, http: Http) -> None:
 
 
 def test_a_404_from_something_else_is_not_an_unknown_doi(
-    services: FakeServices, http: Http
+    services: FakeServices,
+    http: Http,
+    mention: Callable[..., Mention],
 ) -> None:
     services.plan(CROSSREF, Fault(status=404, body=b"<html>Gateway says no</html>"))
-    linked = mention("", Ids(doi="10.1109/icdm.2010.127"))
+    linked = mention("", ids=Ids(doi="10.1109/icdm.2010.127"))
     found = source(http, services).candidates([linked])
     assert "without Crossref's message" in found.failed[identity(linked)]

@@ -341,3 +341,81 @@ def test_edits_outside_the_regions_survive_50_syncs(
             assert (body[: found.start], body[found.end :]) == (above, below)
     first = exporter.export(_log(*logs[-1][:2], logs[-1][2]), [], lock)
     assert first.written == ()
+
+
+# ---------------------------------------------------------------- works and every kind of key
+
+
+def test_a_work_shows_its_published_record_and_keeps_its_arxiv_id(
+    tmp_path: Path, resnet: Paper
+) -> None:
+    ref = Reference(resnet.key or "", resnet, "he2016deep", (mention("ResNet", 4, alias="ResNet"),))
+    lock, _, _ = sync(VaultExporter(tmp_path), [ref], Lock())
+    text = (tmp_path / PAPERS_DIR / f"{resnet.title}.md").read_text("utf-8")
+    props = frontmatter(text)
+    assert {k: props[k] for k in ("venue", "doi", "arxiv", "dblp", "year")} == {
+        "venue": "2016 IEEE Conference on Computer Vision and Pattern Recognition (CVPR)",
+        "doi": "10.1109/cvpr.2016.90",
+        "arxiv": "1512.03385",
+        "dblp": "conf/cvpr/HeZRS16",
+        "year": 2016,
+    }
+    assert (
+        "2016 · 2016 IEEE Conference on Computer Vision and Pattern Recognition (CVPR) · " in text
+    )
+    assert lock.pins("arxiv:1512.03385").note == resnet.title
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pytest.param(Ids(doi="10.1/x"), id="doi"),
+        pytest.param(Ids(dblp="conf/x/Y20"), id="dblp"),
+        pytest.param(Ids(s2="abc123"), id="s2"),
+        pytest.param(Ids(record="bib:mine2020"), id="record"),
+    ],
+)
+def test_every_kind_of_paper_key_gives_a_note(tmp_path: Path, ids: Ids) -> None:
+    paper = Paper(ids, "A Paper Known One Way", "test")
+    ref = Reference(ids.key() or "", paper, "mine2020", (mention("A Paper Known One Way", 2),))
+    lock, written, problems = sync(VaultExporter(tmp_path), [ref], Lock())
+    assert problems == () and f"{PAPERS_DIR}/A Paper Known One Way.md" in written
+    assert lock.pins(ref.key).note == "A Paper Known One Way"
+    assert "[[A Paper Known One Way]]" in (tmp_path / DAYS_DIR / f"{D1}.md").read_text("utf-8")
+
+
+# ---------------------------------------------------------------- reading notes and dates
+
+
+def test_wikilinks_in_reading_notes_all_land_in_the_vault(tmp_path: Path) -> None:
+    body = (
+        "Builds on [[PixelCNN: Conditional image generation]] and [[A Paper Not In This Log]]."
+        "\n- a detail\n  - nested"
+    )
+    vae = dataclasses.replace(
+        VAE, mentions=(*VAE.mentions, mention(VAE.paper.title, 40, body=body))
+    )
+    sync(VaultExporter(tmp_path), [vae, *ALL[1:]], Lock())
+    check_vault_like_obsidian(tmp_path)
+    text = (tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md").read_text("utf-8")
+    assert (
+        f"Builds on [[{PIXELCNN.paper.title}|PixelCNN: Conditional image generation]] and "
+        "A Paper Not In This Log.\n- a detail\n  - nested\n"
+    ) in text
+
+
+def test_a_month_only_date_gives_the_month_and_no_day_note(tmp_path: Path) -> None:
+    may = dt.date(2022, 5, 1)
+    vae = dataclasses.replace(
+        VAE,
+        mentions=(dataclasses.replace(mention("VAE", 3, may, "VAE", "Notes."), month_only=True),),
+    )
+    sync(VaultExporter(tmp_path), [vae, *ALL[1:]], Lock())
+    assert not (tmp_path / DAYS_DIR / "2022-05-01.md").exists()
+    text = (tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md").read_text("utf-8")
+    assert "### 2022-05\n\nNotes.\n" in text and "2022-05-01" not in text
+    props = frontmatter(text)
+    assert props["status"] == "read" and "read" not in props
+    index = (tmp_path / INDEX_NOTE).read_text("utf-8")
+    assert "### 2022-05 (1)\n\n- [[Auto-Encoding Variational Bayes]]\n" in index
+    check_vault_like_obsidian(tmp_path)

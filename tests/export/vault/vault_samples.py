@@ -15,7 +15,7 @@ from papersync.export.vault.frontmatter import split_frontmatter
 from papersync.lock import Lock
 from papersync.model import Author, Ids, Match, Mention, MentionKind, Paper, Reference, Status
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "vault"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "vault"
 D1, D2, D3 = dt.date(2024, 2, 6), dt.date(2024, 2, 7), dt.date(2024, 3, 1)
 
 

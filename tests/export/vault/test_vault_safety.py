@@ -5,6 +5,9 @@ notes, stray files, a hostile lock, log text that looks like papersync's markers
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,15 +23,19 @@ from vault_samples import (
     sync,
 )
 
+from papersync import atomic
+from papersync.errors import ExportError, VaultError
 from papersync.export.vault import DAYS_DIR, PAPERS_DIR, VaultExporter
 from papersync.export.vault.frontmatter import split_frontmatter
 from papersync.export.vault.regions import find_region, region_block
-from papersync.lock import Lock, Pins
+from papersync.lock import LOCK_NAME, Lock, Pins
+from papersync.model import Ids, Paper, Reference
 
 VAE_NOTE = f"{PAPERS_DIR}/Auto-Encoding Variational Bayes.md"
+REFUSED = "is not a plain note name; ignored"
 
 
-def with_body(references: tuple, body: str) -> list:  # type: ignore[type-arg]
+def with_body(references: Sequence[Reference], body: str) -> list[Reference]:
     """The same papers, each read once more with `body` as the note."""
     return [
         dataclasses.replace(r, mentions=(*r.mentions, mention(r.paper.title, 90, D1, body=body)))
@@ -63,8 +70,6 @@ def test_a_lost_lock_reuses_every_note_and_keeps_updating_them(tmp_path: Path) -
 
 
 def test_a_lost_lock_finds_notes_of_papers_known_by_dblp_key_or_record(tmp_path: Path) -> None:
-    from papersync.model import Ids, Paper, Reference
-
     dblp = Reference(
         "dblp:conf/cvpr/HeZRS16",
         Paper(Ids(dblp="conf/cvpr/HeZRS16"), "Deep Residual Learning", "dblp", year=2016),
@@ -171,12 +176,11 @@ def test_note_names_from_a_hostile_lock_never_leave_the_vault(tmp_path: Path) ->
     assert victim.read_text("utf-8") == "---\ntitle: x\n---\n" + region_block("mine\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["escaped-note.md", "shared"]
     assert all((vault / rel).resolve().is_relative_to(vault.resolve()) for rel in written)
-    assert [p for p in problems if "not a plain note name" in p] == [
-        "lock: papers.arxiv:0000.00001.note: '../../../escaped-note' is not a plain note name; "
-        "ignored",
-        "lock: papers.arxiv:0000.00002.note: '/etc/passwd' is not a plain note name; ignored",
-        "lock: papers.arxiv:1312.6114.note: '../../../escaped-note' is not a plain note name; "
-        "ignored",
+    refused = [p.removeprefix(f"{LOCK_NAME}: ") for p in problems if p.startswith(LOCK_NAME)]
+    assert refused == [
+        f"papers.arxiv:0000.00001.note: {'../../../escaped-note'!r} {REFUSED}",
+        f"papers.arxiv:0000.00002.note: {'/etc/passwd'!r} {REFUSED}",
+        f"papers.{VAE.key}.note: {'../../../escaped-note'!r} {REFUSED}",
     ]
     assert lock.pins(VAE.key).note == "Auto-Encoding Variational Bayes"
     assert lock.pins(evil_title.key).note == "-..-..-escaped-note"
@@ -219,3 +223,49 @@ def test_a_title_full_of_markdown_shows_as_written(tmp_path: Path) -> None:
     vault = Vault(tmp_path).connect()
     assert vault.nonexistent_notes == ["Evil"]  # only from the title property, which is data
     assert "2024-02-06" in vault.backlinks_index[name]
+
+
+# ---------------------------------------------------------------- write failures
+
+
+def failing_writes(monkeypatch: pytest.MonkeyPatch, name: str, error: int) -> None:
+    """Writes to files called `name` fail with `error`, as atomic reports it."""
+    real = atomic.write_text
+
+    def write_text(path: Path, text: str, *, durable: bool = True) -> bool:
+        if path.name == name:
+            raise ExportError(f"{path}: cannot write it (boom); left as it was") from OSError(
+                error, os.strerror(error)
+            )
+        return real(path, text, durable=durable)
+
+    monkeypatch.setattr(atomic, "write_text", write_text)
+
+
+def test_a_note_that_cannot_be_written_is_one_line_and_the_rest_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing_writes(monkeypatch, "Auto-Encoding Variational Bayes.md", errno.EACCES)
+    outcome = VaultExporter(tmp_path).export(ALL, [], Lock())
+    assert [p.split(": ", 1)[1] for p in outcome.problems] == [
+        "cannot write it (boom); left as it was"
+    ]
+    assert outcome.counts["failed"] == 1 and VAE_NOTE not in outcome.written
+    assert len(outcome.written) == len(notes(tmp_path)) > 5
+
+
+def test_a_full_disk_stops_the_export_at_the_first_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing_writes(monkeypatch, "Auto-Encoding Variational Bayes.md", errno.ENOSPC)
+    with pytest.raises(ExportError, match="cannot write it"):
+        VaultExporter(tmp_path).export(ALL, [], Lock())
+
+
+def test_a_template_cannot_reach_outside_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "secret.md").write_text("not for the vault\n", encoding="utf-8")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "day.md.j2").write_text('{% include "../secret.md" %}\n', encoding="utf-8")
+    with pytest.raises(VaultError, match=r"day\.md\.j2: .*\.\./secret\.md"):
+        VaultExporter(tmp_path / "vault", templates=templates).export(ALL, [], Lock())
