@@ -7,7 +7,7 @@ or missing log never makes a run remove what was derived from it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +41,11 @@ def read_notes(
     patterns: parse.Patterns = parse.DEFAULT_PATTERNS,
     base: Path | None = None,
     last_good: LastGood | None = None,
+    ignore: Collection[str] = (),
 ) -> NotesRead:
-    """Parse every file; a file that cannot be read is a problem line, never a stop.
+    """Parse every file; a file that cannot be read is a problem line, never a stop, and so
+    is what the parser could not make out (a log whose dates it cannot read). `ignore`: the
+    names of the vault's own notes, which a `[[link]]` to is not a mention.
 
     With `last_good`, a file that cannot be read this time is read as it last could be, so
     nothing derived from it is removed; each file read is kept there for next time. Files
@@ -60,7 +63,9 @@ def read_notes(
         if why is not None:
             problems.append(why)
         if data is not None:
-            mentions.extend(parse.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
+            log = parse.parse_log(data.decode("utf-8-sig"), _label(path, base), patterns, ignore)
+            mentions.extend(log.mentions)
+            problems.extend(log.problems)
     return NotesRead(teach(mentions, learn(mentions)), tuple(problems))  # the log teaches names
 
 
@@ -134,4 +139,10 @@ def read_configured(
     config: Config, given: Sequence[str] = (), last_good: LastGood | None = None
 ) -> NotesRead:
     """The notes a command works on, parsed with the config's patterns."""
-    return read_notes(require_notes(config, given), patterns_of(config), config.folder, last_good)
+    return read_notes(
+        require_notes(config, given),
+        patterns_of(config),
+        config.folder,
+        last_good,
+        ignore=registry.own_notes(config),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Protocol, cast, runtime_checkable
 
@@ -23,7 +23,8 @@ from papersync.export.vault import VaultExporter
 from papersync.export.zotero import ZoteroExporter
 from papersync.export.zotero.api import clean_api_key
 from papersync.lock import Lock, Pins, lock_path
-from papersync.model import Paper, Reference
+from papersync.model import Ids, Paper, Reference, Status
+from papersync.names import Alias
 from papersync.sources import OnlineSource
 from papersync.sources.answers import DAY
 from papersync.sources.arxiv import ArxivSource
@@ -79,6 +80,26 @@ def _recover_of(target: Exporter, references: Sequence[Reference]) -> Mapping[st
     return cast(_RecoversOf, target).recover_pins(references)
 
 
+class _Named(Protocol):
+    """Reads back the names a person gave papers in the target (a vault note's `aliases`)."""
+
+    def aliases(self, lock: Lock) -> Mapping[str, str]: ...
+
+
+def _aliases(target: Exporter, lock: Lock) -> Mapping[str, str]:
+    return cast(_Named, target).aliases(lock)
+
+
+class _Notes(Protocol):
+    """Names the notes in the target that are not papers (a person's own, day notes)."""
+
+    def own_notes(self) -> frozenset[str]: ...
+
+
+def _own_notes(target: Exporter) -> frozenset[str]:
+    return cast(_Notes, target).own_notes()
+
+
 @runtime_checkable
 class KeepsHandKeys(Protocol):
     """An exporter whose target holds keys a person wrote, which no paper may be given."""
@@ -98,6 +119,10 @@ class TargetSpec:
     probe: Callable[[Config], Probe | None] = lambda config: None
     recover: Recover | None = None
     """Rebuilds a lost lock's names from the outputs; Zotero needs none (it adopts items)."""
+    aliases: Callable[[Exporter, Lock], Mapping[str, str]] | None = None
+    """Name → paper key: the names a person gave papers there, which the resolver heeds."""
+    own_notes: Callable[[Exporter], frozenset[str]] | None = None
+    """Names of the notes there that are no paper: a `[[link]]` to one is not a mention."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +203,8 @@ TARGETS: Mapping[str, TargetSpec] = {
         path=lambda c: c.export.vault.path,
         configured=lambda c: c.export.vault.path is not None,
         recover=_recover_of,
+        aliases=_aliases,
+        own_notes=_own_notes,
     ),
 }
 FILE_TARGETS = tuple(name for name, spec in TARGETS.items() if spec.key.endswith(".path"))
@@ -307,6 +334,37 @@ def recover_pins(config: Config, references: Sequence[Reference]) -> dict[str, P
     return found
 
 
+def person_aliases(config: Config, lock: Lock) -> tuple[Alias, ...]:
+    """The names a person gave papers in the configured targets, for the resolver."""
+    found: list[Alias] = []
+    for name in configured_targets(config):
+        read = TARGETS[name].aliases
+        for alias, key in read(exporter(config, name), lock).items() if read else ():
+            if ids := _paper_ids(key, lock):
+                found.append(Alias(alias, ids, "vault"))
+    return tuple(found)
+
+
+def _paper_ids(key: str, lock: Lock) -> Ids:
+    """Every id the lock knows for the paper pinned under `key` (`arxiv:…`, `doi:…`): those
+    of a match decided for it, else the one the key names."""
+    for decision in lock.decisions.values():
+        if decision.status is Status.MATCHED and lock.key_for(decision.ids) == key:
+            return decision.ids
+    prefix, _, value = key.partition(":")
+    known = {f.name for f in fields(Ids)}
+    return Ids(**{prefix: value}) if prefix in known and value else Ids()
+
+
+def own_notes(config: Config) -> frozenset[str]:
+    """Names of the notes in the configured targets that are not papers."""
+    found: set[str] = set()
+    for name in configured_targets(config):
+        read = TARGETS[name].own_notes
+        found |= read(exporter(config, name)) if read else frozenset()
+    return frozenset(found)
+
+
 def exporter(config: Config, target: str, options: Options = Options()) -> Exporter:
     spec = TARGETS.get(target)
     if spec is None:
@@ -394,7 +452,9 @@ __all__ = [
     "connect",
     "exporter",
     "outputs",
+    "own_notes",
     "owned_paths",
+    "person_aliases",
     "probes",
     "recover_pins",
     "target_path",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from papersync import match
+from papersync import match, names
 from papersync.errors import CatalogError, SourceError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Mention, MentionKind, Paper, Status
@@ -61,8 +61,14 @@ def resolve(
     enrich: Enrich | None = None,
     refresh: bool = False,
     progress: Progress | None = None,
+    aliases: Sequence[names.Alias] = (),
 ) -> Resolution:
     """Decide every identity in `groups`; `online` empty means offline (lock and catalog only).
+
+    `aliases` are names a person gave papers (a vault note's `aliases`); with the names the
+    person settled in review (`reviewed`) they make the papers they name candidates of every
+    mention written as that name, which a paper named by a person then wins. A name the lock
+    decided automatically is decided again when a person has named it since.
 
     A mention this run could not ask about as fully as the run that decided it (a source
     failed, the run is offline, or the lock kept it from the network) keeps the lock's
@@ -71,7 +77,14 @@ def resolve(
     """
     mentions = {key: representative(group) for key, group in groups.items()}
     failures: dict[str, str] = {}
-    from_lock = {k: d for k in mentions if (d := _reusable(lock, k, refresh)) is not None}
+    person = (*aliases, *reviewed(lock, mentions))
+    named = {k: given for k, m in mentions.items() if (given := _given(m, person))}
+    from_lock = {
+        k: d
+        for k in mentions
+        if (d := _reusable(lock, k, refresh)) is not None
+        and (k not in named or d.decided_by is DecidedBy.USER)
+    }
     sources: list[Source] = [catalog] if catalog is not None else []
     sources += online
     known = _lookup(
@@ -92,7 +105,10 @@ def resolve(
             undecided[key] = mention
 
     asked, online_keys = _gather(undecided, catalog, online, lock, refresh, failures, progress)
-    decided, retry, kept = _decide(undecided, asked, online_keys, lock)
+    asked = _with_named(
+        asked, {k: n for k, n in named.items() if k in undecided}, sources, failures
+    )
+    decided, retry, kept = _decide(undecided, asked, online_keys, lock, person)
     results.update(decided)
     if kept:  # the catalog still has the records of what the lock keeps (no request needed)
         local = [catalog] if catalog is not None else []
@@ -132,6 +148,7 @@ def _decide(
     asked: Asked,
     asked_online: Collection[str],
     lock: Lock,
+    aliases: Sequence[names.Alias] = (),
 ) -> tuple[dict[str, Match], set[str], dict[str, Decision]]:
     """Each mention decided on its pooled answers (but those the lock keeps); the ones to ask
     again next run; and the lock decisions kept because this run could not ask as much as
@@ -140,7 +157,7 @@ def _decide(
     retry: set[str] = set()
     kept: dict[str, Decision] = {}
     for key, mention in undecided.items():
-        decided = match.decide(mention, _unique(asked.pooled.get(key, ())))
+        decided = match.decide(mention, _unique(asked.pooled.get(key, ())), aliases)
         failed = asked.failed.get(key)
         last = lock.decisions.get(key)
         unanswered = bool(failed) or key not in asked_online
@@ -152,6 +169,29 @@ def _decide(
             decided = replace(decided, reason=f"source failed ({', '.join(sorted(failed))})")
         results[key] = decided
     return results, retry, kept
+
+
+def reviewed(lock: Lock, mentions: Mapping[str, Mention]) -> tuple[names.Alias, ...]:
+    """The names a person settled in review: a mention written only as a name that the lock
+    holds a `decided_by: user` match for names that paper wherever else it is written."""
+    return tuple(
+        names.Alias(_name(mentions[key]), decision.ids, "review")
+        for key, decision in sorted(lock.decisions.items())
+        if decision.decided_by is DecidedBy.USER
+        and decision.status is Status.MATCHED
+        and decision.ids
+        and key in mentions
+        and names.is_name_only(mentions[key])
+    )
+
+
+def _name(mention: Mention) -> str:
+    return mention.alias or mention.title
+
+
+def _given(mention: Mention, aliases: Sequence[names.Alias]) -> tuple[Ids, ...]:
+    """The ids of the papers a person named the way `mention` is written, if it is a name."""
+    return names.given(_name(mention), aliases) if names.is_name_only(mention) else ()
 
 
 def _outranks(last: Decision, status: Status) -> bool:
@@ -219,6 +259,21 @@ def _gather(
     for key, papers in asked.pooled.items():
         pooled[key] = pooled.get(key, ()) + papers
     return Asked(pooled, {k: r for k, r in failed.items() if r}), networked.keys() if online else ()
+
+
+def _with_named(
+    asked: Asked,
+    named: Mapping[str, Sequence[Ids]],
+    sources: Sequence[Source],
+    failures: dict[str, str],
+) -> Asked:
+    """The answers with each named paper's record among the candidates of the mentions
+    written as its name: no title search finds a paper by a name only a person gave it."""
+    fetched = _lookup([i for ids in named.values() for i in ids], sources, failures)
+    pooled = dict(asked.pooled)
+    for key, ids in named.items():
+        pooled[key] = pooled.get(key, ()) + tuple(fetched[i] for i in ids if i in fetched)
+    return replace(asked, pooled=pooled)
 
 
 def _settles(mention: Mention, candidates: Sequence[Paper]) -> bool:

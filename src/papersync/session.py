@@ -205,9 +205,13 @@ class Session:
         refresh: bool = False,
         progress: Progress | None = None,
     ) -> Resolution:
-        """Decide every group from the lock, the catalog and (unless offline) the sources."""
+        """Decide every group from the lock, the catalog and (unless offline) the sources,
+        heeding the names a person gave papers in the targets (a vault note's `aliases`)."""
+        aliases = registry.person_aliases(self.config, self.lock)
         if offline:
-            return resolve_groups(groups, self.lock, catalog=self.catalog, progress=progress)
+            return resolve_groups(
+                groups, self.lock, catalog=self.catalog, progress=progress, aliases=aliases
+            )
         with registry.connect(self.config, refresh=refresh) as services:
             return resolve_groups(
                 groups,
@@ -217,6 +221,7 @@ class Session:
                 enrich=services.enrich,
                 refresh=refresh,
                 progress=progress,
+                aliases=aliases,
             )
 
 

@@ -329,7 +329,13 @@ def run(
         reuse = not (options.refresh or options.dry_run)
         if reuse and (same := fingerprint.remembered(config, digest)) is not None:
             return same
-        read = read_notes(notes_files, patterns_of(config), config.folder, session.last_good)
+        read = read_notes(
+            notes_files,
+            patterns_of(config),
+            config.folder,
+            session.last_good,
+            ignore=registry.own_notes(config),
+        )
         session.last_good.forget_all_but(notes_files)
         resolution, built = library(
             session, read, offline=options.offline, refresh=options.refresh, progress=progress

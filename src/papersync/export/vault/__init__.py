@@ -186,6 +186,13 @@ class VaultExporter:
         keys = {fold(n): key for key in lock.papers if (n := pinned_note(lock, key))}
         return person_aliases(notes, keys, lock.decisions.values())
 
+    def own_notes(self) -> frozenset[str]:
+        """Names of the vault's notes that are not papersync paper notes (the person's own,
+        the day notes, the index): a log's `[[link]]` to one of them names no paper."""
+        files, _ = vault_files(self.out)
+        papers = {note.path for note in paper_notes(self.out, files)}
+        return frozenset(note_stem(rel) for rel in files if rel not in papers)
+
     def _locate(
         self,
         references: Sequence[Reference],
