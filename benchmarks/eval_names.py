@@ -6,8 +6,10 @@ whose mention carries the row's date; then the same with the names the log itsel
 one vault alias a person added by hand (`DETR`). Every row is also scored as a bare name
 (`[DETR]` → the name alone, undated), which measures matching apart from parsing; and both
 again with candidates retrieved as the catalog's contract promises for a name (papers whose
-title or abstract holds it), which measures `names` apart from retrieval. `-v` lists every
-wrong and missed row. The answers stay in the shared files.
+title or abstract holds it), which measures `names` apart from retrieval. Last, the parsed
+rows as a sync decides them: the log grouped and passed through `resolve` with the vault
+alias, as the run passes a vault's aliases. `-v` lists every wrong and missed row. The
+answers stay in the shared files.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from pathlib import Path
 from eval_seeds import Row, Score, built_catalog, read_jsonl, score_rows, shared_dir
 
 from papersync import match, names
+from papersync.lock import Lock
 from papersync.model import Ids, Match, Mention, Paper
-from papersync.parse import parse
+from papersync.parse import group, parse
+from papersync.resolve import resolve
 from papersync.sources.catalog import Catalog
 
 VAULT_ALIAS = names.Alias("DETR", Ids(arxiv="2005.12872"), "vault")
@@ -78,23 +82,30 @@ class NameScan:
 Search = Callable[[Mention], Sequence[Paper]]
 
 
+def read_log(shared: Path, *, taught: bool) -> tuple[Mention, ...]:
+    text = seed004(shared).read_text(encoding="utf-8")
+    mentions = parse(text, seed004(shared).name)
+    return names.teach(mentions, names.learn(mentions)) if taught else mentions
+
+
+def by_line(mentions: Sequence[Mention]) -> dict[int, list[Mention]]:
+    lines: dict[int, list[Mention]] = {}
+    for mention in mentions:
+        lines.setdefault(mention.line, []).append(mention)
+    return lines
+
+
 def run(
     shared: Path, search: Search, *, taught: bool, aliases: Sequence[names.Alias]
 ) -> tuple[Score, Score, tuple[int, int]]:
     """(the parser's mentions, every row as a bare name, (dated right, dated rows))."""
-    text = seed004(shared).read_text(encoding="utf-8")
-    mentions = parse(text, seed004(shared).name)
-    if taught:
-        mentions = names.teach(mentions, names.learn(mentions))
-    by_line: dict[int, list[Mention]] = {}
-    for mention in mentions:
-        by_line.setdefault(mention.line, []).append(mention)
+    lines = by_line(read_log(shared, taught=taught))
     parsed: list[tuple[Row, Match | None]] = []
     every: list[tuple[Row, Match | None]] = []
     dated = right = 0
     for record in gold_rows(shared):
         row = Row(str(record["raw"]), str(record["arxiv"]) if record["arxiv"] else None)
-        mention = found_mention(record, by_line)
+        mention = found_mention(record, lines)
         result = match.decide(mention, search(mention), aliases) if mention else None
         parsed.append((row, result))
         every.append((row, match.decide(bare(record), search(bare(record)), aliases)))
@@ -113,6 +124,20 @@ def with_aliases(catalog: Catalog, search: Search, aliases: Sequence[names.Alias
         return [*search(mention), *(p for p in map(catalog.get, given) if p is not None)]
 
     return found
+
+
+def through_resolve(shared: Path, catalog: Catalog, aliases: Sequence[names.Alias]) -> Score:
+    """The parsed rows as a sync decides them: the log's mentions grouped, the catalog and
+    the person's aliases given to `resolve`, each row scored by its mention's decision."""
+    mentions = read_log(shared, taught=True)
+    decided = resolve(group(mentions), Lock(), catalog=catalog, aliases=aliases).matches
+    lines = by_line(mentions)
+    scored: list[tuple[Row, Match | None]] = []
+    for record in gold_rows(shared):
+        row = Row(str(record["raw"]), str(record["arxiv"]) if record["arxiv"] else None)
+        mention = found_mention(record, lines)
+        scored.append((row, decided.get(match.identity(mention)) if mention else None))
+    return score_rows(scored)
 
 
 def main() -> None:
@@ -143,6 +168,9 @@ def main() -> None:
                     print(f"  WRONG  {line}")
                 for line in every.missed:
                     print(f"  MISSED {line}")
+        resolved = through_resolve(shared, catalog, (VAULT_ALIAS,))
+        print("seed 004 through resolve, as a sync decides (the log's own names + vault alias)")
+        print(f"  parsed rows   {_figures(resolved)}")
 
 
 def _figures(score: Score) -> str:
