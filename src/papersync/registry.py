@@ -336,21 +336,26 @@ def recover_pins(config: Config, references: Sequence[Reference]) -> dict[str, P
 
 def person_aliases(config: Config, lock: Lock) -> tuple[Alias, ...]:
     """The names a person gave papers in the configured targets, for the resolver."""
-    found: list[Alias] = []
-    for name in configured_targets(config):
-        read = TARGETS[name].aliases
-        for alias, key in read(exporter(config, name), lock).items() if read else ():
-            if ids := _paper_ids(key, lock):
-                found.append(Alias(alias, ids, "vault"))
-    return tuple(found)
+    given = {
+        alias: key
+        for name in configured_targets(config)
+        if (read := TARGETS[name].aliases) is not None
+        for alias, key in read(exporter(config, name), lock).items()
+    }
+    if not given:
+        return ()
+    known = {
+        lock.key_for(d.ids): d.ids for d in lock.decisions.values() if d.status is Status.MATCHED
+    }
+    return tuple(
+        Alias(alias, ids, "vault")
+        for alias, key in given.items()
+        if (ids := known.get(key) or _key_ids(key))
+    )
 
 
-def _paper_ids(key: str, lock: Lock) -> Ids:
-    """Every id the lock knows for the paper pinned under `key` (`arxiv:…`, `doi:…`): those
-    of a match decided for it, else the one the key names."""
-    for decision in lock.decisions.values():
-        if decision.status is Status.MATCHED and lock.key_for(decision.ids) == key:
-            return decision.ids
+def _key_ids(key: str) -> Ids:
+    """The id a paper key names (`arxiv:…`, `doi:…`), for a paper no decision holds."""
     prefix, _, value = key.partition(":")
     known = {f.name for f in fields(Ids)}
     return Ids(**{prefix: value}) if prefix in known and value else Ids()
