@@ -12,6 +12,7 @@ import pytest
 from papersync.lock import Decision, Lock
 from papersync.match import identity
 from papersync.model import Author, DecidedBy, Ids, Mention, MentionKind, Paper, Status
+from papersync.names import Alias
 from papersync.resolve import representative, resolve
 from papersync.sources import Found, Records
 from papersync.sources.catalog import Catalog
@@ -325,3 +326,18 @@ def test_what_the_catalog_kept_from_online_answers_changes_no_decision(catalog: 
     assert catalog.search(x), "the catalog now knows a paper resembling x"
     warm = resolve(groups(x, y), Lock(), catalog=catalog, online=[source])
     assert warm.matches == cold.matches
+
+
+def test_a_name_a_person_gave_is_looked_up_by_id_never_searched_for() -> None:
+    """`[Adam]` named by a vault alias: the paper is fetched by its id from the source that
+    has it, and the name is never put to a title search."""
+    source = ListedSource([ADAM, LORA])
+    name = mention("Adam", alias="Adam")
+    person = (Alias("adam", ADAM.ids, "vault"),)
+    result = resolve(groups(name), Lock(), catalog=None, online=[source], aliases=person)
+    decided = result.matches[identity(name)]
+    assert (decided.status, decided.paper) == (Status.MATCHED, ADAM)
+    assert source.asked == []
+    unnamed = resolve(groups(name), Lock(), catalog=None, online=[source])
+    assert unnamed.matches[identity(name)].status is not Status.MATCHED
+    assert source.asked == ["Adam"]

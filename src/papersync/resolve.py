@@ -66,9 +66,10 @@ def resolve(
     """Decide every identity in `groups`; `online` empty means offline (lock and catalog only).
 
     `aliases` are names a person gave papers (a vault note's `aliases`); with the names the
-    person settled in review (`reviewed`) they make the papers they name candidates of every
-    mention written as that name, which a paper named by a person then wins. A name the lock
-    decided automatically is decided again when a person has named it since.
+    person settled in review (`reviewed`) they decide every mention written only as that
+    name: the papers they name are looked up by id (never searched for by the name) and win
+    on the person's word. A name the lock decided automatically is decided again when a
+    person has named it since.
 
     A mention this run could not ask about as fully as the run that decided it (a source
     failed, the run is offline, or the lock kept it from the network) keeps the lock's
@@ -104,10 +105,9 @@ def resolve(
         else:
             undecided[key] = mention
 
-    asked, online_keys = _gather(undecided, catalog, online, lock, refresh, failures, progress)
-    asked = _with_named(
-        asked, {k: n for k, n in named.items() if k in undecided}, sources, failures
-    )
+    searched = {k: m for k, m in undecided.items() if k not in named}
+    asked, online_keys = _gather(searched, catalog, online, lock, refresh, failures, progress)
+    asked = _with_named(asked, {k: named[k] for k in undecided if k in named}, sources, failures)
     decided, retry, kept = _decide(undecided, asked, online_keys, lock, person)
     results.update(decided)
     if kept:  # the catalog still has the records of what the lock keeps (no request needed)
@@ -267,8 +267,8 @@ def _with_named(
     sources: Sequence[Source],
     failures: dict[str, str],
 ) -> Asked:
-    """The answers with each named paper's record among the candidates of the mentions
-    written as its name: no title search finds a paper by a name only a person gave it."""
+    """The answers with each named paper's record as a candidate of the mentions written as
+    its name: no title search finds a paper by a name only a person gave it."""
     fetched = _lookup([i for ids in named.values() for i in ids], sources, failures)
     pooled = dict(asked.pooled)
     for key, ids in named.items():
