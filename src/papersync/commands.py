@@ -54,7 +54,8 @@ def scan(config: Config, paths: Sequence[str | Path] = ()) -> NotesRead:
     """The mentions in `paths`, else in the configured notes."""
     if not paths:
         return read_configured(config)
-    return read_notes([Path(p) for p in paths], patterns_of(config))
+    ignore = registry.own_notes(config)
+    return read_notes([Path(p) for p in paths], patterns_of(config), ignore=ignore)
 
 
 def catalog_import(config: Config, file: Path, fmt: str | None) -> ImportReport:
