@@ -24,9 +24,11 @@ def arxiv_record(arxiv: str, title: str, abstract: str = "") -> dict[str, object
     }
 
 
-def project(root: Path, logs: dict[str, str], records: list[dict[str, object]]) -> Config:
-    """A notes folder with `logs`, a config writing a `.bib` and a vault, and `records`
-    imported into its catalog."""
+def project(
+    root: Path, logs: dict[str, str], records: list[dict[str, object]], vault: str = ""
+) -> Config:
+    """A notes folder with `logs`, a config writing a `.bib` and a vault (with the `vault`
+    settings, `include_unresolved: true` say), and `records` imported into its catalog."""
     (root / "notes").mkdir(parents=True)
     for name, text in logs.items():
         (root / "notes" / name).write_text(text, encoding="utf-8")
@@ -35,7 +37,7 @@ def project(root: Path, logs: dict[str, str], records: list[dict[str, object]]) 
         "cache_dir: cache\n"
         "export:\n"
         "  bibtex: {path: out/refs.bib}\n"
-        "  vault: {path: out/vault}\n",
+        f"  vault: {{path: out/vault{', ' + vault if vault else ''}}}\n",
         encoding="utf-8",
     )
     catalog = root / "catalog.jsonl"

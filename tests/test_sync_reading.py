@@ -50,3 +50,18 @@ def test_a_wikilink_to_one_of_the_vaults_own_notes_is_not_a_mention(tmp_path: Pa
     assert [m.title for m in after.notes.mentions] == ["Attention Is All You Need"]
     # a paper note papersync wrote is no note of the person's: a link to it still names it
     assert (tmp_path / "out" / "vault" / "Papers" / "Attention Is All You Need.md").is_file()
+
+
+def test_the_note_of_an_unresolved_link_never_hides_the_link(tmp_path: Path) -> None:
+    """The vault's note for an unresolved `[[Title]]` is named after it, and is not one of
+    the person's notes: the link stays a mention, run after run."""
+    log = "## 2023-04-01\n\n- [[A Study Of Unknown Widgets In The Wild]] to find\n"
+    config = project(tmp_path, {"log.md": log}, [ATTENTION], vault="include_unresolved: true")
+    first = commands.sync(config, offline=True, say=lambda line: None)
+    notes = sorted((tmp_path / "out" / "vault" / "Papers" / "Unresolved").glob("*.md"))
+    assert first.statuses["unresolved"] == 1 and len(notes) == 1
+    with (tmp_path / "notes" / "log.md").open("a", encoding="utf-8") as grown:
+        grown.write("- 《Attention Is All You Need》 read\n")
+    again = commands.sync(config, offline=True, say=lambda line: None)
+    assert (again.mentions, again.statuses["unresolved"]) == (2, 1)
+    assert notes[0].is_file()

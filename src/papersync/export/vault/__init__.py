@@ -26,6 +26,7 @@ from papersync.export.vault.layout import (
     INDEX_NOTE,
     PAPER_KEYS,
     PAPERS_DIR,
+    UNRESOLVED_DIR,
     conflict_path,
     is_inside,
     note_stem,
@@ -188,10 +189,15 @@ class VaultExporter:
 
     def own_notes(self) -> frozenset[str]:
         """Names of the vault's notes that are not papersync paper notes (the person's own,
-        the day notes, the index): a log's `[[link]]` to one of them names no paper."""
+        the day notes, the index): a log's `[[link]]` to one of them names no paper. The
+        notes of unresolved titles are no such note: they are named after the log's links."""
         files, _ = vault_files(self.out)
         papers = {note.path for note in paper_notes(self.out, files)}
-        return frozenset(note_stem(rel) for rel in files if rel not in papers)
+        return frozenset(
+            note_stem(rel)
+            for rel in files
+            if rel not in papers and not rel.startswith(f"{UNRESOLVED_DIR}/")
+        )
 
     def _locate(
         self,
