@@ -48,8 +48,13 @@ def test_a_wikilink_to_one_of_the_vaults_own_notes_is_not_a_mention(tmp_path: Pa
     assert report.statuses["unresolved"] == report.statuses["ambiguous"] == 0
     after = commands.resolve(config, offline=True)
     assert [m.title for m in after.notes.mentions] == ["Attention Is All You Need"]
-    # a paper note papersync wrote is no note of the person's: a link to it still names it
-    assert (tmp_path / "out" / "vault" / "Papers" / "Attention Is All You Need.md").is_file()
+    # a paper note is no note of the person's, wherever they move it: a link to it names it
+    vault = tmp_path / "out" / "vault"
+    (vault / "Mine").mkdir()
+    note = "Attention Is All You Need.md"
+    (vault / "Papers" / note).rename(vault / "Mine" / note)
+    moved = commands.sync(config, offline=True, say=lambda line: None)
+    assert (moved.mentions, moved.statuses["matched"]) == (1, 1)
 
 
 def test_the_note_of_an_unresolved_link_never_hides_the_link(tmp_path: Path) -> None:

@@ -26,7 +26,6 @@ from papersync.export.vault.layout import (
     INDEX_NOTE,
     PAPER_KEYS,
     PAPERS_DIR,
-    UNRESOLVED_DIR,
     conflict_path,
     is_inside,
     note_stem,
@@ -188,16 +187,19 @@ class VaultExporter:
         return person_aliases(notes, keys, lock.decisions.values())
 
     def own_notes(self) -> frozenset[str]:
-        """Names of the vault's notes that are not papersync paper notes (the person's own,
-        the day notes, the index): a log's `[[link]]` to one of them names no paper. The
-        notes of unresolved titles are no such note: they are named after the log's links."""
+        """Names of the vault's notes that are not paper notes (the person's own, the day
+        notes, the index): a log's `[[link]]` to one of them names no paper. Only notes
+        outside papersync's folders are read, to find paper notes a person moved there;
+        the notes of unresolved titles are named after the log's links, so never count."""
         files, _ = vault_files(self.out)
-        papers = {note.path for note in paper_notes(self.out, files)}
-        return frozenset(
-            note_stem(rel)
+        ours = [rel for rel in files if rel.startswith(f"{DAYS_DIR}/") or rel == INDEX_NOTE]
+        theirs = [
+            rel
             for rel in files
-            if rel not in papers and not rel.startswith(f"{UNRESOLVED_DIR}/")
-        )
+            if not rel.startswith((f"{PAPERS_DIR}/", f"{DAYS_DIR}/")) and rel != INDEX_NOTE
+        ]
+        moved = {note.path for note in paper_notes(self.out, theirs)}
+        return frozenset(note_stem(rel) for rel in [*ours, *theirs] if rel not in moved)
 
     def _locate(
         self,
