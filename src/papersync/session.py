@@ -22,6 +22,7 @@ from papersync.config import Config
 from papersync.errors import CatalogError, ConfigError, LockError, RunLockedError
 from papersync.lock import Lock
 from papersync.model import Mention
+from papersync.names import is_name_only
 from papersync.resolve import Resolution
 from papersync.resolve import resolve as resolve_groups
 from papersync.sources.catalog import Catalog
@@ -207,7 +208,8 @@ class Session:
     ) -> Resolution:
         """Decide every group from the lock, the catalog and (unless offline) the sources,
         heeding the names a person gave papers in the targets (a vault note's `aliases`)."""
-        aliases = registry.person_aliases(self.config, self.lock)
+        named = any(is_name_only(m) for group in groups.values() for m in group)
+        aliases = registry.person_aliases(self.config, self.lock) if named else ()
         if offline:
             return resolve_groups(
                 groups, self.lock, catalog=self.catalog, progress=progress, aliases=aliases
