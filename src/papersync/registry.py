@@ -80,26 +80,6 @@ def _recover_of(target: Exporter, references: Sequence[Reference]) -> Mapping[st
     return cast(_RecoversOf, target).recover_pins(references)
 
 
-class _Named(Protocol):
-    """Reads back the names a person gave papers in the target (a vault note's `aliases`)."""
-
-    def aliases(self, lock: Lock) -> Mapping[str, str]: ...
-
-
-def _aliases(target: Exporter, lock: Lock) -> Mapping[str, str]:
-    return cast(_Named, target).aliases(lock)
-
-
-class _Notes(Protocol):
-    """Names the notes in the target that are not papers (a person's own, day notes)."""
-
-    def own_notes(self) -> frozenset[str]: ...
-
-
-def _own_notes(target: Exporter) -> frozenset[str]:
-    return cast(_Notes, target).own_notes()
-
-
 @runtime_checkable
 class KeepsHandKeys(Protocol):
     """An exporter whose target holds keys a person wrote, which no paper may be given."""
@@ -203,8 +183,8 @@ TARGETS: Mapping[str, TargetSpec] = {
         path=lambda c: c.export.vault.path,
         configured=lambda c: c.export.vault.path is not None,
         recover=_recover_of,
-        aliases=_aliases,
-        own_notes=_own_notes,
+        aliases=lambda target, lock: cast(VaultExporter, target).aliases(lock),
+        own_notes=lambda target: cast(VaultExporter, target).own_notes(),
     ),
 }
 FILE_TARGETS = tuple(name for name, spec in TARGETS.items() if spec.key.endswith(".path"))
