@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -46,7 +47,7 @@ HAND_BIB = r"""@inproceedings{smith2019graphs,
   year = {2020},
 }
 """
-TITLES = re.findall(r"title = \{(.+)\},", HAND_BIB)
+TITLES = re.findall(r"^  title = \{(.+)\},$", HAND_BIB, re.MULTILINE)
 LOG = "# Reading\n\n## 2024-03-01\n\n" + "".join(f"- 《{t}》\n" for t in TITLES)
 
 
@@ -55,14 +56,16 @@ def make_config(root: Path) -> Config:
     (root / "notes").mkdir(exist_ok=True)
     (root / "notes" / "log.md").write_text(LOG, encoding="utf-8")
     (root / "papersync.yaml").write_text(
-        "notes: [notes/log.md]\ncache_dir: cache\nexport:\n  bibtex: {path: out/refs.bib}\n",
+        "notes: [notes/log.md]\ncache_dir: cache\nexport:\n  bibtex: {path: out/refs.bib}\n"
+        "  csl: {path: out/papers.json}\n  vault: {path: out/vault}\n",
         encoding="utf-8",
     )
     return load(root / "papersync.yaml")
 
 
-def test_five_hand_kept_papers_all_resolve_with_keys_and_are_exported(tmp_path: Path) -> None:
+def test_five_hand_kept_papers_get_keys_and_reach_bib_csl_and_vault(tmp_path: Path) -> None:
     config = make_config(tmp_path)
+    assert len(TITLES) == 5
     (tmp_path / "library.bib").write_text(HAND_BIB, encoding="utf-8")
     assert commands.catalog_import(config, tmp_path / "library.bib", None).imported == 5
     commands.sync(config, offline=True, say=lambda line: None)
@@ -79,6 +82,10 @@ def test_five_hand_kept_papers_all_resolve_with_keys_and_are_exported(tmp_path: 
     assert all(pinned.pins(d.ids.key() or "").citekey for d in decided)
     refs = (tmp_path / "out" / "refs.bib").read_text(encoding="utf-8")
     assert refs.count("\n@") + refs.startswith("@") == 5
+    items = json.loads((tmp_path / "out" / "papers.json").read_text(encoding="utf-8"))
+    assert sorted(item["title"] for item in items) == sorted(TITLES)
+    notes = list((tmp_path / "out" / "vault").rglob("*.md"))
+    assert len([n for n in notes if any(t in n.read_text(encoding="utf-8") for t in TITLES)]) >= 5
 
 
 def test_a_paper_known_by_its_bib_key_keeps_its_names_when_a_doi_appears(tmp_path: Path) -> None:

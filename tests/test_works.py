@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from papersync import works
 from papersync.model import Author, Ids, Paper, PaperKind
@@ -79,6 +82,19 @@ def test_a_retitle_with_a_subtitle_needs_the_same_authors() -> None:
     assert not works.linked(replace(arxiv, authors=()), published)
 
 
+def test_a_retitle_links_when_the_preprint_names_the_published_venue_and_year() -> None:
+    arxiv = replace(GAN_ARXIV, title="Adversarial Nets for Image Synthesis at Scale", authors=())
+    published = replace(
+        GAN_NIPS,
+        title="Adversarial Nets for Image Synthesis",
+        venue="Advances in Neural Information Processing Systems 27 (NIPS 2014)",
+    )
+    assert works.linked(replace(arxiv, venue="NIPS 2014, Montreal"), published)
+    assert not works.linked(replace(arxiv, venue="ICML 2014"), published)
+    assert not works.linked(replace(arxiv, venue="NIPS 2015"), published)
+    assert not works.linked(arxiv, published)
+
+
 @pytest.mark.parametrize(
     "published",
     [
@@ -112,3 +128,41 @@ def test_merging_is_idempotent_and_keeps_unrelated_papers_in_order() -> None:
     once = works.merge([GAN_ARXIV, RESNET_ARXIV, GAN_NIPS, RESNET_CVPR])
     assert [w.ids.arxiv for w in once] == ["1406.2661", "1512.03385"]
     assert works.merge(once) == once
+
+
+WORDS = ("deep", "residual", "generative", "adversarial", "nets", "networks", "graph", "image")
+RECORDS = st.builds(
+    lambda words, arxiv, year, kind, authors: Paper(
+        ids=Ids(arxiv=f"14{arxiv:02d}.00001")
+        if kind is PaperKind.PREPRINT
+        else Ids(dblp=f"conf/x/{arxiv}{''.join(words)}"),
+        title=" ".join(words),
+        source="catalog",
+        year=year,
+        kind=kind,
+        authors=people(*authors),
+    ),
+    st.lists(st.sampled_from(WORDS), min_size=2, max_size=4),
+    st.integers(0, 3),
+    st.integers(2012, 2018),
+    st.sampled_from([PaperKind.PREPRINT, PaperKind.CONFERENCE]),
+    st.lists(st.sampled_from(("He", "Xu", "Li")), max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(RECORDS, max_size=6, unique=True), st.randoms())
+def test_merging_never_joins_two_preprints_and_does_not_depend_on_order(
+    records: list[Paper], rng: random.Random
+) -> None:
+    merged = works.merge(records)
+    for work in merged:
+        preprints = {v.ids.arxiv for v in work.versions if v.kind is PaperKind.PREPRINT}
+        assert len(preprints) <= 1
+        published = [v for v in work.versions if v.kind is not PaperKind.PREPRINT]
+        assert len(published) <= 1 or len({v.ids.dblp for v in published}) == 1
+    shuffled = list(records)
+    rng.shuffle(shuffled)
+    grouping = {frozenset(w.versions or (w,)) for w in merged}
+    assert {frozenset(w.versions or (w,)) for w in works.merge(shuffled)} == grouping
+    assert works.merge(merged) == merged

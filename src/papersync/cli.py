@@ -206,6 +206,8 @@ def _scan(args: argparse.Namespace, config: Config) -> int:
 
 def _catalog_import(args: argparse.Namespace, config: Config) -> int:
     imported = commands.catalog_import(config, args.file, args.format)
+    if imported.rebuilt:
+        print(f"papersync: {imported.rebuilt}", file=sys.stderr)
     for problem in imported.problems:
         print(
             f"papersync: {args.file}:{_one_line(str(problem)).removeprefix('line ')}",

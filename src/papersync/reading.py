@@ -15,6 +15,7 @@ from papersync import parse, registry
 from papersync.config import Config
 from papersync.errors import ConfigError
 from papersync.model import Mention
+from papersync.names import learn, teach
 from papersync.session import LastGood, check_paths
 
 
@@ -60,7 +61,7 @@ def read_notes(
             problems.append(why)
         if data is not None:
             mentions.extend(parse.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
-    return NotesRead(tuple(mentions), tuple(problems))
+    return NotesRead(teach(mentions, learn(mentions)), tuple(problems))  # the log teaches names
 
 
 def _read(path: Path) -> tuple[bytes | None, str | None]:

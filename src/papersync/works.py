@@ -8,6 +8,7 @@ so closely that no other record could be meant. A link that is not certain is no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
 from enum import IntEnum
@@ -28,6 +29,10 @@ CONTAINED_WORDS = 6
 """Content words a title needs before "all of them kept, one or two added" is a certain link."""
 CONTAINED_EXTRA = 2
 _LINKING_IDS = ("arxiv", "doi", "dblp", "s2")
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]{2,}\b|\b[A-Z]{3,}\b")
+"""A venue's short name: `CVPR`, `KDD`, `NeurIPS`, `SIGIR`."""
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_SHORT_YEAR = re.compile(r"'(\d\d)\b")
 
 
 class Agreement(IntEnum):
@@ -141,10 +146,11 @@ def _only_best(partners: list[tuple[Agreement, int]], partner: int) -> bool:
 def _same_work(preprint: Paper, published: Paper) -> Agreement:
     """How the titles agree, when authors and years agree too; else NONE.
 
-    A retitle needs both author lists to agree. A title with all the other's words and one or
-    two more links without authors only when the published title is the longer one: journals
-    and proceedings spell out acronyms and add words, while a preprint adding a word to a
-    published title is usually a follow-up paper.
+    A retitle needs both author lists to agree, or the preprint's own journal reference (arXiv's
+    `journal-ref`, kept as its venue) to name the published record's venue and year. A title
+    with all the other's words and one or two more links without authors only when the
+    published title is the longer one: journals and proceedings spell out acronyms and add
+    words, while a preprint adding a word to a published title is usually a follow-up paper.
     """
     agreement = title_agreement(preprint.title, published.title)
     if agreement is Agreement.NONE or not _years_agree(preprint, published):
@@ -152,12 +158,27 @@ def _same_work(preprint: Paper, published: Paper) -> Agreement:
     overlap = author_overlap(preprint, published)
     authors_agree = overlap is not None and overlap >= AUTHOR_OVERLAP
     if agreement is Agreement.RETITLE:
-        same = authors_agree and _first_author_same(preprint, published)
+        same = (authors_agree and _first_author_same(preprint, published)) or _journal_ref_names(
+            preprint, published
+        )
     elif agreement is Agreement.CONTAINED and overlap is None:
         same = len(match.normalise(published.title)) > len(match.normalise(preprint.title))
     else:
         same = overlap is None or authors_agree
     return agreement if same else Agreement.NONE
+
+
+def _journal_ref_names(preprint: Paper, published: Paper) -> bool:
+    """The preprint says where it appeared (`CVPR 2016`, `Proc. KDD '18`): an acronym of the
+    published venue (`CVPR`, `KDD`) and, when it gives one, the published year."""
+    if not preprint.venue or not published.venue or published.year is None:
+        return False
+    stated = set(_ACRONYM.findall(preprint.venue))
+    years = {int(y) for y in _YEAR.findall(preprint.venue)}
+    years |= {2000 + int(y) for y in _SHORT_YEAR.findall(preprint.venue)}
+    return bool(stated & set(_ACRONYM.findall(published.venue))) and (
+        not years or published.year in years
+    )
 
 
 def title_agreement(a: str, b: str) -> Agreement:
@@ -257,7 +278,7 @@ def _work(records: list[Paper]) -> Paper:
         year=next((r.year for r in ordered if r.year), None),
         abstract=next((r.abstract for r in ordered if r.abstract), None),
         names=tuple(dict.fromkeys(n for r in ordered for n in r.names)),
-        versions=tuple(records),
+        versions=tuple(ordered),  # the published record first: what `version("published")` shows
     )
 
 

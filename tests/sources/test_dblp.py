@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -11,9 +10,8 @@ from fake_services import DBLP, FakeServices, Record, serve
 from papersync import match
 from papersync.model import Author, Ids, Mention, PaperKind, Status
 from papersync.sources.dblp import DblpSource, parse_hit, parse_search
-from papersync.sources.http import Http, MalformedResponse, Policy
+from papersync.sources.http import Http, MalformedResponse
 
-POLICY = Policy(connect_timeout=2.0, read_timeout=5.0, retries=1)
 RESNET_CVPR = Record(
     title="Deep Residual Learning for Image Recognition",
     doi="10.1109/cvpr.2016.90",
@@ -54,13 +52,8 @@ def services() -> Iterator[FakeServices]:
 
 
 @pytest.fixture
-def source(tmp_path: Path, services: FakeServices) -> Iterator[DblpSource]:
-    with Http(tmp_path / "responses.sqlite", policy=POLICY) as http:
-        yield DblpSource(http, services.url, interval=0.0)
-
-
-def mention(title: str) -> Mention:
-    return Mention(raw=title, title=title, file="log.md", line=1)
+def source(http: Http, services: FakeServices) -> DblpSource:
+    return DblpSource(http, services.url, interval=0.0)
 
 
 def test_a_conference_hit_reads_every_field(source: DblpSource) -> None:
@@ -95,7 +88,9 @@ def test_requests_carry_the_query_and_the_json_format(
     assert hit.query["q"] == ["Deep Residual Learning for Image Recognition"]
 
 
-def test_the_published_version_and_its_preprint_become_one_work(source: DblpSource) -> None:
+def test_the_published_version_and_its_preprint_become_one_work(
+    source: DblpSource, mention: Callable[..., Mention]
+) -> None:
     wanted = mention("Deep Residual Learning for Image Recognition")
     found = source.candidates([wanted])
     decided = match.decide(wanted, found.candidates[match.identity(wanted)])
@@ -112,8 +107,9 @@ def test_no_hits_is_an_empty_answer_and_a_broken_body_a_failure() -> None:
     assert parse_hit({"title": "No key.", "type": "Journal Articles"}) is None
 
 
-def test_an_unreachable_service_is_a_failure_per_mention(tmp_path: Path) -> None:
-    with Http(tmp_path / "r.sqlite", policy=POLICY) as http:
-        source = DblpSource(http, "http://127.0.0.1:9", interval=0.0)
-        found = source.candidates([mention("Anything at all")])
+def test_an_unreachable_service_is_a_failure_per_mention(
+    http: Http, mention: Callable[..., Mention]
+) -> None:
+    source = DblpSource(http, "http://127.0.0.1:9", interval=0.0)
+    found = source.candidates([mention("Anything at all")])
     assert list(found.failed) == [match.identity(mention("Anything at all"))]

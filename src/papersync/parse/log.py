@@ -9,7 +9,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from papersync.match import identity
+from papersync import match  # a module import: match itself reads parse.trailers
 from papersync.model import Ids, Mention, MentionKind
 from papersync.parse.bodies import Stop, body_text, opening_line
 from papersync.parse.cues import in_table_cell
@@ -391,5 +391,5 @@ def group(mentions: Iterable[Mention]) -> dict[str, tuple[Mention, ...]]:
     """Mentions gathered under `match.identity`, first-seen order kept."""
     grouped: dict[str, list[Mention]] = {}
     for mention in mentions:
-        grouped.setdefault(identity(mention), []).append(mention)
+        grouped.setdefault(match.identity(mention), []).append(mention)
     return {key: tuple(found) for key, found in grouped.items()}

@@ -11,6 +11,7 @@ import pytest
 from bibtexparser.bparser import BibTexParser
 from bibtexparser.customization import latex_to_unicode
 
+from papersync.cli import main
 from papersync.errors import CatalogError
 from papersync.model import Author, Ids, PaperKind
 from papersync.sources.catalog import Catalog, format_of, parse_bibtex_entry
@@ -176,3 +177,14 @@ def test_format_is_told_from_the_content_when_the_name_does_not_say(tmp_path: Pa
     items = tmp_path / "papers.json"
     items.write_text('[{"id": "a", "title": "T"}]')
     assert (format_of(kaggle), format_of(items)) == ("arxiv-jsonl", "csl-json")
+
+
+def test_catalog_import_of_a_config_file_is_one_line_and_an_error_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PAPERSYNC_CACHE_DIR", str(tmp_path / "cache"))
+    Path("papersync.yaml").write_text("notes: [log.md]\n" * 58)
+    assert main(["catalog", "import", "papersync.yaml"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("papersync: papersync.yaml: not a catalog file")

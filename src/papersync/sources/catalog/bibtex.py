@@ -22,7 +22,6 @@ from papersync.model import Author, Ids, Paper, PaperKind
 from papersync.sources.catalog.latex import to_unicode
 from papersync.sources.catalog.records import Read, clean, open_text, row_or_problem
 
-_SPACE = re.compile(r"\s+")
 _AND = re.compile(r"\s+and\s+")
 _BIBTEX_KINDS = {
     "article": PaperKind.ARTICLE,
@@ -147,7 +146,7 @@ def _bibtex_chunks(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _unbrace(text: str) -> str:
-    return _SPACE.sub(" ", text.replace("{", "").replace("}", "")).strip()
+    return " ".join(text.replace("{", "").replace("}", "").split())
 
 
 def parse_bibtex_entry(raw: Mapping[str, str]) -> Paper | str:
@@ -212,7 +211,7 @@ def _bibtex_arxiv(entry: Mapping[str, str]) -> str | None:
 
 
 def _bibtex_authors(text: str) -> tuple[Author, ...]:
-    names = _AND.split(_SPACE.sub(" ", text).strip())
+    names = _AND.split(" ".join(text.split()))
     return tuple(_bibtex_author(name) for name in names if name)
 
 

@@ -82,6 +82,8 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     problems: tuple[Problem, ...] = ()
+    rebuilt: str | None = None
+    """Set when the catalog was found damaged, moved aside and rebuilt: one line saying so."""
 
 
 _SCHEMA = """
@@ -188,9 +190,8 @@ class Catalog:
             return self._import(Path(path), fmt)
         except _Damaged as exc:
             aside = self._move_aside()
-            report = self._import(Path(path), fmt)
-            note = f"the catalog was damaged ({exc}); moved aside to {aside.name} and rebuilt"
-            return replace(report, problems=(Problem(0, note), *report.problems))
+            note = f"{self.path}: damaged ({exc}); moved aside to {aside.name} and rebuilt"
+            return replace(self._import(Path(path), fmt), rebuilt=note)
 
     def _import(self, path: Path, fmt: str) -> ImportReport:
         try:
@@ -267,7 +268,13 @@ class Catalog:
             raise CatalogError(f"{self.path}: cannot write the catalog ({exc})") from exc
         finally:
             self._db.execute("PRAGMA synchronous = FULL")
-        return ImportReport(problems=tuple(problems), **counts)
+        return ImportReport(
+            counts["imported"],
+            counts["updated"],
+            counts["unchanged"],
+            counts["skipped"],
+            tuple(problems),
+        )
 
     def _store(self, batch: Mapping[str, Row]) -> dict[str, int]:
         db = self._db
