@@ -67,21 +67,27 @@ class Finder:
 
     def get(self, ids: Ids) -> Paper | None:
         """The stored work with any of these ids: its records merged, so a paper known by its
-        arXiv id comes with its published version when the catalog holds one by a stated id."""
+        arXiv id comes with its published version (by a stated id, or by title, authors and
+        year as in `search`) once the catalog holds one."""
         names = [f"{prefix}:{value}" for prefix, value in ids.ranked() if value]
         if not names:
             return None
         marks = ",".join("?" * len(names))
         doi = ids.doi.lower() if ids.doi else None
-        rows = self._query(
-            "SELECT r.format, r.record FROM records r WHERE r.id IN ("
-            f" SELECT id FROM papers WHERE key IN ({marks})"
-            f" UNION SELECT paper FROM ids WHERE name IN ({marks})"
-            " UNION SELECT id FROM papers WHERE doi = ?) ORDER BY r.id",
-            [*names, *names, doi],
+        found = dict(
+            self._query(
+                "SELECT id, norm FROM papers WHERE id IN ("
+                f" SELECT id FROM papers WHERE key IN ({marks})"
+                f" UNION SELECT paper FROM ids WHERE name IN ({marks})"
+                " UNION SELECT id FROM papers WHERE doi = ?) ORDER BY id",
+                [*names, *names, doi],
+            )
         )
+        rowids = list(found)
+        if found and self._holds_published():
+            rowids += self._other_versions(rowids[:VERSIONS_OF], found)
         wanted = set(names)
-        for work in works.merge(loads(fmt, record) for fmt, record in rows):
+        for work in works.merge(self._records(rowids)):
             if wanted & {f"{p}:{v}" for p, v in work.ids.ranked() if v}:
                 return work
         return None
