@@ -3,10 +3,11 @@
 A server on 127.0.0.1 plays the three services from `../shared/eval/catalog.jsonl` and answers
 any request sooner than the service allows (arXiv: one per 3 s, Semantic Scholar: one per
 second, Crossref: one per second) with 503/429 and a Retry-After. The seeds are resolved cold,
-then again with the lock removed and the answer cache kept, then offline through the local
-catalog. Prints per run: requests per service and per title, politeness violations, the wall
-time next to the pacing floor (max over services of requests × interval), and precision and
-recall against `seed_gold.jsonl`; then whether the warm run sent nothing and decided the same.
+then again with the lock removed and the answer cache (and the catalog of what was found)
+kept, then offline through the local catalog. Prints per run: requests per service and per
+title, politeness violations, the wall time next to the pacing floor (max over services of
+requests × interval), precision and recall against `seed_gold.jsonl`; then whether the warm
+run sent nothing and decided the same.
 
 Run: `python benchmarks/online.py` (real limits, a few minutes) or `--scale 0.1` (every
 enforced interval and our pacing scaled down, for a quick run).
@@ -104,14 +105,18 @@ def score(
 def online_run(
     services: FakeServices,
     groups: Mapping[str, Sequence[Mention]],
-    cache: Path,
+    folder: Path,
     scale: float,
 ) -> Run:
-    """One sync's resolve step with an empty lock (a first run, or the lock removed)."""
+    """One sync's resolve step with an empty lock (a first run, or the lock removed), the
+    answer cache and a catalog (nothing imported: it keeps what the runs found) in `folder`."""
     before = {p: len(services.requests(p)) for p in SERVICES}
     violations = sum(services.violations(p) for p in SERVICES)
     ticks: list[Tick] = []
-    with Http(cache, contact="benchmark@example.org") as http:
+    with (
+        Http(folder / "answers.sqlite", contact="benchmark@example.org") as http,
+        Catalog(folder / "remembered.sqlite") as catalog,
+    ):
         arxiv = ArxivSource(http, services.url, interval=ARXIV_INTERVAL * scale)
         s2 = SemanticScholarSource(
             http, services.url, api_key="benchmark-key", interval=INTERVAL_WITH_KEY * scale
@@ -123,7 +128,7 @@ def online_run(
         resolution = resolve(
             groups,
             Lock(),
-            catalog=None,
+            catalog=catalog,
             online=[arxiv, s2, crossref],
             enrich=s2.enrich,
             progress=ticks.append,
@@ -200,10 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp, serve(load_records(catalog_file)) as services:
         for prefix, interval in SERVICES.items():
             services.limit(prefix, interval * scale, status=503 if prefix == ARXIV else 429)
-        cache = Path(tmp) / "answers.sqlite"
-        cold = online_run(services, groups, cache, scale)
+        cold = online_run(services, groups, Path(tmp), scale)
         report("cold", cold, titles, scale, score(cold.matches, groups, gold))
-        warm = online_run(services, groups, cache, scale)
+        warm = online_run(services, groups, Path(tmp), scale)
         report("warm", warm, titles, scale, score(warm.matches, groups, gold))
         same = statuses(cold.matches) == statuses(warm.matches)
         print(

@@ -250,18 +250,35 @@ def _tokens(text: str) -> list[str]:
     return list(_token_tuple(text))
 
 
-def _contains(title: list[str], phrase: list[str]) -> bool:
-    return bool(phrase) and f" {' '.join(phrase)} " in f" {' '.join(title)} "
+@functools.lru_cache(maxsize=65536)
+def _padded(title: str) -> str:
+    """The title's words between spaces, so a phrase matches whole words only."""
+    return f" {' '.join(_token_tuple(title))} "
 
 
-def _clauses(search_query: str) -> list[list[list[str]]]:
-    """`ti:"a b" OR (ti:c AND ti:d)` → [[[a, b]], [[c], [d]]]: OR of ANDs of phrases."""
+_CHOICES: dict[int, tuple[Sequence[Record], list[str]]] = {}
+
+
+def _choices(records: Sequence[Record]) -> list[str]:
+    """Every record's title as the title matcher compares them, built once per record list."""
+    known = _CHOICES.get(id(records))
+    if known is None or known[0] is not records:
+        known = _CHOICES[id(records)] = (
+            records,
+            [" ".join(_token_tuple(r.title)) for r in records],
+        )
+    return known[1]
+
+
+def _clauses(search_query: str) -> list[list[str]]:
+    """`ti:"a b" OR (ti:c AND ti:d)` → [[" a b "], [" c ", " d "]]: OR of ANDs of phrases,
+    each phrase padded as `_padded` pads titles."""
     clauses = []
     for clause in re.split(r"\s+OR\s+", search_query.strip()):
         terms = re.findall(r'ti:(?:"([^"]*)"|([^\s()"]+))', clause)
         phrases = [_tokens(quoted or bare) for quoted, bare in terms]
         if phrases and all(phrases):
-            clauses.append(phrases)
+            clauses.append([f" {' '.join(phrase)} " for phrase in phrases])
     return clauses
 
 
@@ -280,10 +297,10 @@ def _arxiv(records: Sequence[Record], query: dict[str, list[str]]) -> tuple[int,
         clauses = _clauses(query.get("search_query", [""])[0])
         scored = []
         for record in on_arxiv:
-            title = _tokens(record.title)
-            hits = sum(all(_contains(title, p) for p in clause) for clause in clauses)
+            padded = _padded(record.title)
+            hits = sum(all(p in padded for p in clause) for clause in clauses)
             if hits:
-                scored.append((-hits, len(title), record.title, record))
+                scored.append((-hits, len(_token_tuple(record.title)), record.title, record))
         found = [r for *_, r in sorted(scored, key=lambda s: s[:3])]
     page = found[start : start + size]
     return 200, _feed(page, len(found), start, size), "application/atom+xml; charset=utf-8"
@@ -405,7 +422,7 @@ def _s2_match(records: Sequence[Record], query: dict[str, list[str]]) -> tuple[i
     wanted = " ".join(_tokens(query.get("query", [""])[0]))
     best = process.extractOne(
         wanted,
-        [" ".join(_token_tuple(r.title)) for r in records],
+        _choices(records),
         scorer=fuzz.WRatio,
         score_cutoff=70,
     )

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -189,18 +190,32 @@ def test_doctor_checks_every_service_and_the_zotero_key(
         assert "FAIL  zotero (API key)" in capsys.readouterr().out
 
 
-def test_doctor_with_every_service_unreachable_is_one_line_per_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    closed = "http://127.0.0.1:9"
+CLOSED = "http://127.0.0.1:9"
+"""The discard port: nothing answers there."""
+
+
+@pytest.fixture
+def offline_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """A config for `doctor` with every service unreachable; `zotero` is its Zotero setting."""
     for var in ("PAPERSYNC_ARXIV_URL", "PAPERSYNC_S2_URL", "PAPERSYNC_CROSSREF_URL"):
-        monkeypatch.setenv(var, closed)
+        monkeypatch.setenv(var, CLOSED)
     (tmp_path / "log.md").write_text("## 2024.1.1\n\n《Attention Is All You Need》\n")
     config = tmp_path / "papersync.yaml"
-    config.write_text(
-        "notes: [log.md, missing.md]\ncache_dir: cache\n"
-        f"export:\n  zotero: {{library_id: '1', api_key: k, url: '{closed}'}}\n"
-    )
+
+    def write(zotero: str) -> Path:
+        config.write_text(
+            "notes: [log.md, missing.md]\ncache_dir: cache\n"
+            f"export:\n  zotero: {{library_id: '1', url: '{CLOSED}'{zotero}}}\n"
+        )
+        return config
+
+    return write
+
+
+def test_doctor_with_every_service_unreachable_is_one_line_per_check(
+    offline_doctor: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = offline_doctor(", api_key: k")
     assert main(["doctor", "--config", str(config)]) == 1
     captured = capsys.readouterr()
     assert not captured.err
@@ -209,3 +224,16 @@ def test_doctor_with_every_service_unreachable_is_one_line_per_check(
     failed = [line for line in lines if line.startswith("FAIL")]
     for name in ("missing.md", "arxiv", "semanticscholar", "crossref", "zotero (API key)"):
         assert sum(name in line for line in failed) == 1, name
+
+
+def test_doctor_with_a_malformed_zotero_key_fails_that_check_and_runs_the_others(
+    offline_doctor: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("ZOTERO_API_KEY", "abc def")
+    assert main(["doctor", "--config", str(offline_doctor(""))]) == 1
+    out = capsys.readouterr().out
+    (zotero,) = [line for line in out.splitlines() if "malformed API key" in line]
+    assert zotero.startswith("FAIL") and "abc" not in zotero
+    assert "FAIL  crossref:" in out

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from papersync import match
-from papersync.model import Ids, Mention, Paper, Status
+from papersync.model import Author, Hints, Ids, Mention, Paper, Status
+from papersync.parse.venues import PRESENTATION, VENUE
 
 
 def mention(
@@ -298,3 +302,204 @@ def test_normalise_and_identity_keep_their_meaning() -> None:
     )
     assert match.identity(mention("X", ids=Ids(doi="10.1/x"))) == "doi:10.1/x"
     assert match.identity(mention("Deep  *Learning*")) == "title:deep learning"
+
+
+RESNET = "Deep Residual Learning for Image Recognition"
+FOLLOW_UP = "Deep Residual Learning for Image Recognition with Sparse Gates"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param(f"{RESNET}. CVPR 2016, Oral.", id="venue_year_remark"),
+        pytest.param(f"{RESNET}. arXiv 2015/12/10.", id="arxiv_date"),
+        pytest.param(f"(CVPR'16) {RESNET}", id="leading_venue"),
+        pytest.param(f"{RESNET} <kbd>CVPR 2016</kbd>", id="html_venue"),
+        pytest.param(f"{RESNET}, Arxiv 2015", id="comma_arxiv_year"),
+        pytest.param(f"{RESNET}. He, Zhang, et al. MSRA.", id="author_list_and_institute"),
+        pytest.param(f"{RESNET}, Submit to NeurIPS 2016", id="submitted_to"),
+        pytest.param(f"{RESNET} (ICML 2016 Best paper)", id="bracketed_award"),
+    ],
+)
+def test_what_is_written_around_a_title_costs_nothing(written: str) -> None:
+    papers = [paper(RESNET, "1512.03385"), paper(FOLLOW_UP, "1601.00001")]
+    result = match.decide(mention(written), papers)
+    assert result.status is Status.MATCHED, result.reason
+    assert result.paper == papers[0]
+    assert result.score == match.decide(mention(RESNET), papers).score
+
+
+@pytest.mark.parametrize(
+    ("written", "title"),
+    [
+        pytest.param(
+            "Stable Segment Anything Model. CVPR 2024, Oral.",
+            "Segment Anything Model",
+            id="follow_up_with_trailer",
+        ),
+        pytest.param(
+            "DINO: Emerging Properties in Self-Supervised Vision Transformers (ICCV 2021)",
+            "DINOv2: Emerging Properties in Self-Supervised Vision Transformers",
+            id="dino_vs_dinov2_with_trailer",
+        ),
+        pytest.param(
+            "BEiT: BERT Pre-Training of Image Transformers, ICLR 2022",
+            "BEiT v2: BERT Pre-Training of Image Transformers",
+            id="beit_vs_beit_v2_with_trailer",
+        ),
+        pytest.param(
+            f"{RESNET} Revisited. CVPR 2016",
+            RESNET,
+            id="own_content_word_is_not_a_trailer",
+        ),
+    ],
+)
+def test_trailers_never_hide_a_follow_up(written: str, title: str) -> None:
+    assert match.decide(mention(written), [paper(title)]).status is not Status.MATCHED
+
+
+def test_a_truncated_title_matches_the_one_paper_it_opens() -> None:
+    cut = mention("Deep Residual Learning for Image Recog…")
+    result = match.decide(cut, [paper(RESNET), paper("Deep Networks for Images", "2101.00002")])
+    assert result.status is Status.MATCHED, result.reason
+    assert result.score == pytest.approx(0.9)
+
+
+def test_a_truncated_title_opening_two_papers_is_ambiguous() -> None:
+    cut = mention("Deep Residual Learning for Image...")
+    papers = [paper(RESNET), paper(FOLLOW_UP, "1601.00001")]
+    result = match.decide(cut, papers)
+    assert result.status is Status.AMBIGUOUS
+    assert {c.paper.ids.arxiv for c in result.candidates} == {"2101.00001", "1601.00001"}
+
+
+def test_a_word_damaged_at_one_end_keeps_most_of_its_weight() -> None:
+    damaged = mention("Generating Sentences from a `ous Space")
+    result = match.decide(damaged, [paper("Generating Sentences from a Continuous Space")])
+    assert result.status is Status.MATCHED, result.reason
+
+
+def test_a_name_spelling_out_its_title_finds_the_shorter_title() -> None:
+    named = mention("SAM: Segment Anything Model")
+    papers = [paper("Segment Anything", "2304.02643"), paper("Stable Segment Anything Model")]
+    result = match.decide(named, papers)
+    assert result.status is Status.MATCHED, result.reason
+    assert result.paper == papers[0]
+
+
+def test_read_before_arxiv_lowers_the_score_and_says_why() -> None:
+    early = mention(RESNET, date=dt.date(2015, 10, 2))
+    result = match.decide(early, [paper(RESNET, "1512.03385")])
+    assert result.status is Status.MATCHED
+    assert result.score == match.EARLY_READ_PENALTY
+    assert "after the day it was logged (2015-10-02)" in result.reason
+
+
+def test_read_long_before_arxiv_is_vetoed_and_named() -> None:
+    early = mention(RESNET, date=dt.date(2013, 1, 2))
+    result = match.decide(early, [paper(RESNET, "1512.03385")])
+    assert result.status is Status.UNRESOLVED
+    assert result.reason.startswith("ruled out:")
+    assert "2015-12" in result.reason and "0.00" not in result.reason
+
+
+def test_a_year_far_from_the_written_one_is_named_as_the_reason() -> None:
+    result = match.decide(mention(f"{RESNET}, CVPR 2021"), [paper(RESNET, "1512.03385")])
+    assert result.status is Status.UNRESOLVED
+    assert "the log says 2021" in result.reason
+
+
+def test_not_a_paper_is_never_matched() -> None:
+    talk = mention(RESNET, not_a_paper="a video covering many papers")
+    result = match.decide(talk, [paper(RESNET)])
+    assert result.status is Status.NOT_A_PAPER
+    assert result.paper is None and result.reason == "a video covering many papers"
+
+
+_WORD = (
+    st.text(alphabet="bcdfghjklmnprstvwz", min_size=4, max_size=9)
+    .map(str.capitalize)
+    .filter(lambda word: not re.fullmatch(f"{VENUE}|{PRESENTATION}", word, re.IGNORECASE))
+)
+"""Title words; a title ending in a venue's name is a case of its own (`test_trailer`)."""
+_VENUE = st.sampled_from(["CVPR", "ICCV", "NeurIPS", "ICLR", "ACL", "EMNLP", "KDD", "arXiv"])
+_SURNAME = st.sampled_from(["Yang", "Li", "He", "Zhang", "Smith", "Müller"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    words=st.lists(_WORD, min_size=3, max_size=8, unique=True),
+    venue=_VENUE,
+    year=st.integers(min_value=2012, max_value=2024),
+    authors=st.lists(_SURNAME, min_size=1, max_size=3, unique=True),
+    shape=st.sampled_from(["venue", "bracket", "authors", "leading", "emphasis"]),
+    extra=_WORD,
+    named=st.sampled_from(["no", "initials", "word"]),
+)
+def test_a_trailer_decides_like_the_hints_it_carries(
+    words: list[str],
+    venue: str,
+    year: int,
+    authors: list[str],
+    shape: str,
+    extra: str,
+    named: str,
+) -> None:
+    title = " ".join(words)
+    alias = {"no": None, "initials": "".join(w[0] for w in words), "word": extra}[named]
+    written, hints = {
+        "venue": (f"{title}. {venue} {year}, Oral.", Hints(venue=venue, year=year)),
+        "bracket": (f"{title} ({venue} {year})", Hints(venue=venue, year=year)),
+        "authors": (f"{title}. {', '.join(authors)}, et al.", Hints(authors=tuple(authors))),
+        "leading": (f"[{venue} {year}] {title}", Hints(venue=venue, year=year)),
+        "emphasis": (f"**{title}** <kbd>{venue} {year}</kbd>", Hints(venue=venue, year=year)),
+    }[shape]
+    papers = [
+        paper(title, "1801.00001", year=2018),
+        paper(f"{title} {extra}", "2001.00002", year=2020),
+        paper(" ".join(words[:-1]), "2201.00003", year=2022),
+    ]
+    prefix = f"{alias}: " if alias else ""
+    cut = Mention(raw=prefix + title, title=title, alias=alias, file="log.md", line=1, hints=hints)
+    whole = Mention(raw=prefix + written, title=written, alias=alias, file="log.md", line=1)
+    expected, got = match.decide(cut, papers), match.decide(whole, papers)
+    assert (got.status, got.paper, got.score) == (expected.status, expected.paper, expected.score)
+
+
+def test_authors_the_log_names_agree_or_lower_the_score() -> None:
+    authored = paper(RESNET, "1512.03385", authors=(Author("He", "Kaiming"), Author("Sun", "Jian")))
+    agreeing = match.decide(mention(f"{RESNET}. He, Zhang, et al."), [authored])
+    assert agreeing.status is Status.MATCHED and agreeing.score == 1.0
+    other = match.decide(mention(f"{RESNET}. Yang, Li, et al."), [authored])
+    assert other.score == match.AUTHOR_PENALTY
+    assert "none of Yang, Li is among its authors" in other.reason
+
+
+@pytest.mark.parametrize(
+    ("written", "title", "matched"),
+    [
+        pytest.param(
+            "Qwen-VL: A Versatile Vision-Language Model for Understanding and Beyond",
+            "Qwen-VL: A Frontier Large Vision-Language Model with Versatile Abilities",
+            True,
+            id="renamed_subtitle_same_distinct_name",
+        ),
+        pytest.param(
+            "DINO: Emerging Properties in Self-Supervised Vision Transformers",
+            "DINO: DETR with Improved DeNoising Anchor Boxes for End-to-End Object Detection",
+            False,
+            id="same_name_other_paper",
+        ),
+        pytest.param(
+            "Reflexion: Language Agents with Verbal Reinforcement Learning",
+            "Reflexion: an autonomous agent with dynamic memory and self-reflection",
+            False,
+            id="plain_word_name_few_words_shared",
+        ),
+    ],
+)
+def test_a_distinct_name_keeps_a_paper_whose_subtitle_changed(
+    written: str, title: str, matched: bool
+) -> None:
+    result = match.decide(mention(written), [paper(title)])
+    assert (result.status is Status.MATCHED) is matched, result.reason

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,3 +295,33 @@ def test_an_ambiguous_decision_is_not_undone_by_a_catalog_that_lacks_the_candida
     assert source.asked == []
     assert result.matches[identity(m)].status is Status.AMBIGUOUS
     assert result.lock == lock
+
+
+@dataclass
+class AnsweringSource(ListedSource):
+    """Answers each title with exactly the papers listed for it."""
+
+    answers: Mapping[str, tuple[Paper, ...]] = field(default_factory=dict)
+
+    def candidates(self, mentions: Sequence[Mention]) -> Found:
+        self.asked.extend(m.title for m in mentions)
+        return Found({identity(m): self.answers.get(identity(m), ()) for m in mentions})
+
+
+def test_what_the_catalog_kept_from_online_answers_changes_no_decision(catalog: Catalog) -> None:
+    """A warm re-run with the lock removed decides as the cold run did, though the catalog now
+    holds a paper another title's answer brought in that resembles this title."""
+    ffm = Paper(
+        Ids(doi="10.1145/3038912.3052676"),
+        "Field-aware Factorization Machines in a Real-world Online Advertising System",
+        "crossref",
+        year=2017,
+    )
+    x = mention("Field-aware factorization machines for CTR prediction")
+    y = mention(ffm.title, line=2)
+    source = AnsweringSource([], answers={identity(y): (ffm,)})
+    cold = resolve(groups(x, y), Lock(), catalog=catalog, online=[source])
+    assert cold.matches[identity(y)].status is Status.MATCHED
+    assert catalog.search(x), "the catalog now knows a paper resembling x"
+    warm = resolve(groups(x, y), Lock(), catalog=catalog, online=[source])
+    assert warm.matches == cold.matches

@@ -275,14 +275,6 @@ def _truncated(lock: Path) -> None:
     lock.write_text("".join(lines[:cut]), encoding="utf-8")
 
 
-def _can_recover() -> bool:
-    from papersync.export.bibtex import BibtexExporter
-    from papersync.export.vault import VaultExporter
-
-    return all(hasattr(e, "recover_pins") for e in (BibtexExporter, VaultExporter))
-
-
-@pytest.mark.skipif(not _can_recover(), reason="the exporters cannot read their pins back yet")
 @pytest.mark.parametrize("damage", [_lost, _emptied, _truncated])
 def test_a_lost_lock_is_rebuilt_from_the_outputs_without_duplicates(
     example_folder: Path,
@@ -439,7 +431,6 @@ def _killed_mid_run(root: Path, delay: float) -> None:
     process.wait()
 
 
-@pytest.mark.skipif(not _can_recover(), reason="the exporters cannot read their pins back yet")
 def test_any_sequence_of_mishaps_ends_where_one_healthy_run_ends(
     example_folder: Path, tmp_path_factory: pytest.TempPathFactory, outputs: Outputs
 ) -> None:
@@ -492,7 +483,6 @@ def test_any_sequence_of_mishaps_ends_where_one_healthy_run_ends(
     mishaps()
 
 
-@pytest.mark.skipif(not _can_recover(), reason="the exporters cannot read their pins back yet")
 def test_a_lost_lock_keeps_the_zotero_items_bib_keys_and_notes(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -523,3 +513,27 @@ def test_a_lost_lock_keeps_the_zotero_items_bib_keys_and_notes(
         assert sorted(i["key"] for i in library.top_items()) == items and len(items) == 2
         assert set(outputs(root)) == set(before)
         assert outputs(root)["out/refs.bib"] == before["out/refs.bib"]
+
+
+def test_export_out_onto_a_note_file_is_refused(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = example_folder / "notes" / "log.md"
+    before = log.read_bytes()
+    config = ["--config", str(example_folder / "papersync.yaml")]
+    assert main(["export", "csl", "--out", str(log), *config]) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert "--out" in line and "notes[0]" in line
+    assert log.read_bytes() == before
+
+
+def test_an_emptied_note_file_is_read_as_empty_not_as_it_was(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sync(example_folder)
+    (example_folder / "notes" / "log.md").write_text("\n", encoding="utf-8")
+    capsys.readouterr()
+    assert sync(example_folder) == 3
+    out = capsys.readouterr().out
+    assert "mentions: 0;" in out and "empty file, no mentions" in out
+    assert "last good read" not in out

@@ -28,6 +28,7 @@ from papersync import __version__, commands, registry, report
 from papersync.config import CONFIG_NAME, Config, load
 from papersync.errors import PapersyncError
 from papersync.model import Match
+from papersync.sources.catalog import FORMATS
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -72,6 +73,11 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+Run = Callable[[argparse.Namespace, Config], int]
+AddCommand = Callable[..., Any]
+"""`(name, help, run, *, needs_config=True)` → the new subcommand's parser."""
+
+
 def _parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -87,17 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"papersync {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    def command(
-        name: str,
-        help_: str,
-        run: Callable[[argparse.Namespace, Config], int],
-        *,
-        needs_config: bool = True,
-    ) -> Any:
+    def command(name: str, help_: str, run: Run, *, needs_config: bool = True) -> Any:
         p = sub.add_parser(name, parents=[common], help=help_, description=help_)
         p.set_defaults(run=run, needs_config=needs_config)
         return p
 
+    _reading_commands(command, common)
+    _writing_commands(command, common)
+    return parser
+
+
+def _reading_commands(command: AddCommand, common: argparse.ArgumentParser) -> None:
+    """scan, catalog import, resolve, review: what papersync sees and decides."""
     p = command(
         "scan", "list the mentions of papers found in reading logs", _scan, needs_config=False
     )
@@ -116,9 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     ip.add_argument("file", type=Path, help="the file to import")
     ip.add_argument(
         "--format",
-        choices=("arxiv-jsonl", "bibtex", "csl-json"),
+        choices=FORMATS,
         default=None,
-        help="the file's format (default: from its extension)",
+        help="the file's format (default: from its extension and first line)",
     )
 
     p = command("resolve", "decide a paper for each distinct mention", _resolve)
@@ -132,10 +139,14 @@ def _parser() -> argparse.ArgumentParser:
         "--mark-not-a-paper",
         action="append",
         default=[],
-        metavar="RAW",
-        help="mark the mention with this raw text as not a paper (repeatable)",
+        metavar="TEXT",
+        help="mark the mention shown as TEXT (raw line, title or `[alias] title` as `scan` "
+        "shows it) as not a paper (repeatable)",
     )
 
+
+def _writing_commands(command: AddCommand, common: argparse.ArgumentParser) -> None:
+    """export, zotero push, sync, and the helpers around them: status, doctor, init."""
     p = command("export", "write one target from the lock file", _export)
     p.add_argument("target", choices=registry.FILE_TARGETS)
     p.add_argument("--out", type=Path, help="where to write (default: from the config)")
@@ -163,7 +174,6 @@ def _parser() -> argparse.ArgumentParser:
         "init", f"write a {CONFIG_NAME} for the logs in a folder", _init, needs_config=False
     )
     p.add_argument("folder", nargs="?", type=Path, default=Path("."), help="the notes folder")
-    return parser
 
 
 def _network_flags(p: argparse.ArgumentParser) -> None:

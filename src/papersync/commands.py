@@ -95,25 +95,17 @@ def review(
     """
     with Session.open(config) as session:
         read = read_configured(config, (), session.last_good)
-        matches = session.resolve(read.groups(), offline=True).matches
-        marked = reviewing.not_papers(matches, not_papers)
-        session.save(session.lock.with_decisions(marked))
-        recorded = len(marked)
-        for key, m in reviewing.open_matches(matches):
-            if key in marked:
-                continue
-            decision: Decision | None = None
-            if accept_best:
-                decision = reviewing.best(m)
-            elif ask is not None:
-                text = ask(m, f"{m.mention.file}:{m.mention.line}")
-                if text == reviewing.QUIT:
-                    break
-                decision = reviewing.answer(m, text)
-            if decision is not None:
-                session.save(session.lock.with_decisions({key: decision}))
-                recorded += 1
-    return recorded
+        resolution = session.resolve(read.groups(), offline=True)
+        marked = reviewing.not_papers(resolution.matches, not_papers)
+        session.save(resolution.lock.with_decisions(marked))
+
+        def record(key: str, decision: Decision) -> None:
+            session.save(session.lock.with_decisions({key: decision}))
+
+        chooser = reviewing.take_best if accept_best else ask
+        walk = reviewing.open_matches(resolution.matches, skip=marked)
+        answered = reviewing.settle(walk, record, chooser) if chooser is not None else 0
+    return len(marked) + answered
 
 
 def export(
@@ -126,7 +118,7 @@ def export(
 ) -> Outcome:
     """Write one target from the lock file (offline: only decisions already made are used)."""
     options = registry.Options(out, include_ambiguous, include_unresolved)
-    with Session.open(config) as session:
+    with Session.open(config, writes=[("--out", out)] if out else []) as session:
         read = read_configured(config, (), session.last_good)
         resolution, built = library(
             session, read, offline=True, include_ambiguous=include_ambiguous

@@ -21,8 +21,8 @@ from papersync.similarity import (
     mention_forms,
     mention_name,
     normalise,
-    written_year,
 )
+from papersync.trailer import written_authors, written_year
 
 __all__ = ["STOPWORDS", "decide", "identity", "markers", "mention_forms", "normalise", "score"]
 
@@ -48,6 +48,8 @@ EARLY_READ_PENALTY = 0.95
 preprint shared by hand) first, so this only lowers a score, and says so."""
 EARLY_READ_VETO_MONTHS = 12
 """Logged more than this many months before the paper existed: another paper."""
+AUTHOR_PENALTY = 0.92
+"""The log names authors beside the title and none of them wrote the paper."""
 NAME_MATCH = 0.95
 """Score of a name settled by strong, unique evidence (one paper titled or defined by it)."""
 PERSON_MATCH = 1.0
@@ -92,37 +94,56 @@ def _first_month(paper: Paper) -> tuple[int, int] | None:
 
 
 def check(mention: Mention, paper: Paper) -> _Check:
-    """Dates and years as evidence: a paper newer than the day it was logged is lowered (and
-    vetoed when far newer); one far from the year the log states is vetoed."""
-    result = _Check()
+    """Dates, years and authors as evidence: each may lower a score and says why; a paper far
+    newer than the day it was logged, or far from the year the log states, is vetoed."""
+    factor, notes = 1.0, []
+    for found in (
+        _read_before(mention, paper),
+        _year_gap(mention, paper),
+        _authors(mention, paper),
+    ):
+        if not found.factor:
+            return found
+        factor *= found.factor
+        notes += [found.note] if found.note else []
+    return _Check(factor, "; ".join(notes))
+
+
+def _read_before(mention: Mention, paper: Paper) -> _Check:
     first = _first_month(paper)
-    if mention.date is not None and first is not None:
-        months = (first[0] - mention.date.year) * 12 + first[1] - mention.date.month
-        if months > EARLY_READ_VETO_MONTHS:
-            return _Check(
-                0.0,
-                f"it appeared {first[0]}-{first[1]:02d}, {months} months after"
-                f" the day it was logged ({mention.date.isoformat()})",
-            )
-        if months > 0:
-            result = _Check(
-                EARLY_READ_PENALTY,
-                f"it appeared {first[0]}-{first[1]:02d}, after the"
-                f" day it was logged ({mention.date.isoformat()}): a draft read first?",
-            )
-    year = written_year(mention)
-    years = paper_years(paper)
+    if mention.date is None or first is None:
+        return _Check()
+    months = (first[0] - mention.date.year) * 12 + first[1] - mention.date.month
+    appeared = f"it appeared {first[0]}-{first[1]:02d}"
+    logged = f"the day it was logged ({mention.date.isoformat()})"
+    if months > EARLY_READ_VETO_MONTHS:
+        return _Check(0.0, f"{appeared}, {months} months after {logged}")
+    if months > 0:
+        return _Check(EARLY_READ_PENALTY, f"{appeared}, after {logged}: a draft read first?")
+    return _Check()
+
+
+def _year_gap(mention: Mention, paper: Paper) -> _Check:
+    year, years = written_year(mention), paper_years(paper)
     if year is None or not years:
-        return result
+        return _Check()
     gap = min(abs(y - year) for y in years)
+    note = f"the log says {year}, the paper is from {years[0]}"
     if gap >= YEAR_VETO:
-        return _Check(0.0, f"the log says {year}, the paper is from {years[0]}")
-    if gap == 2:
-        note = f"the log says {year}, the paper is from {years[0]}"
-        return _Check(
-            result.factor * YEAR_NEAR_PENALTY, "; ".join(filter(None, (result.note, note)))
-        )
-    return result
+        return _Check(0.0, note)
+    return _Check(YEAR_NEAR_PENALTY, note) if gap == 2 else _Check()
+
+
+def _authors(mention: Mention, paper: Paper) -> _Check:
+    """Names the log wrote beside the title, none of whom wrote the paper: suspect, not a veto
+    (the log may name a group's lead, the paper its students)."""
+    written = written_authors(mention)
+    families = {names.fold(a.family) for a in paper.authors}
+    if not written or not families:
+        return _Check()
+    if any(names.fold(part) in families for person in written for part in person.split()):
+        return _Check()
+    return _Check(AUTHOR_PENALTY, f"none of {', '.join(written)} is among its authors")
 
 
 def score(mention: Mention, paper: Paper) -> float:
@@ -222,8 +243,11 @@ def decide_name(
         vetoed = "; ".join(f"{claim.paper.title!r}: {c.note}" for claim, c in checked)
         near = ", ".join(names.nearest(name, candidates)) or "none"
         why = f"ruled out: {vetoed}" if vetoed else f"no paper is called {name!r} (nearest: {near})"
+        if given := names.given(name, aliases):
+            why = f"{name!r} names {given[0].key()}, which no source returned; {why}"
         return Match(mention, Status.UNRESOLVED, reason=why)
-    shown = tuple(Candidate(claim.paper, _name_score(claim) * c.factor) for claim, c in kept)
+    scored = [Candidate(claim.paper, _name_score(claim) * c.factor) for claim, c in kept]
+    shown = tuple(sorted(scored, key=lambda candidate: -candidate.score))
     top = kept[0][0]
     if top.evidence in names.PERSON:
         rivals = [claim for claim, _ in kept[1:] if claim.evidence in names.PERSON]
@@ -236,19 +260,15 @@ def decide_name(
             if rivals
             else f"only weak evidence ({top.evidence}) that {top.paper.title!r} is called {name!r}"
         )
-        return Match(
-            mention, Status.AMBIGUOUS, score=shown[0].score, candidates=shown[:5], reason=why
-        )
-    best = shown[0]
+        return Match(mention, Status.AMBIGUOUS, score=shown[0].score, candidates=shown, reason=why)
+    best = scored[0]
     note = kept[0][1].note
     reason = f"called {name!r} by its {top.evidence}" + (
         f"; lowered because {note}" if note else ""
     )
     if best.score < MATCH_THRESHOLD:
-        return Match(
-            mention, Status.AMBIGUOUS, score=best.score, candidates=shown[:5], reason=reason
-        )
-    return Match(mention, Status.MATCHED, top.paper, best.score, shown[:5], reason=reason)
+        return Match(mention, Status.AMBIGUOUS, score=best.score, candidates=shown, reason=reason)
+    return Match(mention, Status.MATCHED, top.paper, best.score, shown, reason=reason)
 
 
 def _name_score(claim: names.Claim) -> float:

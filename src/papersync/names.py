@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from papersync.model import Mention, Name, Paper
+from papersync.model import Ids, Mention, Name, Paper
 from papersync.similarity import STOPWORDS, mention_name, normalise
 
 PERSON = ("vault", "review")
@@ -31,10 +31,10 @@ PREFIX_WORDS = 3
 WHOLE_TITLE_WORDS = 3
 """A title this short with no colon is a name too (`Mask R-CNN`, `Wasserstein GAN`)."""
 ACRONYM_WORDS = 8
+"""How far back from `(MoCo)` an abstract's long form may start."""
 ACRONYM_TITLE_WORDS = 4
 """A title this short with no colon is also named by its initials (`Contrastive Multiview Coding`
 is `CMC`): strong only beside the name written in its text, which retrieval requires."""
-"""How far back from `(MoCo)` an abstract's long form may start."""
 
 _NAME_SHAPE = r"[A-Z][\w.+·-]*(?:[ -][\w.+·-]+){0,2}?"
 _DISTINCT = re.compile(r"^(?=.*[A-Z].*[A-Z]|.*\d)\S+$|^[A-Z][a-z]+[A-Z]\S*$")
@@ -53,10 +53,12 @@ _PRESENT = re.compile(
     + r")[\"”]?[,:]\s+(?:a|an|the)\b"
 )
 _APPOSITION = re.compile(
-    r"(?:\b[Ww]e\s+(?:propose|present|introduce)\w*\s+an?\s|\b[Oo]ur\s)[^,.;]{1,60},\s+[\"“]?"
+    r"(?:\b[Ww]e\s+(?:propose|present|introduce)\w*\s+an?\s|\b[Oo]ur\s"
+    r"|\b[Tt]he\s+(?:improved|resulting|proposed|new)\s)[^,.;]{1,60},\s+[\"“]?"
     r"(?P<name>" + _NAME_SHAPE + r")[\"”]?,"
 )
 _QUOTED = re.compile(r"[\"“](?P<name>[^\"”\s]{2,24}?)[,.]?[\"”]")
+"""A quoted name (`Our "SimSiam" method`): a definition where the sentence brings it."""
 _PRESENT_BARE = re.compile(
     r"\b[Ww]e\s+(?:present|propose|introduce)\s+(?P<name>[A-Z]\S*)\s+(?:networks?|models?|method)\b"
 )
@@ -79,9 +81,16 @@ class Alias:
     """A name a person gave a paper: a note's `aliases` (`vault`) or a choice in `review`."""
 
     name: str
-    key: str
-    """The paper's key (`Ids.key()`, e.g. `arxiv:2005.12872`)."""
+    ids: Ids
+    """The paper's ids as the note or the lock holds them: resolve looks the paper up by them
+    (`given`) so that it is among the candidates."""
     evidence: str = "vault"
+
+
+def given(name: str, aliases: Iterable[Alias]) -> tuple[Ids, ...]:
+    """The ids of the papers a person named `name`: resolve fetches these as candidates."""
+    folded = fold(name)
+    return tuple(dict.fromkeys(a.ids for a in aliases if fold(a.name) == folded))
 
 
 @dataclass(frozen=True)
@@ -98,15 +107,26 @@ class Claim:
 
 def fold(name: str) -> str:
     """The form two spellings of one name share: `DALL·E 2`/`DALL.E 2`, `Mask RCNN`/`Mask R-CNN`,
-    `MobileNets`/`MobileNet` (a plural `s` after a letter is dropped)."""
-    text = re.sub(r"[^\w+]|_", "", unicodedata.normalize("NFKC", name).casefold())
+    `MobileNets`/`MobileNet` (a plural `s` after a letter is dropped), `MoCov1`/`MoCo`."""
+    text = re.sub(r"[^\w+]|_", "", unicodedata.normalize("NFKC", searchable(name)).casefold())
     return text[:-1] if len(text) > 3 and text.endswith("s") and text[-2].isalpha() else text
 
 
+def searchable(name: str) -> str:
+    """The name as a paper writes it: a first version is unnumbered (`MoCov1` is `MoCo`)."""
+    return re.sub(r"(?<=[A-Za-z])[\s-]?v1$", "", name.strip())
+
+
 def is_name_only(mention: Mention) -> bool:
-    """A mention that writes only a short name: marked so by the parser, or a single token."""
+    """A mention that writes only a short name: marked so by the parser, or a single token that
+    is not an id or a link (those are decided by the id they carry)."""
+    title = mention.title.strip()
     return mention.is_name or (
-        not mention.alias and " " not in mention.title.strip() and bool(fold(mention.title))
+        not mention.alias
+        and not mention.ids
+        and " " not in title
+        and bool(fold(title))
+        and "/" not in title
     )
 
 
@@ -121,7 +141,8 @@ def title_names(title: str) -> tuple[Name, ...]:
         found.append(Name(title, "title"))
     words = normalise(title).split()
     if not colon and 2 <= len(words) <= ACRONYM_TITLE_WORDS:
-        found.append(Name("".join(w[0] for w in words if w not in STOPWORDS), "title-acronym"))
+        initials = "".join(w[0] for w in words if w not in STOPWORDS)
+        found.append(Name(initials.upper(), "title-acronym"))
     suffix = _SUFFIX.search(title.rstrip("?.!"))
     if suffix and _DISTINCT.match(suffix["name"]):
         found.append(Name(suffix["name"], "title-suffix"))
@@ -154,8 +175,9 @@ def abstract_names(abstract: str, title: str = "") -> tuple[Name, ...]:
             for match in pattern.finditer(sentence):
                 found.append(Name(match["name"].rstrip(".,"), "abstract"))
         for match in _QUOTED.finditer(sentence):
-            if _PROPOSING_BEFORE.search(sentence[: match.start()]) and _DISTINCT.match(
-                match["name"]
+            before = sentence[: match.start()]
+            if _DISTINCT.match(match["name"]) and (
+                _PROPOSING_BEFORE.search(before) or re.search(r"\b[Oo]ur\s+$", before)
             ):
                 found.append(Name(match["name"], "abstract"))
     return tuple(found)
@@ -189,6 +211,20 @@ def _subsequence(letters: Sequence[str], text: str) -> bool:
     return all(letter in remaining for letter in letters)
 
 
+def _headed(name: str, paper: Paper) -> bool:
+    """The title opens with the name and the abstract brings it, in any case (`Two-Stream
+    Convolutional Networks…` and `we propose a two-stream ConvNet`)."""
+    words = paper.title.split()
+    if not paper.abstract or not words or fold(words[0]) != fold(name):
+        return False
+    brings = re.compile(
+        r"\b(?:we|this paper)\s+(?:present|propose|introduce)s?\s+(?:(?:a|an|the)\s+)?"
+        + re.escape(words[0]),
+        re.IGNORECASE,
+    )
+    return bool(brings.search(paper.abstract))
+
+
 def names_of(paper: Paper) -> tuple[Name, ...]:
     """Every name the evidence gives `paper`: its title, its abstract, names already on it."""
     return (
@@ -201,12 +237,13 @@ def names_of(paper: Paper) -> tuple[Name, ...]:
 def claims(name: str, candidates: Iterable[Paper], aliases: Sequence[Alias] = ()) -> list[Claim]:
     """Each candidate's best evidence for being called `name`, strongest first."""
     folded = fold(name)
-    given = {alias.key: alias.evidence for alias in aliases if fold(alias.name) == folded}
+    person = {a.ids.key(): a.evidence for a in aliases if fold(a.name) == folded}
     best: dict[str, Claim] = {}
     for paper in candidates:
         key = paper.key or f"title:{normalise(paper.title)}"
-        evidence = [given[key]] if key in given else []
+        evidence = [person[key]] if key in person else []
         evidence += [n.evidence for n in names_of(paper) if fold(n.text) == folded]
+        evidence += ["title"] if _headed(name, paper) else []
         for kind in evidence:
             if kind in RANK and (key not in best or RANK[kind] < RANK[best[key].evidence]):
                 best[key] = Claim(paper, kind)
@@ -236,7 +273,7 @@ def learn(mentions: Iterable[Mention]) -> dict[str, str]:
         if not named or not named[1]:
             continue
         name = fold(mention.alias or named[0])
-        title = mention.title if mention.alias else named[1]
+        title = mention.title if normalise(mention.title) == named[1] else named[1]
         if name in taught and normalise(taught[name]) != normalise(title):
             clashing.add(name)
         taught.setdefault(name, title)

@@ -15,6 +15,7 @@ from papersync import parse, registry
 from papersync.config import Config
 from papersync.errors import ConfigError
 from papersync.model import Mention
+from papersync.names import learn, teach
 from papersync.session import LastGood, check_paths
 
 
@@ -52,7 +53,7 @@ def read_notes(
     problems: list[str] = []
     for path in paths:
         data, why = _read(path)
-        if why is not None and last_good is not None and (kept := last_good.recall(path)):
+        if data is None and last_good is not None and (kept := last_good.recall(path)):
             data, why = kept, f"{why}; its mentions from the last good read are kept"
         elif data is not None and last_good is not None:
             last_good.keep(path, data)
@@ -60,11 +61,11 @@ def read_notes(
             problems.append(why)
         if data is not None:
             mentions.extend(parse.parse(data.decode("utf-8-sig"), _label(path, base), patterns))
-    return NotesRead(tuple(mentions), tuple(problems))
+    return NotesRead(teach(mentions, learn(mentions)), tuple(problems))  # the log teaches names
 
 
 def _read(path: Path) -> tuple[bytes | None, str | None]:
-    """A note file's bytes if they are UTF-8 text, else why not, as a problem line."""
+    """A note file's bytes if they are UTF-8 text (else None), and what is wrong with it."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -73,8 +74,8 @@ def _read(path: Path) -> tuple[bytes | None, str | None]:
         return None, f"{path}: a folder, not a note file"
     except OSError as exc:
         return None, f"{path}: cannot read ({exc.strerror})"
-    if not data.strip():
-        return None, f"{path}: empty file, no mentions"
+    if not data.strip():  # emptied on purpose, or not: it is read, and says so
+        return data, f"{path}: empty file, no mentions"
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -302,10 +302,7 @@ def recover_pins(config: Config, references: Sequence[Reference]) -> dict[str, P
         recover = TARGETS[name].recover
         if recover is None:
             continue
-        target = exporter(config, name)
-        if not hasattr(target, "recover_pins"):  # an exporter from before recovery existed
-            continue
-        for key, pins in recover(target, references).items():
+        for key, pins in recover(exporter(config, name), references).items():
             found[key] = found.get(key, Pins()).filled_from(pins)
     return found
 
@@ -345,11 +342,21 @@ def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
     )
 
 
-def probes(config: Config) -> list[Probe]:
-    """What `doctor` asks: every enabled source, then every configured online target."""
-    found = [spec.probe(config) for spec in SOURCES.values() if spec.enabled(config)]
-    for spec in TARGETS.values():
-        if spec.configured(config) and (probe := spec.probe(config)) is not None:
+def probes(config: Config) -> list[Probe | ConfigError]:
+    """What `doctor` asks: every enabled source, then every configured online target; a
+    setting that cannot make its request (a malformed key) is that check's failure."""
+    makers: list[Callable[[Config], Probe | None]] = [
+        spec.probe for spec in SOURCES.values() if spec.enabled(config)
+    ]
+    makers += [spec.probe for spec in TARGETS.values() if spec.configured(config)]
+    found: list[Probe | ConfigError] = []
+    for make in makers:
+        try:
+            probe = make(config)
+        except ConfigError as exc:
+            found.append(exc)
+            continue
+        if probe is not None:
             found.append(probe)
     return found
 
@@ -361,6 +368,9 @@ def check_services(config: Config) -> list[tuple[bool, str]]:
     policy = Policy(connect_timeout=5.0, read_timeout=min(s.timeout, 10.0), retries=0)
     with Http(None, contact=s.crossref.mailto, policy=policy) as http:
         for probe in probes(config):
+            if isinstance(probe, ConfigError):
+                checks.append((False, str(probe)))
+                continue
             try:
                 http.get(probe.url, headers=dict(probe.headers), accept=probe.accept)
                 checks.append((True, f"{probe.name}: answers"))

@@ -91,25 +91,40 @@ def resolve(
         else:
             undecided[key] = mention
 
-    asked, online_keys = _ask(undecided, catalog, online, lock, refresh, failures, progress)
-    decided, retry, kept = _decide(undecided, asked, online_keys, lock, known)
+    asked, online_keys = _gather(undecided, catalog, online, lock, refresh, failures, progress)
+    decided, retry, kept = _decide(undecided, asked, online_keys, lock)
     results.update(decided)
-    from_lock.update(kept)
+    if kept:  # the catalog still has the records of what the lock keeps (no request needed)
+        local = [catalog] if catalog is not None else []
+        known.update(_lookup([d.ids for d in kept.values() if d.ids], local, failures))
+        results.update({k: _from_decision(mentions[k], d, known) for k, d in kept.items()})
+        from_lock.update(kept)
 
     results = _enriched(results, enrich, {k: m for k, m in undecided.items() if k not in from_lock})
     if catalog is not None and (fresh := _worth_keeping(results.values())):
         catalog.upsert(fresh)
+    return Resolution(results, _new_lock(lock, results, from_lock, retry, mentions), failures)
+
+
+def _new_lock(
+    lock: Lock,
+    results: Mapping[str, Match],
+    from_lock: Mapping[str, Decision],
+    retry: Collection[str],
+    mentions: Mapping[str, Mention],
+) -> Lock:
+    """The lock with this run's decisions; those it kept show the log's current wording."""
     decisions = {
         key: _decision(m, retry=key in retry) for key, m in results.items() if key not in from_lock
     }
     decisions.update(
-        {  # the lock shows the log's current wording of a mention it settled earlier
+        {
             key: replace(d, raw=mentions[key].raw)
             for key, d in from_lock.items()
             if d.decided_by is DecidedBy.AUTO and d.raw != mentions[key].raw
         }
     )
-    return Resolution(results, lock.with_decisions(decisions), failures)
+    return lock.with_decisions(decisions)
 
 
 def _decide(
@@ -117,10 +132,10 @@ def _decide(
     asked: Asked,
     asked_online: Collection[str],
     lock: Lock,
-    known: Mapping[Ids, Paper],
 ) -> tuple[dict[str, Match], set[str], dict[str, Decision]]:
-    """Each mention decided on its pooled answers; the ones to ask again next run; and the
-    lock decisions kept because this run could not ask as much as the run that made them."""
+    """Each mention decided on its pooled answers (but those the lock keeps); the ones to ask
+    again next run; and the lock decisions kept because this run could not ask as much as
+    the run that made them."""
     results: dict[str, Match] = {}
     retry: set[str] = set()
     kept: dict[str, Decision] = {}
@@ -131,7 +146,6 @@ def _decide(
         unanswered = bool(failed) or key not in asked_online
         if unanswered and last is not None and _outranks(last, decided.status):
             kept[key] = last  # an outage, an offline run or a catalog alone undoes nothing
-            results[key] = _from_decision(mention, last, known)
             continue
         if failed and decided.status is not Status.MATCHED:
             retry.add(key)
@@ -160,7 +174,7 @@ def _reusable(lock: Lock, key: str, refresh: bool) -> Decision | None:
     return decision if good or decision.decided_by is DecidedBy.USER else None
 
 
-def _ask(
+def _gather(
     undecided: Mapping[str, Mention],
     catalog: PaperStore | None,
     online: Sequence[OnlineSource],
@@ -170,14 +184,21 @@ def _ask(
     progress: Progress | None,
 ) -> tuple[Asked, Collection[str]]:
     """The catalog first (local, all at once), then the online sources side by side for what
-    it did not settle and the lock does not settle either; and which mentions went online."""
+    it did not settle and the lock does not settle either; and which mentions went online.
+
+    With the online sources at hand, the catalog answers with what was imported into it, not
+    with what it remembered of earlier online answers (the answer cache holds those, per
+    question): a title's decision never depends on what other titles' runs left behind.
+    """
     pooled: dict[str, tuple[Paper, ...]] = {}
     failed: dict[str, dict[str, str]] = {key: {} for key in undecided}
     if catalog is not None and undecided:
         found = _catalog_candidates(catalog, list(undecided.values()))
         _note_failures(catalog.name, list(found.failed.values()), failures, "title(s) not answered")
         for key in undecided:
-            pooled[key] = tuple(found.candidates.get(key, ()))
+            pooled[key] = tuple(
+                p for p in found.candidates.get(key, ()) if not online or p.source == catalog.name
+            )
             if key in found.failed:
                 failed[key][catalog.name] = found.failed[key]
     networked = {

@@ -6,7 +6,7 @@ answer already given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from papersync.errors import CommandError
 from papersync.ids import bare_arxiv, extract_ids, is_arxiv_id
@@ -42,20 +42,37 @@ def not_papers(matches: Mapping[str, Match], texts: Iterable[str]) -> dict[str, 
     return decisions
 
 
-def open_matches(matches: Mapping[str, Match]) -> list[tuple[str, Match]]:
+def open_matches(
+    matches: Mapping[str, Match], skip: Collection[str] = ()
+) -> list[tuple[str, Match]]:
+    """The ambiguous and unresolved mentions, by identity, leaving out those in `skip`."""
     return [
         (key, m)
         for key, m in sorted(matches.items())
-        if m.status in (Status.AMBIGUOUS, Status.UNRESOLVED)
+        if m.status in (Status.AMBIGUOUS, Status.UNRESOLVED) and key not in skip
     ]
 
 
-def best(m: Match) -> Decision | None:
-    """The top candidate, with the score it really had."""
-    if not m.candidates:
-        return None
-    top = m.candidates[0]
-    return _chose(m, top.paper.ids, top.paper.title, top.score)
+def settle(
+    matches: Iterable[tuple[str, Match]], record: Callable[[str, Decision], None], ask: Ask
+) -> int:
+    """Put each open mention to `ask`, recording each decision as it is made; returns how
+    many were recorded. `q` stops the walk; an empty or unreadable answer skips a mention."""
+    recorded = 0
+    for key, m in matches:
+        text = ask(m, f"{m.mention.file}:{m.mention.line}")
+        if text == QUIT:
+            break
+        decision = answer(m, text)
+        if decision is not None:
+            record(key, decision)
+            recorded += 1
+    return recorded
+
+
+def take_best(m: Match, where: str) -> str:
+    """The answer of a person who takes every top candidate (`review --accept-best`)."""
+    return "1"
 
 
 def answer(m: Match, text: str) -> Decision | None:

@@ -78,11 +78,12 @@ def require_catalog(config: Config) -> Catalog:
     return catalog
 
 
-def check_paths(config: Config) -> None:
+def check_paths(config: Config, also: Sequence[tuple[str, Path]] = ()) -> None:
     """No output is an input, and no two outputs share a place: else a `ConfigError`.
 
     An output that is (or, for a folder, contains) a configured note file would overwrite
-    the reading log; two targets in one place would overwrite each other.
+    the reading log; two targets in one place would overwrite each other. `also` names
+    outputs a command was given (`--out`), checked against the notes.
     """
     written = [(key, path.resolve()) for key, path in registry.outputs(config)]
     for i, (key, path) in enumerate(written):
@@ -92,7 +93,7 @@ def check_paths(config: Config) -> None:
     state = ("state_dir", config.state_dir.resolve())  # a folder of notes, never a note
     for index, note, globbed in config.note_entries():
         found = note.resolve()
-        for key, path in [*written, state]:
+        for key, path in [*written, *((k, p.resolve()) for k, p in also), state]:
             if found == path or (key != "state_dir" and path in found.parents and not globbed):
                 raise ConfigError(
                     f"{config.where}: {key} and notes[{index}] name the same file ({note}): "
@@ -150,21 +151,31 @@ class Session:
     """One command's hold on the state folder: the lock file as read, saved as it changes."""
 
     config: Config
-    lock: Lock = field(default_factory=Lock)
     dry_run: bool = False
     """Decide and plan as usual, but never write the lock file."""
+    _lock: Lock | None = field(default=None, repr=False)
 
     @property
     def lock_path(self) -> Path:
         return lockfile.lock_path(self.config.state_dir)
 
+    @property
+    def lock(self) -> Lock:
+        """The lock file, read when first needed (a run with nothing to do never reads it)."""
+        if self._lock is None:
+            self._lock = lockfile.load(self.lock_path)
+        return self._lock
+
     @classmethod
     @contextlib.contextmanager
-    def open(cls, config: Config, *, dry_run: bool = False) -> Iterator[Session]:
-        check_paths(config)
+    def open(
+        cls, config: Config, *, dry_run: bool = False, writes: Sequence[tuple[str, Path]] = ()
+    ) -> Iterator[Session]:
+        """Hold the state folder for one command; `writes` are outputs it was given."""
+        check_paths(config, writes)
         with run_lock(config.state_dir):
             sweep(config)
-            yield cls(config, lockfile.load(lockfile.lock_path(config.state_dir)), dry_run)
+            yield cls(config, dry_run)
 
     def save(self, lock: Lock) -> None:
         """Record `lock` as the current one, writing the file when it changed."""
@@ -176,7 +187,7 @@ class Session:
                     f"{self.lock_path}: cannot write the lock file ({exc.strerror}); "
                     "it is as the last save left it"
                 ) from exc
-        self.lock = lock
+        self._lock = lock
 
     @property
     def last_good(self) -> LastGood:

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
-from papersync import trailer
 from papersync.model import Mention
+from papersync.trailer import without_trailer
 
 _HTML_TAG = re.compile(r"<[^>]+>")
 _EMPHASIS = re.compile(r"[*_`~]+")
@@ -49,6 +49,8 @@ NAMED_MIN_COVERAGE = 0.5
 SPELLED_MIN_WORDS = 2
 """A title inside a mention that spells out its own name (`SAM: Segment Anything Model` holds
 `Segment Anything`) may be this short: the name agreeing with the words is the second clue."""
+RENAMED_SHARED = 3
+"""Content words a renamed subtitle must still share with the one the log wrote."""
 TRUNCATED_MATCH = 0.9
 """Score for a title cut short (`…`, `...`) that opens a paper's title: enough to match when no
 other candidate opens the same way, never more than that."""
@@ -76,6 +78,8 @@ _SIZE_MARKERS = frozenset({"xl", "xxl"})
 _DIGITS = re.compile(r"\d+")
 _LEADING_PAREN = re.compile(r"^\s*[(（\[【]([^)）\]】]{1,40})[)）\]】]\s*")
 _COLON = re.compile(r"[:：]")
+_DISTINCT_NAME = re.compile(r"[A-Z][^A-Z]*[A-Z]|\d")
+"""A name no common word spells: two capitals or a digit (`Qwen-VL`, `YOLOv3`)."""
 _TRUNCATED = re.compile(r"(?:…|\.{3,}|。{3,})\s*$")
 _VENUE_REMARK = re.compile(r"[\s(\[,.]+[A-Z][A-Za-z]*[A-Z][A-Za-z]*\s?'?(?:19|20)?\d{2}\b")
 """A curated list's remark after a title, starting with a venue and year: `… NAACL 2022 …`."""
@@ -131,28 +135,6 @@ def _form(text: str, factor: float = 1.0) -> Form | None:
     return Form(norm, markers(norm), factor, truncated=truncated) if norm else None
 
 
-def without_trailer(text: str) -> tuple[str, ...]:
-    """The text with a venue, year, date or author list around it cut off (`trailer`); the text
-    itself too when the only cut was a year at its end, which a title may own."""
-    cut = trailer.split(text)
-    if not cut.cut:
-        return (text,)
-    return (cut.title, text) if cut.only_year else (cut.title,)
-
-
-def written_year(mention: Mention) -> int | None:
-    """The year the mention states: the parser's hints, else a year cut from around its title."""
-    if mention.hints.year is not None:
-        return mention.hints.year
-    if mention.year_hint is not None:
-        return mention.year_hint
-    for text in (mention.title, mention.raw):
-        cut = trailer.split(text)
-        if cut.year is not None and not cut.only_year:
-            return cut.year
-    return None
-
-
 def _split_name(text: str) -> tuple[str, str] | None:
     """`Name: rest` → (`Name`, `rest`) when the part before the colon is short enough for a name."""
     parts = _COLON.split(text, maxsplit=1)
@@ -164,25 +146,22 @@ def _split_name(text: str) -> tuple[str, str] | None:
 
 
 def mention_forms(mention: Mention) -> tuple[Form, ...]:
-    """The ways the log may have written the title: with and without its alias, raw but cleaned."""
-    texts = [*without_trailer(mention.title), *without_trailer(mention.full_title)]
-    for raw in without_trailer(mention.raw):
-        paren = _LEADING_PAREN.match(raw)
-        if paren:
-            texts.append(raw[paren.end() :])
-            texts.append(f"{paren.group(1)}: {raw[paren.end() :]}")
-        else:
-            texts.append(raw)
-            named = _split_name(raw)
-            if named:
-                texts.append(named[1])
+    """The ways the log may have written the title: with and without its alias, raw but cleaned,
+    each without what is written around it (`without_trailer`)."""
+    texts: list[str] = []
+    for title in without_trailer(mention.title):
+        texts.append(title)
+        if mention.alias and not title.startswith(mention.alias):
+            texts.append(f"{mention.alias}: {title}")
+    for prefix, rest in _name_and_rest(mention.raw):
+        texts += [f"{prefix}: {rest}", rest] if prefix else [rest]
     named = mention_name(mention)
-    name = frozenset(named[0].split()) if named else frozenset()
+    own = frozenset(named[0].split()) if named else frozenset()
     forms: dict[str, Form] = {}
     for text in texts:
         form = _form(text)
         if form and form.text not in forms:
-            forms[form.text] = replace(form, name=name)
+            forms[form.text] = replace(form, name=own)
     return tuple(forms.values())
 
 
@@ -327,15 +306,25 @@ def _initials(run: list[str], credits: list[float]) -> str:
     return "" if any(credits) else "".join(w[0] for w in run)
 
 
+def _name_and_rest(raw: str) -> list[tuple[str | None, str]]:
+    """A raw mention as (its name, the title after it) — `(GenRead)Generate…`, `VAE: Auto…` — or
+    (None, title), each title without what is written around it."""
+    found: list[tuple[str | None, str]] = []
+    for text in without_trailer(raw):
+        paren = _LEADING_PAREN.match(text)
+        named = (paren.group(1), text[paren.end() :]) if paren else _split_name(text)
+        name, rest = named if named else (None, text)
+        found += [(name, cut) for cut in without_trailer(rest)]
+    return found
+
+
 def mention_name(mention: Mention) -> tuple[str, str] | None:
-    """The name the log gives a paper and the rest of its title, normalised: `(nci, a neural…)`."""
+    """The name the log gives a paper and the rest of its title, normalised: `(nci, a neural…)`;
+    what is written around the title (`trailer`) is no part of either."""
     if mention.alias and mention.title:
-        return normalise(mention.alias), normalise(mention.title)
-    paren = _LEADING_PAREN.match(mention.raw)
-    if paren:
-        return normalise(paren.group(1)), normalise(mention.raw[paren.end() :])
-    named = _split_name(mention.raw)
-    return (normalise(named[0]), normalise(named[1])) if named else None
+        return normalise(mention.alias), normalise(without_trailer(mention.title)[0])
+    name, rest = _name_and_rest(mention.raw)[0]
+    return (normalise(name), normalise(rest)) if name else None
 
 
 @lru_cache(maxsize=65536)
@@ -357,6 +346,8 @@ def _named_containment(named: tuple[str, str], title: str) -> bool:
     own_name, subtitle, whole = _paper_name(title)
     least = NAMED_MIN_WORDS
     if own_name.replace(" ", "") == name.replace(" ", "") and subtitle:
+        if _renamed(rest, subtitle, title):
+            return True
         theirs = subtitle
     elif name.isalpha() and _spelled(whole) == name:
         theirs = whole
@@ -372,6 +363,18 @@ def _named_containment(named: tuple[str, str], title: str) -> bool:
     if sum(map(_weight, short)) < NAMED_MIN_COVERAGE * sum(map(_weight, long)):
         return False
     return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
+
+
+def _renamed(rest: str, subtitle: str, title: str) -> bool:
+    """A paper whose subtitle changed between versions under the same distinctive name
+    (`Qwen-VL: A Frontier Large…` became `Qwen-VL: A Versatile…`): most words still shared."""
+    if not _DISTINCT_NAME.search(_COLON.split(title, maxsplit=1)[0]):
+        return False
+    if markers(rest) != markers(subtitle):
+        return False
+    mine, theirs = ({w.removesuffix("s") for w in t.split()} - STOPWORDS for t in (rest, subtitle))
+    shared = len(mine & theirs)
+    return shared >= RENAMED_SHARED and shared >= NAMED_MIN_COVERAGE * min(len(mine), len(theirs))
 
 
 def _spelled(text: str) -> str:

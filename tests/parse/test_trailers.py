@@ -153,3 +153,16 @@ def test_trailers_and_emphasis_never_change_the_title(
     assert dressed.hints.venue or dressed.hints.year or dressed.hints.authors
     (in_log,) = parse(f"## 2024.1.5\n- 《{written}》 notes\n", "m.md")
     assert (in_log.title, in_log.hints) == (plain.title, dressed.hints)
+
+
+@pytest.mark.parametrize(
+    ("written", "title", "alias"),
+    [
+        ("(ViT)An Image is Worth…", "An Image is Worth…", "ViT"),
+        ("ResNet: Deep Residual...", "Deep Residual…", "ResNet"),
+        ("GAN: Generative Adversarial Nets. NIPS 2014", "Generative Adversarial Nets", "GAN"),
+    ],
+)
+def test_a_log_taught_name_before_a_cut_title(written: str, title: str, alias: str) -> None:
+    parts = read_title(written)
+    assert (parts.title, parts.alias, parts.is_name) == (title, alias, False)

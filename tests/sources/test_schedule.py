@@ -196,3 +196,13 @@ def test_a_title_goes_on_only_while_unsettled_and_pools_in_source_order(
 
     asked = ask_all({key: m}, sources, settled)
     assert asked.pooled[key] == (near, right), "c is never asked once b settled it"
+
+
+def test_a_mention_a_source_leaves_out_is_not_answered(mention: Callable[..., Mention]) -> None:
+    class Silent(ShuffledSource):
+        def candidates(self, mentions: Sequence[Mention]) -> Found:
+            return Found()
+
+    m = mention("Graph Networks for Topic Y")
+    asked = ask_all({identity(m): m}, [Silent("silent", {}, 1)], lambda *_: False)
+    assert asked.failed[identity(m)] == {"silent": "no answer from the source"}

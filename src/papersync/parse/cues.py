@@ -1,12 +1,17 @@
 """Whether a mention in a reading list is not one paper: a talk, a book, a blog post, a video,
 a course, or a survey of many papers. General cues only, never a list of titles: the words
 around the mention in its own cell, the site its link points to, a text naming several.
+Also what else a table cell gives its mention: the rest of the row as its body.
 """
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+
+from papersync.parse.bodies import TEMPLATE_TAG, rest_of_row
+from papersync.parse.draft import Draft
+from papersync.parse.titles import plain_text
 
 _CUE_WORDS = (
     ("a talk covering several papers", r"串讲|讲座|直播",
@@ -64,3 +69,16 @@ def _site(url: str) -> str | None:
     if _BOOK_PATH.search(parts.path):
         return "a book"
     return None
+
+
+def in_table_cell(draft: Draft, line: str) -> None:
+    """A mention in a table cell: its body is the rest of the row; its cell may say it is
+    a talk, a book, a video…"""
+    if draft.body is None:
+        draft.body = rest_of_row(line[draft.body_from:])
+        draft.cuts_body = False
+    before = line.rfind("|", 0, draft.start)
+    after = line.find("|", draft.body_from)
+    cell = line[before + 1 : after if after >= 0 else len(line)]
+    beside = plain_text(TEMPLATE_TAG.sub(" ", cell)).replace(plain_text(draft.raw), " ")
+    draft.not_a_paper = not_a_paper(draft.raw, beside, draft.url)

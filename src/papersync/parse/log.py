@@ -9,10 +9,10 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from papersync.match import identity
+from papersync import match  # a module import: match itself reads parse.trailers
 from papersync.model import Ids, Mention, MentionKind
-from papersync.parse.bodies import TEMPLATE_TAG, Stop, body_text, opening_line, rest_of_row
-from papersync.parse.cues import not_a_paper
+from papersync.parse.bodies import Stop, body_text, opening_line
+from papersync.parse.cues import in_table_cell
 from papersync.parse.dates import (
     StatedDate,
     cell_date,
@@ -38,7 +38,7 @@ from papersync.parse.patterns import (
     Patterns,
     compile_patterns,
 )
-from papersync.parse.titles import looks_like_title, plain_text, read_title
+from papersync.parse.titles import looks_like_title, read_title
 from papersync.parse.titles import year_hint as stated_year
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")
@@ -225,7 +225,7 @@ class _Walk:
             draft.date = row_date or self.current
             draft.level = section.level if level is None else level
             if in_table:
-                _table_cues(draft, line)
+                in_table_cell(draft, line)
             if draft.cuts_body:
                 self.stops.append(Stop(index, draft.start))
             self.drafts.append((draft, section))
@@ -270,19 +270,6 @@ def _line_mentions(
         walk.references.setdefault(label(definition["label"]), draft.ids)
         return [draft], False
     return list(links(index, line)), False
-
-
-def _table_cues(draft: Draft, line: str) -> None:
-    """A mention in a table cell: its body is the rest of the row; its cell may say it is
-    a talk, a book, a video…"""
-    if draft.body is None:
-        draft.body = rest_of_row(line[draft.body_from:])
-        draft.cuts_body = False
-    before = line.rfind("|", 0, draft.start)
-    after = line.find("|", draft.body_from)
-    cell = line[before + 1 : after if after >= 0 else len(line)]
-    beside = plain_text(TEMPLATE_TAG.sub(" ", cell)).replace(plain_text(draft.raw), " ")
-    draft.not_a_paper = not_a_paper(draft.raw, beside, draft.url)
 
 
 def _cells(row: str) -> list[str]:
@@ -404,5 +391,5 @@ def group(mentions: Iterable[Mention]) -> dict[str, tuple[Mention, ...]]:
     """Mentions gathered under `match.identity`, first-seen order kept."""
     grouped: dict[str, list[Mention]] = {}
     for mention in mentions:
-        grouped.setdefault(identity(mention), []).append(mention)
+        grouped.setdefault(match.identity(mention), []).append(mention)
     return {key: tuple(found) for key, found in grouped.items()}

@@ -27,7 +27,9 @@ _VENUE_YEAR = (
     rf"(?:\s*,?\s+(?P<track>{PRESENTATION}))?"
     rf"|(?P<lead_year>(?:19|20)\d\d){_DATE_TAIL}(?:\s+(?P<lead_venue>{VENUE}))?"
 )
-_NAME = r"(?-i:(?:[A-Z]\.\s*)*[A-Z][A-Za-z'’-]+(?:\s+[A-Z][A-Za-z'’-]+)?)"
+_NAME = r"(?-i:(?:[A-Z]\.\s*)*[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|['’-])+(?:\s+[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|['’-])+)?)"
+"""A family name, perhaps with initials or a given name: capitalised, any script's letters
+(`Müller`, `Üstün`)."""
 _AUTHORS = (
     # `Yang, Li, et al. CAS`, `He et al.`: names, `et al.` and perhaps an affiliation
     rf"(?P<authors>(?:{_NAME}\s*(?:,|and|&)\s*)*{_NAME},?\s+et\s*al\.?)"

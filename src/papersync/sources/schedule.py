@@ -144,6 +144,8 @@ class _Run:
                 elif not asked:
                     stage.pending.append(key)
                     continue
+                else:  # a source that leaves a mention out has not answered about it
+                    self.failed[key][stage.source.name] = "no answer from the source"
                 self._move_on(index, key)
             self.lock.notify_all()
             tick = Tick(self.done, len(self.mentions), self.requests, self._left())

@@ -382,3 +382,40 @@ def test_every_kind_of_paper_key_gives_a_note(tmp_path: Path, ids: Ids) -> None:
     assert problems == () and f"{PAPERS_DIR}/A Paper Known One Way.md" in written
     assert lock.pins(ref.key).note == "A Paper Known One Way"
     assert "[[A Paper Known One Way]]" in (tmp_path / DAYS_DIR / f"{D1}.md").read_text("utf-8")
+
+
+# ---------------------------------------------------------------- reading notes and dates
+
+
+def test_wikilinks_in_reading_notes_all_land_in_the_vault(tmp_path: Path) -> None:
+    body = (
+        "Builds on [[PixelCNN: Conditional image generation]] and [[A Paper Not In This Log]]."
+        "\n- a detail\n  - nested"
+    )
+    vae = dataclasses.replace(
+        VAE, mentions=(*VAE.mentions, mention(VAE.paper.title, 40, body=body))
+    )
+    sync(VaultExporter(tmp_path), [vae, *ALL[1:]], Lock())
+    check_vault_like_obsidian(tmp_path)
+    text = (tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md").read_text("utf-8")
+    assert (
+        f"Builds on [[{PIXELCNN.paper.title}|PixelCNN: Conditional image generation]] and "
+        "A Paper Not In This Log.\n- a detail\n  - nested\n"
+    ) in text
+
+
+def test_a_month_only_date_gives_the_month_and_no_day_note(tmp_path: Path) -> None:
+    may = dt.date(2022, 5, 1)
+    vae = dataclasses.replace(
+        VAE,
+        mentions=(dataclasses.replace(mention("VAE", 3, may, "VAE", "Notes."), month_only=True),),
+    )
+    sync(VaultExporter(tmp_path), [vae, *ALL[1:]], Lock())
+    assert not (tmp_path / DAYS_DIR / "2022-05-01.md").exists()
+    text = (tmp_path / PAPERS_DIR / "Auto-Encoding Variational Bayes.md").read_text("utf-8")
+    assert "### 2022-05\n\nNotes.\n" in text and "2022-05-01" not in text
+    props = frontmatter(text)
+    assert props["status"] == "read" and "read" not in props
+    index = (tmp_path / INDEX_NOTE).read_text("utf-8")
+    assert "### 2022-05 (1)\n\n- [[Auto-Encoding Variational Bayes]]\n" in index
+    check_vault_like_obsidian(tmp_path)

@@ -1,4 +1,5 @@
-"""Words in reading notes that name another paper become links to its note."""
+"""Links in reading notes: each wikilink lands on a note of the vault or becomes its text, and
+words that name another paper become links to its note."""
 
 from __future__ import annotations
 
@@ -8,9 +9,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papersync.export.vault.links import link_words
+from papersync.export.vault.links import link_words, settle_wikilinks
 
-# ---------------------------------------------------------------- links in the reading notes
+NOTES = {"pixelcnn paper": "PixelCNN note", "pixelcnn note": "PixelCNN note"}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("see [[Nowhere]] and [[Nowhere|that]]", "see Nowhere and that", id="no-note"),
+        pytest.param("[[PixelCNN paper]]", "[[PixelCNN note|PixelCNN paper]]", id="by-title"),
+        pytest.param("[[PixelCNN note]]", "[[PixelCNN note]]", id="a-note"),
+        pytest.param("[[pixelcnn paper#Method|m]]", "[[PixelCNN note#Method|m]]", id="heading"),
+        pytest.param("![[figure.png]]", "![[figure.png]]", id="media-embed-kept"),
+        pytest.param("![[Nowhere]]", "Nowhere", id="note-embed-settled"),
+        pytest.param("`[[code]]` [[x]]", "`[[code]]` x", id="code-kept"),
+        pytest.param("```\n[[code]]\n```", "```\n[[code]]\n```", id="code-block-kept"),
+    ],
+)
+def test_settle_wikilinks(body: str, expected: str) -> None:
+    assert settle_wikilinks(body, lambda written: NOTES.get(written.casefold())) == expected
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from papersync.export.vault.names import MAX_NAME_BYTES, MAX_NAME_CHARS, assign_names, note_name
+from papersync.export.vault.names import (
+    MAX_NAME_BYTES,
+    MAX_NAME_CHARS,
+    assign_names,
+    is_plain_name,
+    note_name,
+)
 
 # ---------------------------------------------------------------- names
 
@@ -41,3 +47,23 @@ def test_assign_names_keeps_pins_and_resolves_collisions_deterministically() -> 
     names = assign_names(wanted, {"c": "Attention"}, taken=["other"])
     assert names == {"c": "Attention", "a": "attention (2)", "b": "Attention (3)", "d": "Other (2)"}
     assert assign_names(list(reversed(wanted)), {"c": "Attention"}, ["other"]) == names
+
+
+@pytest.mark.parametrize(
+    ("name", "plain"),
+    [
+        pytest.param("Attention Is All You Need (2)", True, id="a-note-name"),
+        pytest.param("C# (and) ... notes", True, id="a-persons-rename"),
+        pytest.param("../../../escaped-note", False, id="parent"),
+        pytest.param("..", False, id="dot-dot"),
+        pytest.param("/etc/passwd", False, id="absolute"),
+        pytest.param("a\\b", False, id="backslash"),
+        pytest.param(".hidden", False, id="hidden"),
+        pytest.param("bell\x07", False, id="control"),
+        pytest.param(" . ", False, id="nothing"),
+        pytest.param("x" * 252, True, id="longest"),
+        pytest.param("x" * 253, False, id="too-long"),
+    ],
+)
+def test_only_a_plain_file_name_is_taken_from_the_lock(name: str, plain: bool) -> None:
+    assert is_plain_name(name) is plain

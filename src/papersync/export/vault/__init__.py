@@ -1,8 +1,8 @@
 """The Obsidian vault: a note per paper, a note per reading day, an index, all linked both ways.
 
-Rendering (names, properties, Jinja2 templates, merging into what is on disk) is pure; only
-`VaultExporter` reads and writes files. papersync owns the frontmatter keys it writes and
-the text between its region markers; everything else in the vault is the person's.
+Rendering (names, properties, Jinja2 templates, merging into what is on disk) is pure; `scan`
+reads the vault back and only `VaultExporter` writes. papersync owns the frontmatter keys it
+writes and the text between its region markers; everything else in the vault is the person's.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from papersync.export.vault.scan import (
     read_note,
     vault_files,
 )
-from papersync.lock import Lock, Pins
+from papersync.lock import LOCK_NAME, Lock, Pins
 from papersync.model import Match, Reference
 
 __all__ = ["DAYS_DIR", "INDEX_NOTE", "PAPERS_DIR", "VaultExporter"]
@@ -272,7 +272,7 @@ def _refused_pins(lock: Lock) -> list[str]:
     """A problem line per note name in the lock that is not a plain file name (`../x`): the
     paper is given a fresh name instead, and nothing is written or removed by that name."""
     return [
-        f"lock: papers.{key}.note: {pins.note!r} is not a plain note name; ignored"
+        f"{LOCK_NAME}: papers.{key}.note: {pins.note!r} is not a plain note name; ignored"
         for key, pins in sorted(lock.papers.items())
         if pins.note and not is_plain_name(pins.note)
     ]

@@ -13,9 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from papersync.export.vault.bodies import clean_body
 from papersync.export.vault.layout import DAY_KEYS, INDEX_NOTE, PAPER_KEYS, day_path
-from papersync.export.vault.links import Aliases, WikiLinks, link_words
+from papersync.export.vault.links import Aliases, WikiLinks, link_words, settle_wikilinks
 from papersync.export.vault.names import fold
 from papersync.export.vault.render import Renderer, markdown_text
 from papersync.lock import Pins
@@ -148,7 +147,7 @@ def paper_note(
     readings: list[dict[str, Any]] = []
     mentioned: list[str] = []
     for mention in sorted(entry.mentions, key=lambda m: (m.date or dt.date.min, m.file, m.line)):
-        body = clean_body(mention.body, links.resolve)
+        body = settle_wikilinks(mention.body.strip("\n"), links.resolve)
         body, linked = link_words(body, word_targets, links.target(path))
         mentioned.extend(t for t in linked if t not in mentioned)
         readings.append(_reading(mention, body, links))

@@ -1,12 +1,13 @@
-"""Wikilinks: how a note is linked (Obsidian's "shortest path when possible"), and the words in
-a person's reading notes that name another paper, linked to its note.
+"""Wikilinks: how a note is linked (Obsidian's "shortest path when possible"), the wikilinks a
+person's reading notes carry (each lands on a note of this vault or becomes its text), and
+the words in those notes that name another paper, linked to its note.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from papersync.export.vault.layout import note_stem
@@ -20,6 +21,10 @@ _WORD_CHAR = re.compile(rf"[{_WORD}]", re.IGNORECASE)
 _PROTECTED = re.compile(r"`[^`\n]*`|\[\[[^\]\n]*\]\]|\[[^\]\n]*\]\([^)\n]*\)|<?https?://\S+")
 LINKABLE = re.compile(r"[\w.+\- ]+")
 """An alias safe as a wikilink's display text: no `|`, `]` or `#`."""
+_WIKILINK = re.compile(
+    r"(?P<embed>!?)\[\[(?P<target>[^\[\]\n|#^]*)(?P<sub>[#^][^\[\]\n|]*)?(?:\|(?P<text>[^\[\]\n]*))?\]\]"
+)
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.S)
 
 
 @dataclass(frozen=True)
@@ -164,3 +169,30 @@ def link_words(
         last = protected.end()
     out.extend(_link_span(text[last:], aliases, exclude, linked))
     return "".join(out), linked
+
+
+def settle_wikilinks(text: str, resolve: Callable[[str], str | None]) -> str:
+    """Every wikilink lands: `resolve` gives a target for a written one (a note in the vault,
+    or the note of a paper the log names by that title) or None, and then its text stays
+    as plain text. Embeds of files other than notes (`![[fig.png]]`) are left as written."""
+
+    def settle(found: re.Match[str]) -> str:
+        target = found["target"].strip()
+        if found["embed"] and "." in target.rpartition("/")[2]:
+            return found[0]
+        shown = found["text"] if found["text"] is not None else target
+        landed = resolve(target) if target else None
+        if landed is None:
+            return shown
+        if landed == target:
+            return found[0]
+        return f"{found['embed']}[[{landed}{found['sub'] or ''}|{shown}]]"
+
+    out: list[str] = []
+    last = 0
+    for code in _CODE.finditer(text):
+        out.append(_WIKILINK.sub(settle, text[last : code.start()]))
+        out.append(code[0])
+        last = code.end()
+    out.append(_WIKILINK.sub(settle, text[last:]))
+    return "".join(out)

@@ -72,7 +72,7 @@ def is_plain_name(name: str) -> bool:
         and "/" not in name
         and "\\" not in name
         and _CONTROL.search(name) is None
-        and len(name.encode()) <= MAX_NAME_BYTES + 40
+        and len(f"{name}.md".encode()) <= 255  # the longest file name most systems take
     )
 
 

@@ -20,6 +20,7 @@ from papersync import works
 from papersync.errors import CatalogError
 from papersync.match import STOPWORDS, mention_forms
 from papersync.model import Ids, Mention, Paper
+from papersync.names import claims, searchable
 from papersync.sources.catalog.arxiv_jsonl import parse_arxiv_record
 from papersync.sources.catalog.records import fold, loads_paper
 
@@ -153,18 +154,18 @@ class Finder:
     def named(self, name: str) -> list[Paper]:
         """Papers whose title or abstract holds `name` as a word (`DETR`, `Swin Transformer`):
         the evidence a short name needs; `match` judges how strong it is. Title hits first."""
-        folded = fold(name)
+        folded = fold(searchable(name))
         words = _words(folded)
         if not words:
             return []
-        query = " AND ".join(map(_quoted, words))
+        query = " AND ".join(map(_quoted, words)) + "*"  # `MobileNet` finds `MobileNets`
         found = self._query(
             "SELECT rowid FROM titles WHERE titles MATCH ? LIMIT ?", (query, NAMED_RETRIEVED)
         )
         found += self._query(
             "SELECT rowid FROM abstracts WHERE abstracts MATCH ? LIMIT ?", (query, NAMED_RETRIEVED)
         )
-        as_word = re.compile(rf"(?<!\w){re.escape(folded)}(?!\w)")
+        as_word = re.compile(rf"(?<!\w){re.escape(folded)}s?(?!\w)")
         in_title, in_abstract = [], []
         for paper in self._records(list(dict.fromkeys(rowid for (rowid,) in found))):
             if as_word.search(fold(paper.title)):
@@ -172,7 +173,8 @@ class Finder:
             elif paper.abstract and as_word.search(fold(paper.abstract)):
                 in_abstract.append(paper)
         in_title.sort(key=lambda paper: len(paper.title))
-        return (in_title + in_abstract)[:SHORTLIST]
+        claimed = [p for p in in_title + in_abstract if claims(name, [p])]  # evidence first
+        return list(dict.fromkeys(claimed + in_title + in_abstract))[:SHORTLIST]
 
     def _records(self, rowids: Sequence[int]) -> list[Paper]:
         """The stored records of these rows, in this order."""
