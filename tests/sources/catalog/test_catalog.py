@@ -419,3 +419,23 @@ def test_a_retitled_version_is_found_and_merged_into_one_work(
     decided = match.decide(wanted, catalog.search(wanted))
     assert decided.status is Status.MATCHED and decided.paper is not None
     assert (decided.paper.ids.arxiv, decided.paper.kind) == ("1406.2661", PaperKind.CONFERENCE)
+
+
+def test_a_paper_known_by_its_arxiv_id_gains_its_published_version_once_imported(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    resnet = dict(SPARSE, id="1512.03385", title="Deep Residual Learning for Image Recognition")
+    catalog.import_file(write_jsonl(tmp_path / "a.jsonl", [resnet]), "arxiv-jsonl")
+    assert catalog.get(Ids(arxiv="1512.03385")).kind is PaperKind.PREPRINT  # type: ignore[union-attr]
+    cvpr = Paper(
+        ids=Ids(doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16"),
+        title="Deep Residual Learning for Image Recognition.",
+        source="catalog",
+        year=2016,
+        venue="CVPR",
+        kind=PaperKind.CONFERENCE,
+    )
+    catalog.upsert([cvpr])
+    work = catalog.get(Ids(arxiv="1512.03385"))
+    assert work is not None and (work.kind, work.year) == (PaperKind.CONFERENCE, 2016)
+    assert work.ids == Ids(arxiv="1512.03385", doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16")
