@@ -388,7 +388,8 @@ def test_a_short_name_finds_papers_that_write_it_as_a_word(
 ) -> None:
     catalog.import_file(write_jsonl(tmp_path / "a.jsonl", ABSTRACTS), "arxiv-jsonl")
     found = [p.ids.arxiv for p in catalog.named("DETR")]
-    assert found == ["2010.04159", "2005.12872", "2106.99999"]  # title first; then abstracts
+    # the paper that defines the name first, then titles that write it, then abstracts
+    assert found == ["2005.12872", "2010.04159", "2106.99999"]
     assert [p.ids.arxiv for p in catalog.named("MoCo")] == ["1911.05722"]
     assert catalog.named("Moco v3") == [] and catalog.named("   ") == []
     name = Mention("[DETR]", "DETR", "l", 1, alias="DETR")
