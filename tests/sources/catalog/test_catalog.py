@@ -355,8 +355,9 @@ def test_a_catalog_damaged_inside_is_moved_aside_and_rebuilt_on_import(tmp_path:
         report = damaged.import_file(dump, "arxiv-jsonl")
         assert report.imported == 3000 and len(damaged) == 3000
         assert damaged.get(Ids(arxiv="2101.02999")) is not None
-    (note,) = [p for p in report.problems if "damaged" in p.message]
-    assert "moved aside" in note.message and "\n" not in note.message
+    assert report.rebuilt is not None and report.problems == ()
+    assert report.rebuilt.startswith(f"{path}: damaged (database disk image is malformed)")
+    assert "moved aside" in report.rebuilt and "\n" not in report.rebuilt
     assert (tmp_path / "catalog.sqlite.corrupt").exists()
 
 
@@ -388,12 +389,17 @@ def test_a_short_name_finds_papers_that_write_it_as_a_word(
 ) -> None:
     catalog.import_file(write_jsonl(tmp_path / "a.jsonl", ABSTRACTS), "arxiv-jsonl")
     found = [p.ids.arxiv for p in catalog.named("DETR")]
-    # the paper that defines the name first, then titles that write it, then abstracts
+    # the paper whose abstract defines the name first, then titles holding it, then abstracts
     assert found == ["2005.12872", "2010.04159", "2106.99999"]
     assert [p.ids.arxiv for p in catalog.named("MoCo")] == ["1911.05722"]
     assert catalog.named("Moco v3") == [] and catalog.named("   ") == []
     name = Mention("[DETR]", "DETR", "l", 1, alias="DETR")
     assert "2005.12872" in {p.ids.arxiv for p in catalog.search(name)}
+
+
+def conference(ids: Ids, title: str, year: int) -> Paper:
+    """A published record as DBLP gives one."""
+    return Paper(ids, title, "catalog", year=year, venue="Proc.", kind=PaperKind.CONFERENCE)
 
 
 def test_a_retitled_version_is_found_and_merged_into_one_work(
@@ -405,16 +411,23 @@ def test_a_retitled_version_is_found_and_merged_into_one_work(
         for n, word in enumerate(["Triple", "Dual", "Wasserstein", "Sequence", "Graph"])
     ]
     catalog.import_file(write_jsonl(tmp_path / "a.jsonl", [gan, *others]), "arxiv-jsonl")
-    nips = Paper(
-        ids=Ids(dblp="conf/nips/GoodfellowPMXWOCB14"),
-        title="Generative Adversarial Nets",
-        source="catalog",
-        year=2014,
-        venue="NIPS",
-        kind=PaperKind.CONFERENCE,
+    catalog.upsert(
+        [conference(Ids(dblp="conf/nips/GoodfellowPMXWOCB14"), "Generative Adversarial Nets", 2014)]
     )
-    catalog.upsert([nips])
     wanted = mention("GAN: Generative Adversarial Nets")
     decided = match.decide(wanted, catalog.search(wanted))
     assert decided.status is Status.MATCHED and decided.paper is not None
     assert (decided.paper.ids.arxiv, decided.paper.kind) == ("1406.2661", PaperKind.CONFERENCE)
+
+
+def test_a_paper_known_by_its_arxiv_id_gains_its_published_version_once_imported(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    resnet = dict(SPARSE, id="1512.03385", title="Deep Residual Learning for Image Recognition")
+    catalog.import_file(write_jsonl(tmp_path / "a.jsonl", [resnet]), "arxiv-jsonl")
+    assert catalog.get(Ids(arxiv="1512.03385")).kind is PaperKind.PREPRINT  # type: ignore[union-attr]
+    cvpr = Ids(doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16")
+    catalog.upsert([conference(cvpr, "Deep Residual Learning for Image Recognition.", 2016)])
+    work = catalog.get(Ids(arxiv="1512.03385"))
+    assert work is not None and (work.kind, work.year) == (PaperKind.CONFERENCE, 2016)
+    assert work.ids == Ids(arxiv="1512.03385", doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16")
