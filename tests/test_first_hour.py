@@ -184,3 +184,15 @@ def test_sync_json_is_the_report_as_one_object(
     assert done["mentions"] == 18 and done["statuses"]["ambiguous"] == 1
     assert done["outcomes"]["bibtex"]["written"] == [str(example_folder / "out" / "refs.bib")]
     assert done["dry_run"] is False and done["failures"] == {}
+
+
+def test_a_notes_glob_that_matches_nothing_beside_others_is_a_problem_line(
+    example_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = example_folder / "papersync.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("notes: [notes/log.md]", 'notes: [notes/log.md, "archve/*.md"]'))
+    assert main(["sync", "--offline", "--quiet", "--config", str(config)]) == 3
+    out = capsys.readouterr().out
+    assert f"problem: {config}: notes[1]: `archve/*.md` matches no file" in out
+    assert "mentions: 18;" in out

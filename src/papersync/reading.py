@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from papersync import parse, registry
@@ -139,10 +139,23 @@ def read_configured(
     config: Config, given: Sequence[str] = (), last_good: LastGood | None = None
 ) -> NotesRead:
     """The notes a command works on, parsed with the config's patterns."""
-    return read_notes(
+    read = read_notes(
         require_notes(config, given),
         patterns_of(config),
         config.folder,
         last_good,
         ignore=registry.own_notes(config),
     )
+    return read if given else with_unmatched(config, read)
+
+
+def with_unmatched(config: Config, read: NotesRead) -> NotesRead:
+    """`read` with a problem line for each `notes` glob that matches no file (a typo, a
+    folder moved), so one empty glob among others that match is not silently skipped."""
+    matched = {index for index, _, globbed in config.note_entries() if globbed}
+    unmatched = tuple(
+        f"{config.where}: notes[{index}]: `{entry}` matches no file"
+        for index, entry in enumerate(config.notes)
+        if any(ch in entry for ch in "*?[") and index not in matched
+    )
+    return replace(read, problems=unmatched + read.problems) if unmatched else read

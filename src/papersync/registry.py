@@ -89,13 +89,12 @@ class KeepsHandKeys(Protocol):
 
 @dataclass(frozen=True)
 class TargetSpec:
+    """A target, its settings under `export.<name>`: a local file or folder (`path`), unless
+    it is the Zotero library (`library_id`)."""
+
     name: str
-    key: str
-    """The config key that switches it on: `export.bibtex.path`, `export.zotero.library_id`."""
     build: Callable[[Config, Options], Exporter]
-    path: Callable[[Config], Path | None]
-    """The file or folder it owns (swept, fingerprinted, rehearsed); None when not local."""
-    configured: Callable[[Config], bool]
+    local: bool = True
     probe: Callable[[Config], Probe | None] = lambda config: None
     recover: Recover | None = None
     """Rebuilds a lost lock's names from the outputs; Zotero needs none (it adopts items)."""
@@ -104,14 +103,31 @@ class TargetSpec:
     own_notes: Callable[[Exporter], frozenset[str]] | None = None
     """Names of the notes there that are no paper: a `[[link]]` to one is not a mention."""
 
+    @property
+    def key(self) -> str:
+        """The config key that switches it on."""
+        return f"export.{self.name}.{'path' if self.local else 'library_id'}"
+
+    def path(self, config: Config) -> Path | None:
+        """The file or folder it owns (swept, fingerprinted, rehearsed); None when not local."""
+        path: Path | None = getattr(config.export, self.name).path if self.local else None
+        return path
+
+    def configured(self, config: Config) -> bool:
+        settings = getattr(config.export, self.name)
+        return settings.path is not None if self.local else bool(settings.library_id)
+
 
 @dataclass(frozen=True)
 class SourceSpec:
+    """An online source, its settings under `sources.<name>`."""
+
     name: str
-    key: str
     build: Callable[[Config, Http], OnlineSource]
-    enabled: Callable[[Config], bool]
     probe: Callable[[Config], Probe]
+
+    def enabled(self, config: Config) -> bool:
+        return bool(getattr(config.sources, self.name).enabled)
 
 
 def _bibtex(config: Config, o: Options) -> Exporter:
@@ -153,41 +169,18 @@ def _zotero_probe(config: Config) -> Probe:
 
 TARGETS: Mapping[str, TargetSpec] = {
     # Zotero first, so the vault, written last, can already link each note to its item.
-    "zotero": TargetSpec(
-        "zotero",
-        "export.zotero.library_id",
-        _zotero,
-        path=lambda c: None,
-        configured=lambda c: bool(c.export.zotero.library_id),
-        probe=_zotero_probe,
-    ),
-    "bibtex": TargetSpec(
-        "bibtex",
-        "export.bibtex.path",
-        _bibtex,
-        path=lambda c: c.export.bibtex.path,
-        configured=lambda c: c.export.bibtex.path is not None,
-        recover=_recover_all,
-    ),
-    "csl": TargetSpec(
-        "csl",
-        "export.csl.path",
-        _csl,
-        path=lambda c: c.export.csl.path,
-        configured=lambda c: c.export.csl.path is not None,
-    ),
+    "zotero": TargetSpec("zotero", _zotero, local=False, probe=_zotero_probe),
+    "bibtex": TargetSpec("bibtex", _bibtex, recover=_recover_all),
+    "csl": TargetSpec("csl", _csl),
     "vault": TargetSpec(
         "vault",
-        "export.vault.path",
         _vault,
-        path=lambda c: c.export.vault.path,
-        configured=lambda c: c.export.vault.path is not None,
         recover=_recover_of,
         aliases=lambda target, lock: cast(VaultExporter, target).aliases(lock),
         own_notes=lambda target: cast(VaultExporter, target).own_notes(),
     ),
 }
-FILE_TARGETS = tuple(name for name, spec in TARGETS.items() if spec.key.endswith(".path"))
+FILE_TARGETS = tuple(name for name, spec in TARGETS.items() if spec.local)
 """Targets written to a local file or folder: what `export` can write and `--out` redirects."""
 
 
@@ -224,35 +217,23 @@ def _s2_probe(config: Config) -> Probe:
 SOURCES: Mapping[str, SourceSpec] = {
     "arxiv": SourceSpec(
         "arxiv",
-        "sources.arxiv",
         _arxiv,
-        enabled=lambda c: c.sources.arxiv.enabled,
-        probe=lambda c: Probe(
+        lambda c: Probe(
             "arxiv", f"{c.sources.arxiv.url}/api/query?id_list=1706.03762&max_results=1", {}
         ),
     ),
-    "semanticscholar": SourceSpec(
-        "semanticscholar",
-        "sources.semanticscholar",
-        _semanticscholar,
-        enabled=lambda c: c.sources.semanticscholar.enabled,
-        probe=_s2_probe,
-    ),
+    "semanticscholar": SourceSpec("semanticscholar", _semanticscholar, _s2_probe),
     "crossref": SourceSpec(
         "crossref",
-        "sources.crossref",
         _crossref,
-        enabled=lambda c: c.sources.crossref.enabled,
-        probe=lambda c: Probe(
+        lambda c: Probe(
             "crossref", f"{c.sources.crossref.url}/works?query.bibliographic=attention&rows=1", {}
         ),
     ),
     "dblp": SourceSpec(
         "dblp",
-        "sources.dblp",
         _dblp,
-        enabled=lambda c: c.sources.dblp.enabled,
-        probe=lambda c: Probe(
+        lambda c: Probe(
             "dblp", f"{c.sources.dblp.url}/search/publ/api?q=attention&format=json&h=1", {}
         ),
     ),

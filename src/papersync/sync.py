@@ -19,7 +19,7 @@ from papersync.errors import CommandError, ZoteroError
 from papersync.export import Exporter, Outcome
 from papersync.lock import Lock
 from papersync.model import DecidedBy, Match, Mention, Paper, Reference, Status
-from papersync.reading import NotesRead, patterns_of, read_notes, require_notes
+from papersync.reading import NotesRead, patterns_of, read_notes, require_notes, with_unmatched
 from papersync.report import Report, statuses
 from papersync.resolve import Resolution
 from papersync.session import Progress, Session
@@ -336,6 +336,7 @@ def run(
             session.last_good,
             ignore=registry.own_notes(config),
         )
+        read = with_unmatched(config, read)
         session.last_good.forget_all_but(notes_files)
         resolution, built = library(
             session, read, offline=options.offline, refresh=options.refresh, progress=progress

@@ -28,8 +28,10 @@ RETRIEVED = 1000
 """Rows fetched from the index per mention before the cheap re-rank."""
 SHORTLIST = 20
 """Candidates handed to `match.decide` per mention after re-ranking by title similarity."""
-VERSIONS_OF = 2
+VERSIONS_OF = 1
 """Closest rows whose other versions (a retitled preprint or published record) are looked up."""
+VERSIONS_RETRIEVED = 300
+"""Rows sharing two rare words with it fetched per close row, before the similarity cut."""
 VERSIONS_COMPARED = 10
 """Most similar titles compared word by word with a close row, looking for its other version."""
 SIMILAR_VERSION = 0.6
@@ -51,24 +53,42 @@ class Finder:
 
     def __init__(self, query: Query) -> None:
         self._query = query
+        self._published: bool | None = None
+
+    def _holds_published(self) -> bool:
+        """Whether any record is not from the arXiv snapshot: without one, no record has
+        another version to find. Asked once (two ranges of the key index), then remembered."""
+        if self._published is None:
+            self._published = bool(
+                self._query(
+                    "SELECT 1 FROM papers WHERE key < 'arxiv:' OR key >= 'arxiv;' LIMIT 1", ()
+                )
+            )
+        return self._published
 
     def get(self, ids: Ids) -> Paper | None:
         """The stored work with any of these ids: its records merged, so a paper known by its
-        arXiv id comes with its published version when the catalog holds one by a stated id."""
+        arXiv id comes with its published version (by a stated id, or by title, authors and
+        year as in `search`) once the catalog holds one."""
         names = [f"{prefix}:{value}" for prefix, value in ids.ranked() if value]
         if not names:
             return None
         marks = ",".join("?" * len(names))
         doi = ids.doi.lower() if ids.doi else None
-        rows = self._query(
-            "SELECT r.format, r.record FROM records r WHERE r.id IN ("
-            f" SELECT id FROM papers WHERE key IN ({marks})"
-            f" UNION SELECT paper FROM ids WHERE name IN ({marks})"
-            " UNION SELECT id FROM papers WHERE doi = ?) ORDER BY r.id",
-            [*names, *names, doi],
+        found = dict(
+            self._query(
+                "SELECT id, norm FROM papers WHERE id IN ("
+                f" SELECT id FROM papers WHERE key IN ({marks})"
+                f" UNION SELECT paper FROM ids WHERE name IN ({marks})"
+                " UNION SELECT id FROM papers WHERE doi = ?) ORDER BY id",
+                [*names, *names, doi],
+            )
         )
+        rowids = list(found)
+        if found and self._holds_published():
+            rowids += self._other_versions(rowids[:VERSIONS_OF], found)
         wanted = set(names)
-        for work in works.merge(loads(fmt, record) for fmt, record in rows):
+        for work in works.merge(self._records(rowids)):
             if wanted & {f"{p}:{v}" for p, v in work.ids.ranked() if v}:
                 return work
         return None
@@ -96,8 +116,9 @@ class Finder:
         if mention.is_name:
             papers += self.named(mention.title)
         papers += self._records(chosen)
-        likely = [r for r in chosen[:VERSIONS_OF] if best[r] >= CLOSE_ENOUGH]
-        papers += self._records(self._other_versions(likely, rows))
+        if self._holds_published():
+            likely = [r for r in chosen[:VERSIONS_OF] if best[r] >= CLOSE_ENOUGH]
+            papers += self._records(self._other_versions(likely, rows))
         return tuple(dict.fromkeys(papers))
 
     def _other_versions(self, rowids: Sequence[int], norms: Mapping[int, str]) -> list[int]:
@@ -118,7 +139,7 @@ class Finder:
             if len(stems) < 2:
                 continue
             pairs = [f"({a} AND {b})" for a, b in itertools.combinations(stems, 2)]
-            titles = dict(self._titles_matching(" OR ".join(pairs)))
+            titles = dict(self._titles_matching(" OR ".join(pairs), VERSIONS_RETRIEVED))
             for _, _, other in process.extract(
                 norms[rowid],
                 {k: v for k, v in titles.items() if k not in rowids},
@@ -168,13 +189,13 @@ class Finder:
         }
         return [loads(*records[rowid]) for rowid in rowids if rowid in records]
 
-    def _titles_matching(self, query: str) -> list[tuple[int, str]]:
+    def _titles_matching(self, query: str, limit: int = RETRIEVED) -> list[tuple[int, str]]:
         if not query:
             return []
         return self._query(
             "SELECT p.id, p.norm FROM titles JOIN papers p ON p.id = titles.rowid"
             " WHERE titles MATCH ? LIMIT ?",
-            (query, RETRIEVED),
+            (query, limit),
         )
 
     def _match_queries(self, forms: Sequence[str]) -> tuple[str, str]:

@@ -268,6 +268,7 @@ class Catalog:
             raise CatalogError(f"{self.path}: cannot write the catalog ({exc})") from exc
         finally:
             self._db.execute("PRAGMA synchronous = FULL")
+            self._find = Finder(self._query)  # what it remembered of the catalog may be stale
         return ImportReport(
             counts["imported"],
             counts["updated"],
