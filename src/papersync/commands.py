@@ -14,6 +14,7 @@ from pathlib import Path
 from papersync import registry, starter
 from papersync import review as reviewing
 from papersync.config import CONFIG_NAME, Config
+from papersync.doctor import check_services
 from papersync.errors import CommandError, ConfigError, ZoteroError
 from papersync.export import Outcome
 from papersync.lock import Decision
@@ -202,7 +203,7 @@ def doctor(config: Config) -> list[tuple[bool, str]]:
         checks.append((False, "notes: none configured"))
     checks.append(_writable(config.state_dir, "state_dir"))
     checks.append(_writable(config.cache_dir, "cache_dir"))
-    checks.extend(registry.check_services(config))
+    checks.extend(check_services(config))
     return checks
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol, cast, runtime_checkable
 
 from papersync.config import Config
-from papersync.errors import ConfigError, SourceError
+from papersync.errors import ConfigError
 from papersync.export import Exporter
 from papersync.export.bibtex import BibtexExporter
 from papersync.export.csl import CslExporter
@@ -366,43 +366,6 @@ def zotero_exporter(config: Config, *, dry_run: bool = False) -> ZoteroExporter:
     )
 
 
-def probes(config: Config) -> list[Probe | ConfigError]:
-    """What `doctor` asks: every enabled source, then every configured online target; a
-    setting that cannot make its request (a malformed key) is that check's failure."""
-    makers: list[Callable[[Config], Probe | None]] = [
-        spec.probe for spec in SOURCES.values() if spec.enabled(config)
-    ]
-    makers += [spec.probe for spec in TARGETS.values() if spec.configured(config)]
-    found: list[Probe | ConfigError] = []
-    for make in makers:
-        try:
-            probe = make(config)
-        except ConfigError as exc:
-            found.append(exc)
-            continue
-        if probe is not None:
-            found.append(probe)
-    return found
-
-
-def check_services(config: Config) -> list[tuple[bool, str]]:
-    """One cheap real request per enabled service (and Zotero's key check) for `doctor`."""
-    checks: list[tuple[bool, str]] = []
-    s = config.sources
-    policy = Policy(connect_timeout=5.0, read_timeout=min(s.timeout, 10.0), retries=0)
-    with Http(None, contact=s.crossref.mailto, policy=policy) as http:
-        for probe in probes(config):
-            if isinstance(probe, ConfigError):
-                checks.append((False, str(probe)))
-                continue
-            try:
-                http.get(probe.url, headers=dict(probe.headers), accept=probe.accept)
-                checks.append((True, f"{probe.name}: answers"))
-            except SourceError as exc:
-                checks.append((False, f"{probe.name}: {exc}"))
-    return checks
-
-
 __all__ = [
     "FILE_TARGETS",
     "SOURCES",
@@ -413,7 +376,6 @@ __all__ = [
     "Services",
     "SourceSpec",
     "TargetSpec",
-    "check_services",
     "configured_targets",
     "connect",
     "exporter",
@@ -421,7 +383,6 @@ __all__ = [
     "own_notes",
     "owned_paths",
     "person_aliases",
-    "probes",
     "recover_pins",
     "target_path",
 ]

@@ -10,7 +10,7 @@ import pytest
 from zotero_papers import SUBSET, exporter, push, quick_http, reference
 
 from fake_zotero import FakeZotero, Fault
-from papersync import registry
+from papersync import doctor, registry
 from papersync.config import load
 from papersync.errors import ConfigError, ZoteroError
 from papersync.export.zotero.api import WriteResult, ZoteroApi, write_result
@@ -132,7 +132,7 @@ def test_doctor_accepts_the_key_a_crlf_env_file_gives(
     )
     monkeypatch.setenv("ZOTERO_API_KEY", f"{server.api_key}\r")
 
-    [(ok, line)] = registry.check_services(load(tmp_path / "papersync.yaml"))
+    [(ok, line)] = doctor.check_services(load(tmp_path / "papersync.yaml"))
 
     assert ok, line
     assert server.log == [("GET", "/keys/current", 200)]
