@@ -302,16 +302,22 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
         transient=True,
         disable=not bar,
     ) as progress:
-        current: list[TaskID] = []
+        current: list[tuple[TaskID, str]] = []
 
         def stage(description: str) -> None:
+            """A new step gets a new line; news of the same step (`resolving: 40/199 …`, after
+            every request) updates its line in place."""
             if not bar:
                 if args.verbose:
                     print(description)
                 return
-            for task in current:
+            step = description.split(":", 1)[0]
+            if current and current[0][1] == step:
+                progress.update(current[0][0], description=description)
+                return
+            for task, _ in current:
                 progress.update(task, completed=1)
-            current[:] = [progress.add_task(description, total=1)]
+            current[:] = [(progress.add_task(description, total=1), step)]
 
         done = commands.sync(
             config,
