@@ -97,3 +97,14 @@ def test_missing_default_file_is_fine_but_a_named_one_is_not(
     assert isinstance(load(tmp_path / "papersync.yaml"), Config)
     with pytest.raises(ConfigError, match="no config file here"):
         load(tmp_path / "papersync.yaml", required=True)
+
+
+def test_a_key_written_twice_is_a_config_error_naming_it_and_its_line(tmp_path: Path) -> None:
+    text = "sources:\n  dblp:\n    enabled: true\n  dblp:\n    enabled: false\n"
+    with pytest.raises(ConfigError, match=r"papersync.yaml:4: sources.dblp: written twice"):
+        load(write(tmp_path, text))
+
+
+def test_example_config_writes_each_key_once(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "config.example.yaml"
+    load(write(tmp_path, example.read_text(encoding="utf-8")))

@@ -196,6 +196,44 @@ _FILL_ONLY = frozenset({"S2_API_KEY", "ZOTERO_API_KEY"})
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key written twice: YAML would silently keep the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise _DuplicateKey(str(key), key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _key_paths(node: yaml.Node | None, path: tuple[str, ...] = ()) -> dict[int, str]:
+    """Each mapping key's line → its dotted path, to name a duplicate key in full."""
+    found: dict[int, str] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value in node.value:
+            here = (*path, str(key_node.value))
+            found[key_node.start_mark.line + 1] = ".".join(here)
+            found.update(_key_paths(value, here))
+    return found
+
+
+def _parse_yaml(path: Path, text: str) -> object:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except _DuplicateKey as exc:
+        name = _key_paths(yaml.compose(text, Loader=yaml.SafeLoader)).get(exc.line, exc.key)
+        raise ConfigError(f"{path}:{exc.line}: {name}: written twice") from exc
+
+
 def load(path: Path | None, *, required: bool = False) -> Config:
     """Read the config at `path`; without one (and not `required`), defaults around the cwd."""
     if path is None or (not path.exists() and not required):
@@ -206,7 +244,7 @@ def load(path: Path | None, *, required: bool = False) -> Config:
             f"{path}: no config file here; run `papersync init` to write one, or pass --config FILE"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _parse_yaml(path, path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from exc
     except yaml.YAMLError as exc:
