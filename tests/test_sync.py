@@ -17,6 +17,7 @@ import pytest
 from papersync import commands
 from papersync.config import Config, load
 from papersync.errors import LockError, RunLockedError
+from papersync.fingerprint import FINGERPRINT_NAME
 from papersync.session import run_lock
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -351,6 +352,26 @@ def test_a_no_op_run_is_recognised_and_any_change_runs_again(tmp_path: Path) -> 
     text = note.read_text(encoding="utf-8")
     assert "第三次读" in text and text.endswith("\nMy own thought.\n")
 
+
+
+def test_a_no_op_run_reports_the_same_totals_as_a_run_that_found_nothing_to_do(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    import_catalog(config, *example_catalogs())
+    commands.sync(config, offline=True, say=lambda _: None)
+    remembered = commands.sync(config, offline=True, say=lambda _: None)
+    (tmp_path / FINGERPRINT_NAME).unlink()
+    rerun = commands.sync(config, offline=True, say=lambda _: None)
+    assert rerun.outcomes["vault"].totals["papers"] > 0
+    assert {n: o.totals for n, o in remembered.outcomes.items()} == {
+        n: o.totals for n, o in rerun.outcomes.items()
+    }
+    assert {n: o.counts for n, o in remembered.outcomes.items()} == {
+        n: o.counts for n, o in rerun.outcomes.items()
+    }
 
 def test_a_lost_catalog_never_strips_metadata_from_exports(tmp_path: Path) -> None:
     config = make_config(tmp_path)

@@ -68,15 +68,19 @@ def outputs_state(config: Config) -> dict[str, list[int]]:
 def remembered(config: Config, digest: str) -> Report | None:
     """The last run's report, if its inputs and outputs are exactly as they are now.
 
-    Its counts of mentions and papers stand; what the last run did (files written, items
-    created) does not repeat: this run did nothing, so each tally reads 0.
+    Its counts of mentions and papers and each target's totals stand; what the last run did
+    (files written, items created) does not repeat: this run did nothing, so each tally reads 0.
     """
     try:
         saved = json.loads((config.state_dir / FINGERPRINT_NAME).read_text(encoding="utf-8"))
         if saved["inputs"] != digest or saved["outputs"] != outputs_state(config):
             return None
         outcomes = {
-            name: Outcome(unchanged=int(o["files"]), counts=dict.fromkeys(o["counts"], 0))
+            name: Outcome(
+                unchanged=int(o["files"]),
+                counts=dict.fromkeys(o["counts"], 0),
+                totals={str(k): int(n) for k, n in o["totals"].items()},
+            )
             for name, o in saved["outcomes"].items()
         }
         return Report(
@@ -103,7 +107,11 @@ def remember(config: Config, digest: str, report: Report) -> None:
         "statuses": dict(report.statuses),
         "papers": report.papers,
         "outcomes": {
-            name: {"files": len(o.written) + o.unchanged, "counts": sorted(o.counts)}
+            name: {
+                "files": len(o.written) + o.unchanged,
+                "counts": sorted(o.counts),
+                "totals": dict(o.totals),
+            }
             for name, o in report.outcomes.items()
         },
     }

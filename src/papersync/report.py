@@ -56,7 +56,8 @@ def outcome_line(name: str, o: Outcome, *, dry_run: bool = False) -> str:
     parts = [f"{len(o.written)} {'would be written' if dry_run else 'written'}"]
     if "unchanged" not in o.counts:
         parts.append(f"{o.unchanged} unchanged")
-    parts += [f"{n} {k.replace('_', ' ')}" for k, n in sorted(o.counts.items())]
+    tallies = sorted({**o.counts, **o.totals}.items())
+    parts += [f"{n} {k.replace('_', ' ')}" for k, n in tallies]
     return f"{name}: {', '.join(parts)}"
 
 
@@ -85,7 +86,7 @@ def report_json(report: Report) -> dict[str, Any]:
             name: {
                 "written": list(o.written),
                 "unchanged": o.unchanged,
-                "counts": dict(o.counts),
+                "counts": {**o.counts, **o.totals},
                 "problems": list(o.problems),
             }
             for name, o in report.outcomes.items()

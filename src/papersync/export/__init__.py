@@ -25,7 +25,9 @@ class Outcome:
     problems: tuple[str, ...] = ()
     """One line each: conflicts kept for the user, items that failed and why."""
     counts: Mapping[str, int] = field(default_factory=dict)
-    """Exporter-specific tallies for the report, e.g. Zotero `created`/`updated`/`adopted`."""
+    """Exporter-specific tallies of what this run did, e.g. Zotero `created`/`updated`/`adopted`."""
+    totals: Mapping[str, int] = field(default_factory=dict)
+    """What the target holds after the run (a vault's papers and days): true also of a no-op."""
 
 
 class Exporter(Protocol):

@@ -160,14 +160,16 @@ class VaultExporter:
             for key, path in paths.items()
             if not key.startswith("unresolved:") and lock.pins(key).note != note_stem(path)
         }
-        report.counts["papers"] = len(references)
-        report.counts["days"] = sum(1 for n in notes if n.owned == DAY_KEYS)
         return Outcome(
             written=tuple(report.written),
             unchanged=report.unchanged,
             pins=pins,
             problems=tuple(report.problems),
             counts=dict(report.counts),
+            totals={
+                "papers": len(references),
+                "days": sum(1 for n in notes if n.owned == DAY_KEYS),
+            },
         )
 
     def recover_pins(self, references: Sequence[Reference]) -> dict[str, Pins]:
