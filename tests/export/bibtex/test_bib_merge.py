@@ -251,6 +251,19 @@ def test_a_crlf_file_stays_crlf_and_mixed_endings_are_kept_byte_for_byte() -> No
     assert merge(notepad, refs, (), lock).text == notepad
 
 
+
+def test_a_crlf_file_with_a_line_appended_in_lf_still_holds_papersyncs_entries() -> None:
+    refs = hostile_references()[:3]
+    lock = Lock(papers={r.key: Pins(citekey=r.citekey) for r in refs})
+    crlf = render("", refs, UNRESOLVED, lock).replace("\n", "\r\n")
+    mixed = crlf + "% appended by a script\n"
+    merged = merge(mixed, refs, UNRESOLVED, lock)
+    assert not merged.problems
+    assert merged.counts["entries updated"] == 0
+    assert sorted(entry_keys(merged.text)) == sorted(r.citekey for r in refs)
+    assert "% appended by a script\n" in merged.text
+    assert merged.text.count(BEGIN_MARK) == 1
+
 def test_a_citekey_renamed_in_the_lock_renames_the_entry() -> None:
     refs = hostile_references()[:3]
     vae = next(r for r in refs if r.paper is VAE)

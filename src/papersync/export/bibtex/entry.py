@@ -171,8 +171,9 @@ def written_by_papersync(block: str) -> bool:
 
     Anything else under a key papersync owns was written or edited by hand, and is left alone;
     an edit that keeps this shape (a retyped title) cannot be told apart and is overwritten.
+    Line endings do not count: an entry saved with CRLF is still papersync's.
     """
-    shape = _OWN_SHAPE.fullmatch(block)
+    shape = _OWN_SHAPE.fullmatch(block.replace("\r\n", "\n"))
     if shape is None:
         return False
     names = [_SPELLING.get(f, f) for f in FIELD_ORDER]
@@ -190,7 +191,9 @@ def own_ids(block: str) -> Ids | None:
     """
     if not written_by_papersync(block):
         return None
-    fields = {name.lower(): value for name, value in _OWN_VALUE.findall(block)}
+    fields = {
+        name.lower(): value for name, value in _OWN_VALUE.findall(block.replace("\r\n", "\n"))
+    }
     eprint = bare_arxiv(unquote(fields.get("eprint", "")))
     biburl = unquote(fields.get("biburl", ""))
     dblp = biburl.removeprefix(_DBLP_BIBURL[0]).removesuffix(_DBLP_BIBURL[1])

@@ -122,10 +122,10 @@ def own_citekeys(text: str) -> dict[str, str]:
 
 def _without_listing(text: str) -> str:
     """The text with papersync's not-exported comment block (and the blank lines after it) cut."""
-    begin = re.search(r"^" + re.escape(BEGIN_MARK) + r"$", text, re.MULTILINE)
+    begin = re.search(r"^" + re.escape(BEGIN_MARK) + r"\r?$", text, re.MULTILINE)
     if begin is None:
         return text
-    end = re.compile(r"^" + re.escape(END_MARK) + r"$", re.MULTILINE).search(text, begin.end())
+    end = re.compile(r"^" + re.escape(END_MARK) + r"\r?$", re.MULTILINE).search(text, begin.end())
     if end is None:
         return text
     after = _TRAILING_BLANKS.match(text, end.end() + 1)
@@ -244,7 +244,8 @@ def _changes(owned: Set[Block], text: str, written: Mapping[str, str]) -> dict[s
     """
     before: dict[str, str] = {}
     for block in sorted(owned, key=lambda b: b.start):
-        before.setdefault((block.key or "").casefold(), text[block.start : block.end])
+        old = text[block.start : block.end].replace("\r\n", "\n")
+        before.setdefault((block.key or "").casefold(), old)
     return {
         "entries added": sum(1 for k in written if k not in before),
         "entries updated": sum(1 for k, e in written.items() if k in before and before[k] != e),
