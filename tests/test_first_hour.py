@@ -47,6 +47,20 @@ def test_init_proposes_the_logs_it_finds_and_never_a_vault(
     assert [m.title for m in commands.scan(config).mentions] == ["Attention Is All You Need"]
 
 
+
+def test_init_finds_a_log_kept_as_plain_text_but_not_other_text_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "2024.txt").write_text(LOG, encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text("numpy>=1.26\nrequests\n", encoding="utf-8")
+    (tmp_path / "LICENSE.txt").write_text("See http://www.apache.org/licenses/\n", "utf-8")
+
+    assert main(["init", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "logs/2024.txt  (1 mentions)" in out and "LICENSE" not in out
+    assert load(tmp_path / "papersync.yaml").notes == ("logs/2024.txt",)
+
 def test_init_in_a_folder_without_logs_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

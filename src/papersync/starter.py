@@ -19,6 +19,8 @@ OWN_NOTE_MARK = "%% papersync:begin"
 """What every note papersync writes carries: such files are outputs, never logs."""
 LARGEST = 5_000_000
 """Bytes; a bigger Markdown file is an export or a dump, not a log someone writes by hand."""
+LOG_SUFFIXES = (".md", ".markdown", ".txt")
+"""Markdown, also when saved as plain text; a `.txt` is proposed only if it mentions papers."""
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,11 @@ class Started:
 
 
 def markdown_files(folder: Path) -> Iterator[Path]:
-    """Every `.md` under `folder`, hidden folders (`.obsidian`, `.git`) left out, sorted."""
+    """Every possible log under `folder` (see LOG_SUFFIXES), hidden folders left out, sorted."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.lower().endswith(".md") and not name.startswith("."):
+            if name.lower().endswith(LOG_SUFFIXES) and not name.startswith("."):
                 yield Path(root) / name
 
 
