@@ -409,3 +409,19 @@ def test_dry_run_lists_what_would_change_and_writes_nothing(tmp_path: Path) -> N
         for w in o.written
     }
     assert len(written) == len(would)
+
+
+def test_a_config_without_any_export_target_says_so_instead_of_claiming_exports(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "notes").mkdir()
+    shutil.copy(EXAMPLES / "reading-log.md", tmp_path / "notes" / "log.md")
+    (tmp_path / "papersync.yaml").write_text("notes: [notes/log.md]\ncache_dir: cache\n")
+    config = load(tmp_path / "papersync.yaml")
+    import_catalog(config, *example_catalogs())
+    report = commands.sync(config, offline=True, say=lambda _: None)
+    assert not report.outcomes
+    assert any(
+        "no export target is configured" in n and "export.bibtex.path" in n
+        for n in report.notices
+    )

@@ -290,6 +290,11 @@ def _notices(
 ) -> tuple[str, ...]:
     """What the person should know about this run beyond its counts."""
     notices = []
+    if not registry.configured_targets(session.config):
+        notices.append(
+            "no export target is configured, so nothing was written: set export.bibtex.path, "
+            "export.vault.path or export.csl.path (`papersync init` writes a config with them)"
+        )
     if built.recovered:
         notices.append(f"lock rebuilt from outputs: names of {built.recovered} paper(s) recovered")
     open_ = any(
