@@ -235,6 +235,15 @@ def test_cjk_in_ascii_mode_is_kept_and_reported() -> None:
     assert any("no ASCII LaTeX spelling" in p for p in merged.problems)
 
 
+
+def test_an_invalid_citekey_chosen_in_the_lock_names_the_lock_key_it_came_from() -> None:
+    ref = replace(hostile_references()[0], citekey="my key, {bad}")
+    merged = merge("", [ref], (), Lock(papers={ref.key: Pins(citekey=ref.citekey)}))
+    assert merged.problems == (
+        f"papersync.lock.yaml: papers.{ref.key}.citekey: 'my key, {{bad}}' is not a valid "
+        "citation key (letters, digits and _.:/- only); its entry is not written",
+    )
+
 def test_a_crlf_file_stays_crlf_and_mixed_endings_are_kept_byte_for_byte() -> None:
     refs = hostile_references()[:3]
     crlf = HANDWRITTEN.replace("\n", "\r\n")

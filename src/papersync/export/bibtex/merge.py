@@ -33,7 +33,7 @@ from papersync.export.bibtex.entry import (
     written_by_papersync,
 )
 from papersync.export.bibtex.latex import Untypable, without_controls
-from papersync.lock import Lock
+from papersync.lock import LOCK_NAME, Lock
 from papersync.model import Match, Reference, Status
 
 BEGIN_MARK = (
@@ -270,7 +270,8 @@ def _entries(
             continue
         if not is_valid(reference.citekey):
             out.problems.append(
-                f"{reference.key}: citation key {reference.citekey!r} is not valid; skipped"
+                f"{LOCK_NAME}: papers.{reference.key}.citekey: {reference.citekey!r} is not a "
+                "valid citation key (letters, digits and _.:/- only); its entry is not written"
             )
             continue
         folded = reference.citekey.casefold()
