@@ -184,7 +184,7 @@ def test_catalog_import_of_a_config_file_is_one_line_and_an_error_exit(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PAPERSYNC_CACHE_DIR", str(tmp_path / "cache"))
-    Path("papersync.yaml").write_text("notes: [log.md]\n" * 58)
+    Path("papersync.yaml").write_text("notes: [log.md]\n" + "# a comment\n" * 57)
     assert main(["catalog", "import", "papersync.yaml"]) != 0
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.startswith("papersync: papersync.yaml: not a catalog file")
