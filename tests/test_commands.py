@@ -237,3 +237,16 @@ def test_doctor_with_a_malformed_zotero_key_fails_that_check_and_runs_the_others
     (zotero,) = [line for line in out.splitlines() if "malformed API key" in line]
     assert zotero.startswith("FAIL") and "abc" not in zotero
     assert "FAIL  crossref:" in out
+
+
+def test_a_zotero_dry_run_that_cannot_read_the_library_is_partial(
+    config: Config, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERSYNC_ZOTERO_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("ZOTERO_API_KEY", "k" * 24)
+    yaml = config.source_file
+    assert yaml is not None
+    yaml.write_text(yaml.read_text() + "  zotero: {library_id: '12345'}\n", encoding="utf-8")
+    assert main(["zotero", "push", "--dry-run", "--config", str(yaml)]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "library not read" in err and "127.0.0.1:9" in err

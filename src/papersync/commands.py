@@ -145,8 +145,8 @@ def zotero_push(config: Config, *, dry_run: bool = False) -> ZoteroPush:
                 return ZoteroPush(Outcome(), exporter.plan(built.references, built.lock).lines())
             except ZoteroError as exc:
                 plan = exporter.plan_unread(built.references, built.lock)
-                note = f"library not read ({exc}); assuming it holds none of these papers"
-                return ZoteroPush(Outcome(), [note, *plan.lines()])
+                note = f"library not read ({exc}); the plan assumes it holds none of these papers"
+                return ZoteroPush(Outcome(problems=(note,)), plan.lines())
         session.save(built.lock)
         outcome = exporter.export(built.references, built.unresolved, session.lock)
         session.save(session.lock.with_pins(outcome.pins))
