@@ -108,3 +108,15 @@ def test_a_key_written_twice_is_a_config_error_naming_it_and_its_line(tmp_path: 
 def test_example_config_writes_each_key_once(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[1] / "config.example.yaml"
     load(write(tmp_path, example.read_text(encoding="utf-8")))
+
+
+def test_a_glob_leaves_out_a_symlink_inside_an_output_folder_that_points_elsewhere(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "log.md").write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "note.md").write_text("x")
+    (tmp_path / "vault").mkdir()
+    (tmp_path / "vault" / "note.md").symlink_to(tmp_path / "elsewhere" / "note.md")
+    config = load(write(tmp_path, "notes: ['*.md', 'vault/*.md']\n"))
+    assert config.note_files(skip=[tmp_path / "vault"]) == [tmp_path / "log.md"]

@@ -169,12 +169,14 @@ class Config:
     def note_files(self, skip: Collection[Path] = ()) -> list[Path]:
         """Every file the `notes` entries name, globs expanded, in a stable order.
 
-        Glob matches under a folder in `skip` (papersync's own outputs) are left out.
+        Glob matches under a folder in `skip` (papersync's own outputs) are left out, also a
+        symlink there that points elsewhere: where the file sits decides, not what it names.
         """
         folders = [folder.resolve() for folder in skip]
         found: dict[Path, None] = {}
         for _, path, globbed in self.note_entries():
-            if globbed and any(path.resolve().is_relative_to(f) for f in folders):
+            places = (path.resolve(), path.parent.resolve() / path.name)
+            if globbed and any(p.is_relative_to(f) for p in places for f in folders):
                 continue
             found.setdefault(path, None)
         return list(found)
