@@ -250,3 +250,16 @@ def test_a_zotero_dry_run_that_cannot_read_the_library_is_partial(
     assert main(["zotero", "push", "--dry-run", "--config", str(yaml)]) == 3
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "library not read" in err and "127.0.0.1:9" in err
+
+
+def test_status_counts_the_decisions_of_the_notes_as_sync_does_and_names_the_kept_rest(
+    config: Config,
+) -> None:
+    log = config.state_dir / "notes" / "log.md"
+    commands.sync(config, offline=True, say=lambda _: None)
+    dinov2 = "《DINOv2: Learning Robust Visual Features without Supervision》"
+    log.write_text(log.read_text(encoding="utf-8").replace(dinov2, ""), encoding="utf-8")
+    report = commands.sync(config, offline=True, say=lambda _: None)
+    counts = commands.status(config)
+    assert dict(counts.decisions) == dict(report.statuses)
+    assert counts.kept == 1

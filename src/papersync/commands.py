@@ -176,8 +176,12 @@ def status(config: Config) -> StatusCounts:
     except ConfigError:
         groups = None
     counted = {str(s): 0 for s in Status}
-    for decision in current.decisions.values():
-        counted[str(decision.status)] += 1
+    kept = 0
+    for key, decision in current.decisions.items():
+        if groups is None or key in groups:
+            counted[str(decision.status)] += 1
+        else:  # a mention no longer in the notes: its decision stays, sync does not count it
+            kept += 1
     pins = current.papers.values()
     open_ = (Status.AMBIGUOUS, Status.UNRESOLVED)
     found = [current.decisions.get(k) for k in groups or {}]
@@ -187,6 +191,7 @@ def status(config: Config) -> StatusCounts:
         never_asked=sum(1 for d in found if d is None),
         awaiting_review=sum(1 for d in found if d is not None and d.status in open_),
         decisions=counted,
+        kept=kept,
         citekeys=sum(1 for p in pins if p.citekey),
         notes=sum(1 for p in pins if p.note),
         zotero=sum(1 for p in pins if p.zotero_key),

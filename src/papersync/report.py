@@ -116,6 +116,9 @@ class StatusCounts:
     awaiting_review: int
     """Distinct mentions decided ambiguous or unresolved: `papersync review` settles them."""
     decisions: Mapping[str, int]
+    """Decisions of the mentions in the notes (all of them when the notes cannot be read)."""
+    kept: int
+    """Decisions kept in the lock for mentions no longer in the notes."""
     citekeys: int
     notes: int
     zotero: int
@@ -128,7 +131,8 @@ def describe_status(s: StatusCounts) -> str:
             f"notes: {s.mentions} mentions of {s.distinct} distinct papers; "
             f"{s.awaiting_review} awaiting review, {s.never_asked} not resolved yet"
         )
-    lines.append("lock: " + ", ".join(f"{n} {k}" for k, n in s.decisions.items()))
+    kept = f"; {s.kept} kept for mentions no longer in the notes" if s.kept else ""
+    lines.append("lock: " + ", ".join(f"{n} {k}" for k, n in s.decisions.items()) + kept)
     lines.append(
         f"papers: {s.citekeys} with citation keys, {s.notes} vault notes, {s.zotero} in Zotero"
     )
