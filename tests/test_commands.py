@@ -104,6 +104,34 @@ def test_interactive_review_takes_ids_numbers_and_skips(config: Config) -> None:
     assert gan.ids.arxiv == "1406.2661" and gan.decided_by is DecidedBy.USER
 
 
+
+def test_an_answer_review_cannot_read_asks_the_same_mention_again_saying_why(
+    config: Config,
+) -> None:
+    commands.resolve(config, offline=True)
+    answers = iter(["7", "1"])
+    asked: list[str] = []
+
+    def ask(match: object, where: str) -> str:
+        asked.append(where)
+        return next(answers, "")
+
+    assert commands.review(config, ask=ask) == 1
+    assert asked[0] == "notes/log.md:70" and asked[1].startswith("notes/log.md:70")
+    assert "'7' not understood" in asked[1]
+    gan = load_lock(lock_file(config)).decisions["title:generative adversarial nets"]
+    assert gan.status is Status.MATCHED and gan.decided_by is DecidedBy.USER
+
+
+def test_accept_best_passes_over_a_mention_without_candidates(config: Config) -> None:
+    log = config.state_dir / "notes" / "log.md"
+    log.write_text(log.read_text(encoding="utf-8") + "\n《Qzxv Wvut Unheard Of》\n", "utf-8")
+    commands.resolve(config, offline=True)
+    assert commands.review(config, accept_best=True) == 1  # the GAN mention, not this one
+    assert load_lock(lock_file(config)).decisions["title:qzxv wvut unheard of"].status is (
+        Status.UNRESOLVED
+    )
+
 def test_review_from_a_terminal_prompt(config: Config) -> None:
     commands.resolve(config, offline=True)
     done = subprocess.run(

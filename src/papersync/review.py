@@ -57,22 +57,30 @@ def settle(
     matches: Iterable[tuple[str, Match]], record: Callable[[str, Decision], None], ask: Ask
 ) -> int:
     """Put each open mention to `ask`, recording each decision as it is made; returns how
-    many were recorded. `q` stops the walk; an empty or unreadable answer skips a mention."""
+    many were recorded. `q` stops the walk; an empty answer skips a mention; an answer that
+    cannot be read (a typo, a number with no candidate) asks again, saying so."""
     recorded = 0
     for key, m in matches:
-        text = ask(m, f"{m.mention.file}:{m.mention.line}")
+        where = f"{m.mention.file}:{m.mention.line}"
+        text = ask(m, where)
+        decision = answer(m, text)
+        while text and text != QUIT and decision is None:
+            text = ask(m, f"{where}  ({text!r} not understood: {_ANSWERS})")
+            decision = answer(m, text)
         if text == QUIT:
             break
-        decision = answer(m, text)
         if decision is not None:
             record(key, decision)
             recorded += 1
     return recorded
 
 
+_ANSWERS = "a candidate's number, an arXiv id or DOI, n, Enter to skip or q to quit"
+
+
 def take_best(m: Match, where: str) -> str:
     """The answer of a person who takes every top candidate (`review --accept-best`)."""
-    return "1"
+    return "1" if m.candidates else ""
 
 
 def answer(m: Match, text: str) -> Decision | None:
