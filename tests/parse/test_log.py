@@ -204,7 +204,7 @@ def test_parse_never_raises_and_lines_point_at_raw(text: str) -> None:
 
 def test_module_surface() -> None:
     assert set(papersync.parse.__all__) == {
-        "DEFAULT_PATTERNS", "ParsedLog", "Patterns", "TitleParts", "clean_title", "group",
+        "DEFAULT_PATTERNS", "ParsedLog", "Patterns", "TitleParts", "clean_title",
         "looks_like_title", "parse", "parse_log", "read_title",
     }
 
