@@ -116,3 +116,8 @@ def test_a_name_asked_once_is_answered_from_the_cache(services: FakeServices, ht
     assert len(services.requests(S2)) == sent, "a warm run sends nothing"
     assert statuses(warm, mentions) == statuses(cold, mentions)
     assert statuses(cold, mentions)[0] is Status.MATCHED
+
+
+def test_a_name_is_asked_as_papers_write_it(services: FakeServices, http: Http) -> None:
+    resolved(http, services, named("DETRv1"))
+    assert [h.query["query"] for h in services.requests(S2)] == [["DETR"]]

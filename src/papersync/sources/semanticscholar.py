@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from papersync import names
 from papersync.errors import SourceError
 from papersync.ids import bare_arxiv, dblp_key, normalise_doi
 from papersync.model import Ids, Mention, Paper, PaperKind
@@ -28,7 +27,7 @@ from papersync.sources import Records
 from papersync.sources.answers import Answer
 from papersync.sources.arxiv_feed import split_name
 from papersync.sources.http import Http, MalformedResponse, Response
-from papersync.sources.questions import Asked, QuestionSource
+from papersync.sources.questions import Asked, QuestionSource, written_name
 
 log = logging.getLogger(__name__)
 
@@ -224,11 +223,11 @@ class SemanticScholarSource(QuestionSource):
     def _question(self, mention: Mention) -> str | None:
         """`id:ARXIV:…` (or DOI) where the log gave an id; `name:<name>` for a mention written
         only as a short name; else `title:<match query>`."""
-        if name := batch_id(mention.ids):
-            return f"id:{name}"
-        if names.is_name_only(mention):
-            written = match_query(names.searchable(mention.alias or mention.title))
-            return f"name:{written}" if written else None
+        if stated := batch_id(mention.ids):
+            return f"id:{stated}"
+        if (name := written_name(mention)) is not None:
+            query = match_query(name)
+            return f"name:{query}" if query else None
         query = match_query(mention.title)
         return f"title:{query}" if query else None
 
