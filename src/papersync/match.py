@@ -167,8 +167,8 @@ def _score(
 ) -> tuple[float, _Check]:
     if mention.ids and mention.ids.key() == paper.key:
         return 1.0, _Check()
-    alike = likeness(forms, named, paper.title)
-    if not alike:
+    alike = max(likeness(forms, named, v.title) for v in (paper, *paper.versions))
+    if not alike:  # a work answers to each of its records' titles (a retitled preprint)
         return 0.0, _Check()
     checked = check(mention, paper)
     if not checked.factor:  # a veto is the reason only for a title close enough to show
