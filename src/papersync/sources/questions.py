@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from papersync import match, names  # match first: importing names first closes an import cycle
+from papersync import match, names
 from papersync.errors import SourceError
 from papersync.model import Ids, Mention, Paper
 from papersync.sources import Found, Records
