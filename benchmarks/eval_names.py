@@ -23,8 +23,9 @@ from eval_seeds import Row, Score, built_catalog, read_jsonl, score_rows, shared
 
 from papersync import match, names
 from papersync.lock import Lock
+from papersync.match import group
 from papersync.model import Ids, Match, Mention, Paper
-from papersync.parse import group, parse
+from papersync.parse import parse
 from papersync.resolve import resolve
 from papersync.sources.catalog import Catalog
 

@@ -1,9 +1,10 @@
 """A real HTTP server on 127.0.0.1 that answers like arXiv, Semantic Scholar and Crossref.
 
 Paths and payload shapes follow the live services (arXiv `/api/query` Atom feed, Semantic Scholar
-Graph v1 `/graph/v1/paper/search/match` and `/graph/v1/paper/batch`, Crossref `/works/{doi}` and
-`/works?query.bibliographic=`), built from the small `Record`s a test hands it. It records every
-request with its arrival time, can enforce a service's rate limit, and can be scripted to fail.
+Graph v1 `/graph/v1/paper/search/match`, `/graph/v1/paper/search` and `/graph/v1/paper/batch`,
+Crossref `/works/{doi}` and `/works?query.bibliographic=`), built from the small `Record`s a
+test hands it. It records every request with its arrival time, can enforce a service's rate
+limit, and can be scripted to fail.
 DBLP's publication search (`/search/publ/api?format=json`) answers for records with a DBLP key.
 """
 
@@ -67,6 +68,9 @@ class Record:
     dblp: str | None = None
     """DBLP's record key (`conf/cvpr/HeZRS16`): only records with one are in DBLP's search."""
     dblp_type: str = "Conference and Workshop Papers"
+    relations: tuple[tuple[str, str, str], ...] = ()
+    """Crossref's `relation`s as (relation, id-type, id): `("has-preprint", "arxiv", "1512.03385")`
+    for a published record whose preprint is on arXiv."""
 
     @property
     def paper_id(self) -> str:
@@ -227,6 +231,8 @@ def _route(
         return _arxiv(records, query)
     if path == f"{S2}/paper/search/match":
         return _s2_match(records, query)
+    if path == f"{S2}/paper/search":
+        return _s2_search(records, query)
     if path == f"{S2}/paper/batch" and method == "POST":
         return _s2_batch(records, query, body)
     if path == CROSSREF:
@@ -386,6 +392,8 @@ def _s2_paper(record: Record, fields: Sequence[str]) -> dict[str, Any]:
         external.setdefault("DOI", f"10.48550/arXiv.{record.arxiv}")
     if record.doi:
         external["DOI"] = record.doi
+    if record.dblp:
+        external["DBLP"] = record.dblp
     venue_name = record.venue or ("arXiv.org" if record.arxiv else "")
     full: dict[str, Any] = {
         "paperId": record.paper_id,
@@ -432,6 +440,25 @@ def _s2_match(records: Sequence[Record], query: dict[str, list[str]]) -> tuple[i
     paper = _s2_paper(records[index], _fields(query))
     paper["matchScore"] = round(score * 1.7, 5)
     return 200, json.dumps({"data": [paper]}).encode(), "application/json"
+
+
+def _s2_search(records: Sequence[Record], query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+    """Relevance search: records whose title or abstract has every query word, title hits first;
+    like the live service it leaves `data` out when nothing is found."""
+    wanted = set(_tokens(query.get("query", [""])[0]))
+    limit = int(query.get("limit", ["100"])[0])
+    hits = [
+        (not wanted <= set(_tokens(r.title)), index)
+        for index, r in enumerate(records)
+        if wanted and wanted <= set(_tokens(f"{r.title} {r.abstract}"))
+    ]
+    found = [records[index] for _, index in sorted(hits)]
+    payload: dict[str, Any] = {"total": len(found), "offset": 0}
+    if found:
+        payload["data"] = [_s2_paper(r, _fields(query)) for r in found[:limit]]
+    if len(found) > limit:
+        payload["next"] = limit
+    return 200, json.dumps(payload).encode(), "application/json"
 
 
 def _s2_lookup(records: Sequence[Record], paper_id: str) -> Record | None:
@@ -491,6 +518,12 @@ def _crossref_item(record: Record, score: float | None = None) -> dict[str, Any]
     for key, value in (("volume", record.volume), ("issue", record.issue), ("page", record.pages)):
         if value:
             item[key] = value
+    if record.relations:
+        item["relation"] = {}
+        for relation, id_type, value in record.relations:
+            item["relation"].setdefault(relation, []).append(
+                {"id-type": id_type, "id": value, "asserted-by": "subject"}
+            )
     if score is not None:
         item["score"] = score
     return item

@@ -7,7 +7,7 @@ short name is decided on the evidence `names` finds, never on title likeness.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from papersync import names, works
@@ -24,7 +24,9 @@ from papersync.similarity import (
 )
 from papersync.trailer import written_authors, written_year
 
-__all__ = ["STOPWORDS", "decide", "identity", "markers", "mention_forms", "normalise", "score"]
+__all__ = [
+    "STOPWORDS", "decide", "group", "identity", "markers", "mention_forms", "normalise", "score",
+]
 
 # Thresholds, chosen on the dev set (../shared/eval: 199 titles from four real logs against
 # 9,804 hard distractors) by sweeping MATCH_THRESHOLD over 0.80–0.95 and MARGIN over 0–0.10:
@@ -67,6 +69,14 @@ class _Check:
 def identity(mention: Mention) -> str:
     """The stable key under which all mentions of one paper gather: an id, else the title."""
     return mention.ids.key() or f"title:{normalise(mention.title)}"
+
+
+def group(mentions: Iterable[Mention]) -> dict[str, tuple[Mention, ...]]:
+    """Mentions gathered under their `identity`, first-seen order kept."""
+    grouped: dict[str, list[Mention]] = {}
+    for mention in mentions:
+        grouped.setdefault(identity(mention), []).append(mention)
+    return {key: tuple(found) for key, found in grouped.items()}
 
 
 def paper_years(paper: Paper) -> tuple[int, ...]:
@@ -157,8 +167,8 @@ def _score(
 ) -> tuple[float, _Check]:
     if mention.ids and mention.ids.key() == paper.key:
         return 1.0, _Check()
-    alike = likeness(forms, named, paper.title)
-    if not alike:
+    alike = max(likeness(forms, named, v.title) for v in (paper, *paper.versions))
+    if not alike:  # a work answers to each of its records' titles (a retitled preprint)
         return 0.0, _Check()
     checked = check(mention, paper)
     if not checked.factor:  # a veto is the reason only for a title close enough to show

@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from papersync import parse, registry
+from papersync import match, parse, registry
 from papersync.config import Config
 from papersync.errors import ConfigError
 from papersync.model import Mention
@@ -27,7 +27,7 @@ class NotesRead:
 
     def groups(self) -> dict[str, tuple[Mention, ...]]:
         """Mentions gathered by identity: the same paper met on several days is one entry."""
-        return parse.group(self.mentions)
+        return match.group(self.mentions)
 
 
 def note_files(config: Config) -> list[Path]:

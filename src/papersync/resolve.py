@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from papersync import match, names
+from papersync import match, names, works
 from papersync.errors import CatalogError, SourceError
 from papersync.lock import Decision, Lock
 from papersync.model import DecidedBy, Ids, Match, Mention, MentionKind, Paper, Status
@@ -333,16 +333,24 @@ def _from_decision(mention: Mention, decision: Decision, known: Mapping[Ids, Pap
 
 
 def _unique(papers: Iterable[Paper]) -> list[Paper]:
-    """One candidate per paper: two sources naming the same arXiv id are one candidate."""
-    seen: dict[str, Paper] = {}
+    """One candidate per paper: two sources' copies of one record are one candidate (the first),
+    while a published record stating a preprint's id (Crossref's `has-preprint`, Semantic
+    Scholar's `externalIds`) and that preprint become one work, the published fields winning."""
+    seen: dict[str, list[Paper]] = {}
     anonymous: list[Paper] = []
     for paper in papers:
         key = paper.key
         if key is None:
             anonymous.append(paper)
-        elif key not in seen:
-            seen[key] = paper
-    return [*seen.values(), *anonymous]
+        else:
+            seen.setdefault(key, []).append(paper)
+    return [*(_one(records) for records in seen.values()), *anonymous]
+
+
+def _one(records: Sequence[Paper]) -> Paper:
+    """The records of one key as one candidate: a work when they are of different kinds."""
+    merged = works.merge(records) if len({r.kind for r in records}) > 1 else ()
+    return merged[0] if len(merged) == 1 else records[0]
 
 
 def _enriched(

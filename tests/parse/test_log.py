@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import papersync.parse
-from papersync.match import identity
+from papersync.match import group, identity
 from papersync.model import Ids, MentionKind
-from papersync.parse import DEFAULT_PATTERNS, Patterns, group, parse, parse_log
+from papersync.parse import DEFAULT_PATTERNS, Patterns, parse, parse_log
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notes"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reading-log.md"
@@ -204,7 +204,7 @@ def test_parse_never_raises_and_lines_point_at_raw(text: str) -> None:
 
 def test_module_surface() -> None:
     assert set(papersync.parse.__all__) == {
-        "DEFAULT_PATTERNS", "ParsedLog", "Patterns", "TitleParts", "clean_title", "group",
+        "DEFAULT_PATTERNS", "ParsedLog", "Patterns", "TitleParts", "clean_title",
         "looks_like_title", "parse", "parse_log", "read_title",
     }
 

@@ -210,3 +210,39 @@ def test_a_404_from_something_else_is_not_an_unknown_doi(
     linked = mention("", ids=Ids(doi="10.1109/icdm.2010.127"))
     found = source(http, services).candidates([linked])
     assert "without Crossref's message" in found.failed[identity(linked)]
+
+
+@pytest.mark.parametrize(
+    ("relation", "arxiv"),
+    [
+        pytest.param({"has-preprint": [{"id-type": "arxiv", "id": "2103.00001v2"}]}, "2103.00001"),
+        pytest.param(
+            {"has-preprint": [{"id-type": "doi", "id": "10.48550/arXiv.2103.00001"}]},
+            "2103.00001",
+            id="arxiv-doi",
+        ),
+        pytest.param(
+            {"has-preprint": [{"id-type": "doi", "id": "10.1101/014852"}]}, None, id="biorxiv"
+        ),
+        pytest.param(
+            {
+                "has-preprint": [
+                    {"id-type": "arxiv", "id": "2103.00001"},
+                    {"id-type": "arxiv", "id": "2103.00002"},
+                ]
+            },
+            None,
+            id="two-preprints-is-no-certain-link",
+        ),
+        pytest.param({"has-review": [{"id-type": "doi", "id": "10.48550/arXiv.2103.00001"}]}, None),
+        pytest.param({"has-preprint": [{"id-type": "arxiv", "id": "not an id"}]}, None),
+        pytest.param({"has-preprint": "2103.00001"}, None, id="malformed"),
+    ],
+)
+def test_a_relation_naming_an_arxiv_preprint_puts_its_id_on_the_record(
+    relation: dict[str, Any], arxiv: str | None
+) -> None:
+    work = {"DOI": "10.5555/J.1", "type": "journal-article", "title": ["T"], "relation": relation}
+    paper = parse_work(work)
+    assert paper is not None
+    assert paper.ids == Ids(arxiv=arxiv, doi="10.5555/j.1")

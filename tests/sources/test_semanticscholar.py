@@ -21,6 +21,7 @@ from papersync.sources.semanticscholar import (
     merge,
     parse_batch,
     parse_paper,
+    parse_search,
 )
 
 KEY = "test-key-not-for-logs"
@@ -296,3 +297,36 @@ def test_enrichment_asks_only_for_ids_it_has_not_asked_before(
     assert again[::-1][:2] == first
     batches = [json.loads(h.body)["ids"] for h in services.requests(f"{S2}/paper/batch")]
     assert batches == [["ARXIV:2106.09685", "ARXIV:2306.11644"], ["ARXIV:2501.00001"]]
+
+
+def test_parse_search_reads_hits_and_an_empty_answer() -> None:
+    hit = {"paperId": "p1", "title": "DETR", "externalIds": {"ArXiv": "2005.12872"}}
+    (paper,) = parse_search({"total": 1, "offset": 0, "data": [hit, {"paperId": "p2"}]})
+    assert paper.ids.arxiv == "2005.12872"
+    assert parse_search({"total": 0, "offset": 0}) == (), "no hits: Semantic Scholar omits data"
+    for body in ({"data": []}, {"total": 3, "offset": 0}, {"total": 1, "data": {}}, []):
+        with pytest.raises(MalformedResponse):
+            parse_search(body)
+
+
+def test_every_stated_id_reaches_the_paper(http: Http, mention: Callable[..., Mention]) -> None:
+    resnet = Record(
+        "Deep Residual Learning for Image Recognition",
+        arxiv="1512.03385",
+        doi="10.1109/CVPR.2016.90",
+        dblp="conf/cvpr/HeZRS16",
+        authors=("Kaiming He",),
+        year=2016,
+        venue="CVPR",
+        venue_type="conference",
+    )
+    with serve([resnet]) as services:
+        found = source(http, services).candidates([mention(resnet.title)])
+        looked_up = source(http, services).lookup([Ids(arxiv="1512.03385")])
+    (paper,) = found.candidates[identity(mention(resnet.title))]
+    expected = Ids(
+        arxiv="1512.03385", doi="10.1109/cvpr.2016.90", s2=resnet.paper_id, dblp="conf/cvpr/HeZRS16"
+    )
+    assert paper.ids == expected
+    assert looked_up.papers[Ids(arxiv="1512.03385")].ids == expected
+    assert paper.kind is PaperKind.CONFERENCE

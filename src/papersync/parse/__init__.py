@@ -11,7 +11,7 @@
 - `patterns`: the configurable shapes.
 """
 
-from papersync.parse.log import ParsedLog, group, parse, parse_log
+from papersync.parse.log import ParsedLog, parse, parse_log
 from papersync.parse.patterns import DEFAULT_PATTERNS, Patterns
 from papersync.parse.titles import TitleParts, clean_title, looks_like_title, read_title
 
@@ -21,7 +21,6 @@ __all__ = [
     "Patterns",
     "TitleParts",
     "clean_title",
-    "group",
     "looks_like_title",
     "parse",
     "parse_log",

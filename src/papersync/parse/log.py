@@ -6,10 +6,9 @@ section and body. Pure: text in, `ParsedLog` out.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 
-from papersync import match  # a module import: match itself reads parse.trailers
 from papersync.model import Ids, Mention, MentionKind
 from papersync.parse.bodies import Stop, body_text, opening_line
 from papersync.parse.cues import in_table_cell
@@ -385,11 +384,3 @@ def _finish(draft: Draft, section: _Section, walk: _Walk, file: str) -> Mention:
         month_only=stated.month_only if stated else False,
         not_a_paper=draft.not_a_paper,
     )
-
-
-def group(mentions: Iterable[Mention]) -> dict[str, tuple[Mention, ...]]:
-    """Mentions gathered under `match.identity`, first-seen order kept."""
-    grouped: dict[str, list[Mention]] = {}
-    for mention in mentions:
-        grouped.setdefault(match.identity(mention), []).append(mention)
-    return {key: tuple(found) for key, found in grouped.items()}

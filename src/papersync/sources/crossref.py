@@ -2,6 +2,9 @@
 
 Many recommender-system and networking papers are not on arXiv but have a DOI; Crossref knows
 their venue, volume, pages and publisher. `mailto` puts our requests in the polite pool.
+A published record's `relation` that names its arXiv preprint (`has-preprint`, by arXiv id or
+arXiv DOI) puts that arXiv id on the record: a stated id, so `works.merge` makes the record and
+the arXiv preprint one work.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from papersync.errors import SourceError
+from papersync.ids import bare_arxiv, find_arxiv, is_arxiv_id
 from papersync.model import Author, Ids, Mention, Paper, PaperKind
 from papersync.sources import Records
 from papersync.sources.answers import Answer
@@ -74,6 +78,22 @@ def _author(person: Mapping[str, Any]) -> Author | None:
     return None
 
 
+def stated_arxiv(work: Mapping[str, Any]) -> str | None:
+    """The arXiv id of the preprint a work's `relation` names (`has-preprint`, `id-type` arxiv
+    or an arXiv DOI); None when it names none, or several (a link that is not certain)."""
+    relation = work.get("relation")
+    related = relation.get("has-preprint") if isinstance(relation, Mapping) else None
+    found: set[str] = set()
+    for item in related if isinstance(related, list) else ():
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            continue
+        value, id_type = item["id"].strip(), str(item.get("id-type", "")).casefold()
+        arxiv = value if id_type == "arxiv" else find_arxiv(value) if id_type == "doi" else None
+        if arxiv and is_arxiv_id(bare_arxiv(arxiv)):
+            found.add(bare_arxiv(arxiv))
+    return found.pop() if len(found) == 1 else None
+
+
 def parse_work(work: Mapping[str, Any]) -> Paper | None:
     """One Crossref work as a Paper; None when it is not a paper or has no title or DOI."""
     kind = KINDS.get(str(work.get("type")))
@@ -88,7 +108,7 @@ def parse_work(work: Mapping[str, Any]) -> Paper | None:
     authors = (_author(p) for p in work.get("author") or () if isinstance(p, Mapping))
     abstract = work.get("abstract")
     return Paper(
-        ids=Ids(doi=str(doi).lower()),
+        ids=Ids(arxiv=stated_arxiv(work), doi=str(doi).lower()),
         title=title,
         source=NAME,
         authors=tuple(a for a in authors if a is not None),

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from papersync import match, names
 from papersync.errors import SourceError
-from papersync.match import identity
 from papersync.model import Ids, Mention, Paper
 from papersync.sources import Found, Records
 from papersync.sources.answers import Answer
@@ -32,6 +32,12 @@ class Plan:
     """Mentions answered without asking: nothing searchable in them."""
     failed: Mapping[str, str] = field(default_factory=dict)
     """Mentions that cannot be asked about (a malformed id)."""
+
+
+def written_name(mention: Mention) -> str | None:
+    """The short name a mention is written as, as papers write it (`MoCov1` is `MoCo`); None
+    for a title: a service's title match means nothing for a bare name, its search does."""
+    return names.searchable(mention.alias or mention.title) if names.is_name_only(mention) else None
 
 
 class QuestionSource:
@@ -57,7 +63,7 @@ class QuestionSource:
         found: dict[str, tuple[Paper, ...]] = {}
         failed: dict[str, str] = {}
         for mention in mentions:
-            key = identity(mention)
+            key = match.identity(mention)
             try:
                 question = self._question(mention)
             except SourceError as exc:

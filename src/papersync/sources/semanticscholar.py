@@ -2,7 +2,12 @@
 
 `/paper/search/match` returns at most one paper per title (a 404 "Title match not found" means
 no candidate, not a failure); its `matchScore` is not a probability, so `match.py` decides.
+A mention written only as a short name (`[DETR]`) asks the relevance search `/paper/search`
+instead: a title match for a bare name is meaningless, while the search's hits carry titles and
+abstracts that `names.claims` reads for evidence that a paper is called that name.
 `/paper/batch` adds the DOI, venue, publication types and date a preprint gained when published.
+Every id a record states (`externalIds`: ArXiv, DOI, DBLP) reaches `Paper.ids`, so
+`works.merge` makes it one work with the other records of that paper.
 """
 
 from __future__ import annotations
@@ -16,13 +21,13 @@ from dataclasses import replace
 from typing import Any
 
 from papersync.errors import SourceError
-from papersync.ids import bare_arxiv
+from papersync.ids import bare_arxiv, dblp_key, normalise_doi
 from papersync.model import Ids, Mention, Paper, PaperKind
 from papersync.sources import Records
 from papersync.sources.answers import Answer
 from papersync.sources.arxiv_feed import split_name
 from papersync.sources.http import Http, MalformedResponse, Response
-from papersync.sources.questions import Asked, QuestionSource
+from papersync.sources.questions import Asked, QuestionSource, written_name
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,9 @@ FIELDS = (
     "journal,abstract"
 )
 BATCH_LIMIT = 500
+NAME_HITS = 10
+"""Search hits read per name: a name's own paper ranks near the top of Semantic Scholar's
+relevance search, and its follow-ups (`Deformable DETR`) are the rivals worth seeing."""
 INTERVAL_WITH_KEY = 1.0
 INTERVAL_WITHOUT_KEY = 3.0
 """Without a key requests share a public pool; Semantic Scholar asks for restraint."""
@@ -78,7 +86,8 @@ def parse_paper(payload: Mapping[str, Any]) -> Paper | None:
         return None
     external = payload.get("externalIds") or {}
     arxiv_id = external.get("ArXiv")
-    doi = external.get("DOI")
+    doi = normalise_doi(str(external["DOI"])) if external.get("DOI") else None
+    dblp = dblp_key(str(external["DBLP"])) if external.get("DBLP") else None
     venue, kind = _venue(payload)
     journal = payload.get("journal") or {}
     if str(journal.get("name") or "").strip().casefold() in _ARXIV_VENUES:
@@ -87,9 +96,9 @@ def parse_paper(payload: Mapping[str, Any]) -> Paper | None:
     return Paper(
         ids=Ids(
             arxiv=bare_arxiv(str(arxiv_id)) if arxiv_id else None,
-            doi=str(doi).lower() if doi else None,
+            doi=doi,
             s2=payload.get("paperId"),
-            dblp=external.get("DBLP"),
+            dblp=dblp,
         ),
         title=" ".join(str(payload["title"]).split()),
         source=NAME,
@@ -116,6 +125,18 @@ def parse_match(body: Any) -> tuple[Paper, ...]:
     if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
         raise MalformedResponse("malformed title match from Semantic Scholar: no data list")
     papers = (parse_paper(item) for item in body["data"] if isinstance(item, Mapping))
+    return tuple(p for p in papers if p is not None)
+
+
+def parse_search(body: Any) -> tuple[Paper, ...]:
+    """A `/paper/search` body: `{"total", "offset", "data": [paper, ...]}`; with no hits
+    Semantic Scholar leaves `data` out (`{"total": 0, "offset": 0}`)."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("total"), int):
+        raise MalformedResponse("malformed search from Semantic Scholar: no total")
+    hits = body.get("data", [])
+    if not isinstance(hits, list) or (body["total"] and "data" not in body):
+        raise MalformedResponse("malformed search from Semantic Scholar: no data list")
+    papers = (parse_paper(item) for item in hits if isinstance(item, Mapping))
     return tuple(p for p in papers if p is not None)
 
 
@@ -200,25 +221,31 @@ class SemanticScholarSource(QuestionSource):
         return tuple(merge(p, found.papers[p.ids]) if p.ids in found.papers else p for p in papers)
 
     def _question(self, mention: Mention) -> str | None:
-        """`id:ARXIV:…` (or DOI) where the log gave an id, else `title:<match query>`."""
-        if name := batch_id(mention.ids):
-            return f"id:{name}"
+        """`id:ARXIV:…` (or DOI) where the log gave an id; `name:<name>` for a mention written
+        only as a short name; else `title:<match query>`."""
+        if stated := batch_id(mention.ids):
+            return f"id:{stated}"
+        if (name := written_name(mention)) is not None:
+            query = match_query(name)
+            return f"name:{query}" if query else None
         query = match_query(mention.title)
         return f"title:{query}" if query else None
 
     def _ask(self, questions: Sequence[str]) -> Asked:
-        """A title match per title; ids in `/paper/batch` requests of up to `BATCH_LIMIT`."""
+        """A title match per title, a search per name; ids in `/paper/batch` requests of up
+        to `BATCH_LIMIT`."""
         answers: dict[str, Answer] = {}
         errors: dict[str, str] = {}
         for question in questions:
-            if question.startswith("title:"):
+            kind, _, text = question.partition(":")
+            if kind in ("title", "name"):
                 try:
-                    answers[question] = self._match(question.removeprefix("title:"))
+                    answers[question] = self._match(text) if kind == "title" else self._search(text)
                 except SourceError as exc:
                     errors[question] = str(exc)
-        names = [q.removeprefix("id:") for q in questions if q.startswith("id:")]
-        for start in range(0, len(names), BATCH_LIMIT):
-            chunk = names[start : start + BATCH_LIMIT]
+        stated = [q.removeprefix("id:") for q in questions if q.startswith("id:")]
+        for start in range(0, len(stated), BATCH_LIMIT):
+            chunk = stated[start : start + BATCH_LIMIT]
             try:
                 answers.update(zip((f"id:{n}" for n in chunk), self._batch(chunk), strict=True))
             except SourceError as exc:
@@ -244,14 +271,25 @@ class SemanticScholarSource(QuestionSource):
             json.dumps(item) for item in response.json()["data"] if isinstance(item, Mapping)
         )
 
-    def _batch(self, names: Sequence[str]) -> list[Answer]:
+    def _search(self, name: str) -> Answer:
+        """`/paper/search` for one name: its first `NAME_HITS` hits, most relevant first."""
+        response = self._http.get(
+            f"{self.base_url}/graph/v1/paper/search",
+            params={"query": name, "fields": FIELDS, "limit": NAME_HITS},
+            headers=self._headers,
+            validate=_validate_search,
+        )
+        hits = response.json().get("data", [])
+        return tuple(json.dumps(item) for item in hits if isinstance(item, Mapping))
+
+    def _batch(self, ids: Sequence[str]) -> list[Answer]:
         """`/paper/batch` for up to `BATCH_LIMIT` ids: one answer per id, in order."""
         response = self._http.post(
             f"{self.base_url}/graph/v1/paper/batch",
             params={"fields": FIELDS},
-            json_body={"ids": list(names)},
+            json_body={"ids": list(ids)},
             headers=self._headers,
-            validate=functools.partial(_validate_batch, expected=len(names)),
+            validate=functools.partial(_validate_batch, expected=len(ids)),
         )
         return [
             (json.dumps(item),) if isinstance(item, Mapping) else () for item in response.json()
@@ -266,6 +304,10 @@ def _validate_match(response: Response) -> None:
     body = response.json()
     if not isinstance(body, Mapping) or "error" not in body:
         raise MalformedResponse(f"{response.url} answered 404 without Semantic Scholar's error")
+
+
+def _validate_search(response: Response) -> None:
+    parse_search(response.json())
 
 
 def _validate_batch(response: Response, expected: int) -> None:
