@@ -291,3 +291,17 @@ def test_status_counts_the_decisions_of_the_notes_as_sync_does_and_names_the_kep
     counts = commands.status(config)
     assert dict(counts.decisions) == dict(report.statuses)
     assert counts.kept == 1
+
+
+def test_export_out_onto_another_targets_file_is_refused_and_leaves_it_intact(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commands.sync(config, offline=True, say=lambda _: None)
+    bib = config.state_dir / "refs.bib"
+    before = bib.read_bytes()
+    yaml = str(config.source_file)
+    assert main(["export", "csl", "--out", str(bib), "--config", yaml]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--out and export.bibtex.path overlap" in err
+    assert bib.read_bytes() == before
+    assert main(["export", "bibtex", "--out", str(bib), "--config", yaml]) == 0

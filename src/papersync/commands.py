@@ -120,7 +120,9 @@ def export(
 ) -> Outcome:
     """Write one target from the lock file (offline: only decisions already made are used)."""
     options = registry.Options(out, include_ambiguous, include_unresolved)
-    with Session.open(config, writes=[("--out", out)] if out else []) as session:
+    writes = [("--out", out)] if out else []
+    replaced = registry.TARGETS[target].key if out else None
+    with Session.open(config, writes=writes, instead_of=replaced) as session:
         read = read_configured(config, (), session.last_good)
         resolution, built = library(
             session, read, offline=True, include_ambiguous=include_ambiguous

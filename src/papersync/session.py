@@ -79,14 +79,19 @@ def require_catalog(config: Config) -> Catalog:
     return catalog
 
 
-def check_paths(config: Config, also: Sequence[tuple[str, Path]] = ()) -> None:
+def check_paths(
+    config: Config, also: Sequence[tuple[str, Path]] = (), instead_of: str | None = None
+) -> None:
     """No output is an input, and no two outputs share a place: else a `ConfigError`.
 
     An output that is (or, for a folder, contains) a configured note file would overwrite
     the reading log; two targets in one place would overwrite each other. `also` names
-    outputs a command was given (`--out`), checked against the notes.
+    outputs a command was given (`--out`), written instead of the configured `instead_of`.
     """
-    written = [(key, path.resolve()) for key, path in registry.outputs(config)]
+    written = [
+        *((key, path.resolve()) for key, path in also),
+        *((key, path.resolve()) for key, path in registry.outputs(config) if key != instead_of),
+    ]
     for i, (key, path) in enumerate(written):
         for other, there in written[i + 1 :]:
             if path == there or path in there.parents or there in path.parents:
@@ -94,7 +99,7 @@ def check_paths(config: Config, also: Sequence[tuple[str, Path]] = ()) -> None:
     state = ("state_dir", config.state_dir.resolve())  # a folder of notes, never a note
     for index, note, globbed in config.note_entries():
         found = note.resolve()
-        for key, path in [*written, *((k, p.resolve()) for k, p in also), state]:
+        for key, path in [*written, state]:
             if found == path or (key != "state_dir" and path in found.parents and not globbed):
                 raise ConfigError(
                     f"{config.where}: {key} and notes[{index}] name the same file ({note}): "
@@ -170,10 +175,16 @@ class Session:
     @classmethod
     @contextlib.contextmanager
     def open(
-        cls, config: Config, *, dry_run: bool = False, writes: Sequence[tuple[str, Path]] = ()
+        cls,
+        config: Config,
+        *,
+        dry_run: bool = False,
+        writes: Sequence[tuple[str, Path]] = (),
+        instead_of: str | None = None,
     ) -> Iterator[Session]:
-        """Hold the state folder for one command; `writes` are outputs it was given."""
-        check_paths(config, writes)
+        """Hold the state folder for one command; `writes` are outputs it was given, written
+        instead of the configured output `instead_of`."""
+        check_paths(config, writes, instead_of)
         with run_lock(config.state_dir):
             sweep(config)
             yield cls(config, dry_run)
