@@ -96,7 +96,8 @@ def _sync_five(tmp_path: Path, config: Config) -> None:
         "arxiv:2201.00001",
         "record:bib:okafor2020",
     }
-    assert all(pinned.pins(d.ids.key() or "").citekey for d in decided)
+    pins = [pinned.pins(d.ids.key() or "") for d in decided]
+    assert all(p.citekey and p.zotero_key for p in pins)
     refs = (tmp_path / "out" / "refs.bib").read_text(encoding="utf-8")
     assert refs.count("\n@") + refs.startswith("@") == 5
     items = json.loads((tmp_path / "out" / "papers.json").read_text(encoding="utf-8"))
