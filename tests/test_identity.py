@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import papersync.export.zotero
 from papersync import commands, lock
 from papersync.config import Config, load
 from papersync.model import Ids, Status
@@ -51,24 +52,40 @@ TITLES = re.findall(r"^  title = \{(.+)\},$", HAND_BIB, re.MULTILINE)
 LOG = "# Reading\n\n## 2024-03-01\n\n" + "".join(f"- 《{t}》\n" for t in TITLES)
 
 
-def make_config(root: Path) -> Config:
+def make_config(root: Path, extra: str = "") -> Config:
     root.mkdir(parents=True, exist_ok=True)
     (root / "notes").mkdir(exist_ok=True)
     (root / "notes" / "log.md").write_text(LOG, encoding="utf-8")
     (root / "papersync.yaml").write_text(
         "notes: [notes/log.md]\ncache_dir: cache\nexport:\n  bibtex: {path: out/refs.bib}\n"
-        "  csl: {path: out/papers.json}\n  vault: {path: out/vault}\n",
+        "  csl: {path: out/papers.json}\n  vault: {path: out/vault}\n" + extra,
         encoding="utf-8",
     )
     return load(root / "papersync.yaml")
 
 
-def test_five_hand_kept_papers_get_keys_and_reach_bib_csl_and_vault(tmp_path: Path) -> None:
-    config = make_config(tmp_path)
+def test_five_hand_kept_papers_get_keys_and_reach_every_target(tmp_path: Path) -> None:
+    from fake_zotero import FakeZotero
+
+    shipped = Path(papersync.export.zotero.__file__).with_name("schema.json")
+    with FakeZotero(shipped) as library:
+        zotero = (
+            f"  zotero: {{library_id: '{library.library_id}', api_key: {library.api_key}, "
+            f"url: '{library.url}'}}\n"
+        )
+        config = make_config(tmp_path, extra=zotero)
+        _sync_five(tmp_path, config)
+        items = library.top_items()
+    assert sorted(item["title"] for item in items) == sorted(TITLES)
+    assert {item["itemType"] for item in items} >= {"conferencePaper", "journalArticle"}
+
+
+def _sync_five(tmp_path: Path, config: Config) -> None:
     assert len(TITLES) == 5
     (tmp_path / "library.bib").write_text(HAND_BIB, encoding="utf-8")
     assert commands.catalog_import(config, tmp_path / "library.bib", None).imported == 5
     commands.sync(config, offline=True, say=lambda line: None)
+    commands.zotero_push(config)
     pinned = lock.load(lock.lock_path(config.state_dir))
     decided = [d for d in pinned.decisions.values() if d.status is Status.MATCHED]
     assert len(decided) == 5
@@ -79,7 +96,8 @@ def test_five_hand_kept_papers_get_keys_and_reach_bib_csl_and_vault(tmp_path: Pa
         "arxiv:2201.00001",
         "record:bib:okafor2020",
     }
-    assert all(pinned.pins(d.ids.key() or "").citekey for d in decided)
+    pins = [pinned.pins(d.ids.key() or "") for d in decided]
+    assert all(p.citekey and p.zotero_key for p in pins)
     refs = (tmp_path / "out" / "refs.bib").read_text(encoding="utf-8")
     assert refs.count("\n@") + refs.startswith("@") == 5
     items = json.loads((tmp_path / "out" / "papers.json").read_text(encoding="utf-8"))
