@@ -141,15 +141,3 @@ def test_init_writes_a_config_that_loads(
     assert (tmp_path / "papersync.yaml").is_file()
     assert main(["status", "--config", str(tmp_path / "papersync.yaml")]) == 0
     assert main(["init", str(tmp_path)]) == 1
-
-
-def test_resolve_and_sync_agree_that_open_mentions_are_a_partial_result(
-    example_folder: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = ["--config", str(example_folder / "papersync.yaml")]
-    assert main(["resolve", "--offline", *config]) == 3
-    capsys.readouterr()
-    assert main(["resolve", "--offline", "--json", *config]) == 3
-    decided = json.loads(capsys.readouterr().out)
-    assert any(m["status"] in ("ambiguous", "unresolved") for m in decided)
-    assert main(["sync", "--offline", *config]) == 3

@@ -27,7 +27,7 @@ from rich.progress import (
 from papersync import __version__, commands, registry, report
 from papersync.config import CONFIG_NAME, Config, load
 from papersync.errors import PapersyncError
-from papersync.model import Match, Status
+from papersync.model import Match
 from papersync.sources.catalog import FORMATS
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -238,9 +238,7 @@ def _resolve(args: argparse.Namespace, config: Config) -> int:
         )
     _print_problems(run.problems, run.resolution.failures)
     print(report.summary(run.statuses), file=sys.stderr if args.json else sys.stdout)
-    still_open = any(m.status in (Status.AMBIGUOUS, Status.UNRESOLVED) for m in matches.values())
-    partial = still_open or run.problems or run.resolution.failures
-    return EXIT_PARTIAL if partial else EXIT_OK
+    return EXIT_PARTIAL if run.problems or run.resolution.failures else EXIT_OK
 
 
 def _review(args: argparse.Namespace, config: Config) -> int:
