@@ -94,7 +94,6 @@ class ArxivSource(QuestionSource):
     """Candidates from arXiv: by id where the log gave one, else by batched title queries."""
 
     name = NAME
-    workers = 1
 
     def __init__(
         self,

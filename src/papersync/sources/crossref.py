@@ -149,7 +149,6 @@ class CrossrefSource(QuestionSource):
     """Candidates by DOI where the log gave one, else by a bibliographic title query."""
 
     name = NAME
-    batch = 1
 
     def __init__(
         self,

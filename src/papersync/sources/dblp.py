@@ -110,8 +110,6 @@ class DblpSource(QuestionSource):
     arXiv id of DBLP's CoRR record or by `works` when titles, authors and years agree."""
 
     name = NAME
-    batch = 1
-    workers = 1
 
     def __init__(
         self,

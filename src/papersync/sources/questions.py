@@ -46,6 +46,10 @@ class QuestionSource:
 
     name: str
     _http: Http
+    batch = 1
+    """Mentions one request answers; arXiv ORs several titles into one query."""
+    workers = 1
+    """Requests the service takes at once; Crossref's polite pool takes more."""
 
     def _question(self, mention: Mention) -> str | None:
         """What to ask about `mention` (`id:…`, `doi:…`, `title:…`); None when there is

@@ -190,8 +190,6 @@ class SemanticScholarSource(QuestionSource):
     """Candidates by title match; full records by batch; enrichment of papers others found."""
 
     name = NAME
-    batch = 1
-    workers = 1
 
     def __init__(
         self,
