@@ -15,13 +15,14 @@ $(READY): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(READY)
 
-# Exit code 3 from sync means "done, but some mentions await `papersync review`" — expected
-# here: the demo log cites GAN by its NeurIPS title, which arXiv spells differently.
+# Exit code 3 means "done, partly": expected twice here. The demo log cites GAN by its NeurIPS
+# title, which arXiv spells differently, so sync leaves it for `papersync review`; and the
+# demo's Zotero library is not reachable offline, so the dry run plans against an empty one.
 demo: $(READY)
 	$(PY) -m papersync catalog import examples/catalog.jsonl --config $(DEMO_CONFIG)
 	$(PY) -m papersync catalog import examples/library.bib --config $(DEMO_CONFIG)
 	$(PY) -m papersync sync --offline --config $(DEMO_CONFIG) || test $$? -eq 3
-	$(PY) -m papersync zotero push --dry-run --config $(DEMO_CONFIG)
+	$(PY) -m papersync zotero push --dry-run --config $(DEMO_CONFIG) || test $$? -eq 3
 
 # Lint and type checks first: a test run that passes on code ruff or mypy rejects is not green.
 test: $(READY)
