@@ -397,6 +397,11 @@ def test_a_short_name_finds_papers_that_write_it_as_a_word(
     assert "2005.12872" in {p.ids.arxiv for p in catalog.search(name)}
 
 
+def conference(ids: Ids, title: str, year: int) -> Paper:
+    """A published record as DBLP gives one."""
+    return Paper(ids, title, "catalog", year=year, venue="Proc.", kind=PaperKind.CONFERENCE)
+
+
 def test_a_retitled_version_is_found_and_merged_into_one_work(
     catalog: Catalog, tmp_path: Path
 ) -> None:
@@ -406,15 +411,9 @@ def test_a_retitled_version_is_found_and_merged_into_one_work(
         for n, word in enumerate(["Triple", "Dual", "Wasserstein", "Sequence", "Graph"])
     ]
     catalog.import_file(write_jsonl(tmp_path / "a.jsonl", [gan, *others]), "arxiv-jsonl")
-    nips = Paper(
-        ids=Ids(dblp="conf/nips/GoodfellowPMXWOCB14"),
-        title="Generative Adversarial Nets",
-        source="catalog",
-        year=2014,
-        venue="NIPS",
-        kind=PaperKind.CONFERENCE,
+    catalog.upsert(
+        [conference(Ids(dblp="conf/nips/GoodfellowPMXWOCB14"), "Generative Adversarial Nets", 2014)]
     )
-    catalog.upsert([nips])
     wanted = mention("GAN: Generative Adversarial Nets")
     decided = match.decide(wanted, catalog.search(wanted))
     assert decided.status is Status.MATCHED and decided.paper is not None
@@ -427,15 +426,8 @@ def test_a_paper_known_by_its_arxiv_id_gains_its_published_version_once_imported
     resnet = dict(SPARSE, id="1512.03385", title="Deep Residual Learning for Image Recognition")
     catalog.import_file(write_jsonl(tmp_path / "a.jsonl", [resnet]), "arxiv-jsonl")
     assert catalog.get(Ids(arxiv="1512.03385")).kind is PaperKind.PREPRINT  # type: ignore[union-attr]
-    cvpr = Paper(
-        ids=Ids(doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16"),
-        title="Deep Residual Learning for Image Recognition.",
-        source="catalog",
-        year=2016,
-        venue="CVPR",
-        kind=PaperKind.CONFERENCE,
-    )
-    catalog.upsert([cvpr])
+    cvpr = Ids(doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16")
+    catalog.upsert([conference(cvpr, "Deep Residual Learning for Image Recognition.", 2016)])
     work = catalog.get(Ids(arxiv="1512.03385"))
     assert work is not None and (work.kind, work.year) == (PaperKind.CONFERENCE, 2016)
     assert work.ids == Ids(arxiv="1512.03385", doi="10.1109/cvpr.2016.90", dblp="conf/cvpr/HeZRS16")
