@@ -12,7 +12,9 @@ year is more than two years from the gold year, or its DOI differs from a gold D
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
 import os
 import shutil
@@ -110,9 +112,9 @@ def rebiber_upgrades(papers: dict[str, Paper], dump: Path, folder: Path) -> dict
     with gzip.open(dump, "rb") as packed, plain.open("wb") as out:
         shutil.copyfileobj(packed, out)
     index = folder / "dblp.json"
-    index.write_text(
-        json.dumps(rebiber_index(load_bib_file(str(plain)), build_json, normalize_title))
-    )
+    with contextlib.redirect_stdout(io.StringIO()):  # rebiber prints each entry it cannot read
+        entries = rebiber_index(load_bib_file(str(plain)), build_json, normalize_title)
+    index.write_text(json.dumps(entries))
     package = Path(rebiber.__file__).parent  # rebiber prefixes every listed path with its folder
     (folder / "bib_list.txt").write_text(f"{os.path.relpath(index, package)}\n", encoding="utf-8")
     keys = {f"p{n}": raw for n, raw in enumerate(papers)}
