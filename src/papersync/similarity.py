@@ -16,9 +16,8 @@ from functools import lru_cache
 from rapidfuzz.distance import Indel
 
 from papersync.model import Mention
-from papersync.trailer import without_trailer
+from papersync.trailer import HTML_TAG, without_trailer
 
-_HTML_TAG = re.compile(r"<[^>]+>")
 _EMPHASIS = re.compile(r"[*_`~]+")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
@@ -92,7 +91,7 @@ def normalise(text: str) -> str:
     dropped; quotes and dashes are unified; case is folded; punctuation becomes space.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = _HTML_TAG.sub(" ", text)
+    text = HTML_TAG.sub(" ", text)
     text = _EMPHASIS.sub("", text)
     text = _DASHES.sub("-", text).translate(_QUOTES)
     text = _NON_WORD.sub(" ", text.casefold())

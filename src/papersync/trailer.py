@@ -15,14 +15,15 @@ from functools import lru_cache
 from papersync.model import Hints, Mention
 from papersync.parse.trailers import Split, split_trailers
 
-_HTML_TAG = re.compile(r"<[^>]+>")
+HTML_TAG = re.compile(r"<[^>]+>")
+"""Markup inside a mention (`<kbd>`, `<b>`): never part of a title."""
 
 
 @lru_cache(maxsize=65536)
 def split(text: str) -> Split:
     """`Title. CVPR 2022, Oral.` → `Title` with hints (CVPR, 2022, Oral); markup such as
     `<kbd>NeurIPS 2020</kbd>` separates like punctuation."""
-    return split_trailers(unicodedata.normalize("NFKC", _HTML_TAG.sub(" | ", text)).strip(" |"))
+    return split_trailers(unicodedata.normalize("NFKC", HTML_TAG.sub(" | ", text)).strip(" |"))
 
 
 def _only_year(hints: Hints) -> bool:
