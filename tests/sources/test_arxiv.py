@@ -13,7 +13,7 @@ from papersync import __version__
 from papersync.match import identity
 from papersync.model import Author, Ids, Mention, PaperKind
 from papersync.sources.arxiv import ArxivSource, Clause, title_clause, title_query
-from papersync.sources.arxiv_feed import parse_feed, split_name
+from papersync.sources.arxiv_feed import parse_entry, read_feed, split_name
 from papersync.sources.http import Http, MalformedResponse, Policy
 
 FEED = Path(__file__).parents[1] / "fixtures" / "sources" / "arxiv_feed.xml"
@@ -126,8 +126,8 @@ def test_split_name_keeps_particles_with_the_family_name() -> None:
     assert split_name("Plato") == Author("Plato")
 
 
-def test_parse_feed_reads_every_entry() -> None:
-    papers = parse_feed(FEED.read_bytes())
+def test_every_entry_of_a_feed_is_read() -> None:
+    papers = [parse_entry(entry) for entry in read_feed(FEED.read_bytes(), "arXiv").entries]
     assert [p.ids.arxiv for p in papers] == ["2104.14294", "hep-th/9711200", "2304.07193"]
     dino = papers[0]
     assert dino.title == "Emerging Properties in Self-Supervised Vision Transformers"
@@ -151,9 +151,9 @@ def test_parse_feed_reads_every_entry() -> None:
         pytest.param(b"", id="empty"),
     ],
 )
-def test_parse_feed_rejects_malformed_bodies(body: bytes) -> None:
+def test_a_malformed_feed_is_refused(body: bytes) -> None:
     with pytest.raises(MalformedResponse):
-        parse_feed(body)
+        read_feed(body, "arXiv")
 
 
 def test_titles_are_searched_several_per_request(

@@ -75,12 +75,6 @@ def parse_entry(text: str) -> Paper | None:
     )
 
 
-def parse_feed(body: bytes, where: str = "arXiv") -> tuple[Paper, ...]:
-    """Every paper of a feed, in the feed's order."""
-    papers = (parse_entry(entry) for entry in read_feed(body, where).entries)
-    return tuple(p for p in papers if p is not None)
-
-
 def split_name(name: str) -> Author:
     """`Peter H. N. de With` → given `Peter H. N.`, family `de With`: arXiv gives one string."""
     words = name.split()
