@@ -70,3 +70,17 @@ def test_a_name_chosen_in_review_is_written_into_the_notes_aliases(tmp_path: Pat
     # The lock keeps the choice; the note keeps it for when the lock is lost.
     assert "Kingma's VAE" not in exporter.aliases(decided([vae, *ALL[1:]], lock))
     assert exporter.aliases(Lock())["Kingma's VAE"] == VAE.key
+
+
+def test_aliases_a_person_wrote_wrongly_are_passed_over(tmp_path: Path) -> None:
+    """Hand-edited properties are input like any other: a number, a mapping, a blank item,
+    broken YAML or a stray file never stop the others' aliases from counting."""
+    exporter = VaultExporter(tmp_path)
+    lock, _, _ = sync(exporter, ALL, Lock())
+    add_aliases(tmp_path / VAE_NOTE, "Kingma VAE", "42", "{a: b}", "''")
+    blip = tmp_path / PAPERS_DIR / f"{BLIP.paper.title.replace(':', ' -')}.md"
+    blip.write_text(blip.read_text("utf-8").replace("aliases:\n", "aliases: [unclosed\n", 1))
+    (tmp_path / PAPERS_DIR / "stray.md").write_bytes(b"---\naliases: [\xff\xfe]\n---\n")
+    (tmp_path / PAPERS_DIR / "folder.md").mkdir()
+
+    assert exporter.aliases(decided(ALL, lock)) == {"Kingma VAE": VAE.key}
