@@ -4,6 +4,7 @@ every failure one line with its exit code (issue 12)."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from papersync.cli import main
 from papersync.config import load
 from papersync.lock import load as load_lock
 from papersync.model import DecidedBy, Status
+from papersync.session import LAST_GOOD_NAME
 
 Outputs = Callable[[Path], dict[str, bytes]]
 GAN = "title:generative adversarial nets"
@@ -251,6 +253,31 @@ def test_an_unreadable_note_file_keeps_what_came_from_it(
     problem = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problem) == 1 and str(log) in problem[0] and why in problem[0]
     assert "mentions: 18;" in out
+    assert outputs(example_folder) == before
+
+
+@pytest.mark.parametrize("break_it", [_gone, _gbk, _folder], ids=["missing", "gbk", "directory"])
+def test_a_note_file_unreadable_with_no_last_good_copy_holds_every_output_back(
+    example_folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Outputs,
+    monkeypatch: pytest.MonkeyPatch,
+    break_it: Callable[[Path, pytest.MonkeyPatch], None],
+) -> None:
+    """The safety net gone too (a fresh clone that shares the lock, a cleaned state folder):
+    what came from the file is unknown, so nothing is written as if it held nothing."""
+    sync(example_folder)
+    before = outputs(example_folder)
+    config = load(example_folder / "papersync.yaml")
+    shutil.rmtree(config.state_dir / LAST_GOOD_NAME)
+    log = example_folder / "notes" / "log.md"
+    break_it(log, monkeypatch)
+    capsys.readouterr()
+
+    assert sync(example_folder) == 3
+    out = capsys.readouterr().out
+    held = [line for line in out.splitlines() if "no last good copy" in line]
+    assert len(held) == 1 and str(log) in held[0] and "every output kept" in held[0]
     assert outputs(example_folder) == before
 
 

@@ -25,7 +25,7 @@ from papersync.resolve import Resolution
 from papersync.session import Progress, Session, read_lock, require_catalog
 from papersync.sources.catalog import ImportReport, format_of
 from papersync.starter import Started
-from papersync.sync import RunOptions, library, refuse_stale, run
+from papersync.sync import RunOptions, library, refuse_held_back, run
 
 Ask = reviewing.Ask
 
@@ -127,7 +127,7 @@ def export(
         resolution, built = library(
             session, read, offline=True, include_ambiguous=include_ambiguous
         )
-        refuse_stale(config, resolution)
+        refuse_held_back(config, read, resolution)
         session.save(built.lock)
         exporter = registry.exporter(config, target, options)
         outcome = exporter.export(built.references, built.unresolved, session.lock)
@@ -140,7 +140,7 @@ def zotero_push(config: Config, *, dry_run: bool = False) -> ZoteroPush:
     with Session.open(config, dry_run=dry_run) as session:
         read = read_configured(config, (), session.last_good)
         resolution, built = library(session, read, offline=True)
-        refuse_stale(config, resolution)
+        refuse_held_back(config, read, resolution)
         exporter = registry.zotero_exporter(config, dry_run=dry_run)
         if dry_run:
             try:

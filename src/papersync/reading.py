@@ -24,6 +24,9 @@ class NotesRead:
     mentions: tuple[Mention, ...]
     problems: tuple[str, ...] = ()
     """One line per file that could not be read (missing, empty, not UTF-8)."""
+    unread: tuple[str, ...] = ()
+    """Files that could be read neither now nor from a last good copy: what came from them
+    is unknown, so no output may be written as if they held nothing."""
 
     def groups(self) -> dict[str, tuple[Mention, ...]]:
         """Mentions gathered by identity: the same paper met on several days is one entry."""
@@ -54,6 +57,7 @@ def read_notes(
     """
     mentions: list[Mention] = []
     problems: list[str] = []
+    unread: list[str] = []
     for path in paths:
         data, why = _read(path)
         if data is None and last_good is not None and (kept := last_good.recall(path)):
@@ -62,11 +66,14 @@ def read_notes(
             last_good.keep(path, data)
         if why is not None:
             problems.append(why)
-        if data is not None:
-            log = parse.parse_log(data.decode("utf-8-sig"), _label(path, base), patterns, ignore)
-            mentions.extend(log.mentions)
-            problems.extend(log.problems)
-    return NotesRead(teach(mentions, learn(mentions)), tuple(problems))  # the log teaches names
+        if data is None:
+            unread.append(str(path))
+            continue
+        log = parse.parse_log(data.decode("utf-8-sig"), _label(path, base), patterns, ignore)
+        mentions.extend(log.mentions)
+        problems.extend(log.problems)
+    taught = teach(mentions, learn(mentions))  # the log teaches names
+    return NotesRead(taught, tuple(problems), tuple(unread))
 
 
 def _read(path: Path) -> tuple[bytes | None, str | None]:

@@ -178,9 +178,22 @@ def stale(config: Config, resolution: Resolution) -> str | None:
     )
 
 
-def refuse_stale(config: Config, resolution: Resolution) -> None:
-    """For commands that export one target: a stale library is an error (see `stale`)."""
-    if (why := stale(config, resolution)) is not None:
+def held_back(config: Config, read: NotesRead, resolution: Resolution) -> str | None:
+    """Why no output may be written now, if there is a reason: a note file that could be read
+    neither now nor from its last good copy (what came from it is unknown, and writing would
+    remove it), or a stale library (see `stale`)."""
+    if read.unread:
+        return (
+            f"{read.unread[0]} cannot be read and has no last good copy"
+            f"{f' (and {len(read.unread) - 1} more)' if len(read.unread) > 1 else ''}: "
+            "nothing was exported, every output kept, until it can be read or leaves `notes:`"
+        )
+    return stale(config, resolution)
+
+
+def refuse_held_back(config: Config, read: NotesRead, resolution: Resolution) -> None:
+    """For commands that export one target: a reason to hold back is an error."""
+    if (why := held_back(config, read, resolution)) is not None:
         raise CommandError(why)
 
 
@@ -347,8 +360,8 @@ def run(
             session, read, offline=options.offline, refresh=options.refresh, progress=progress
         )
         session.save(built.lock)
-        held_back = stale(config, resolution)
-        outcomes = {} if held_back else _write_targets(session, built, options, say, stage)
+        withheld = held_back(config, read, resolution)
+        outcomes = {} if withheld else _write_targets(session, built, options, say, stage)
         report = Report(
             mentions=len(read.mentions),
             statuses=statuses(resolution.matches),
@@ -357,7 +370,7 @@ def run(
             failures=resolution.failures,
             problems=read.problems
             + tuple(p for o in outcomes.values() for p in o.problems)
-            + ((held_back,) if held_back else ()),
+            + ((withheld,) if withheld else ()),
             notices=_notices(session, built, options, resolution),
             dry_run=options.dry_run,
         )
